@@ -1,0 +1,186 @@
+/*
+ * core/hash.c: Murmur3 as Cassandra's Murmur3Partitioner computes it,
+ * the v5 protocol's CRC32 and CRC24, and MD5 (for name-based UUIDs and
+ * schema versions).
+ */
+#include "core.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <openssl/evp.h>
+#include <zlib.h>
+
+static inline uint64_t rotl64(uint64_t x, int r)
+{
+	return x << r | x >> (64 - r);
+}
+
+static inline uint64_t fmix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ULL;
+	k ^= k >> 33;
+	return k;
+}
+
+static inline uint64_t load_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * Cassandra reads tail bytes as Java (signed) bytes, so each is sign
+ * extended before shifting. Tokens must match Cassandra's bit for bit, so
+ * the quirk is reproduced rather than "fixed".
+ */
+static inline uint64_t tail_byte(uint8_t b, int shift)
+{
+	return (uint64_t)(int64_t)(int8_t)b << shift;
+}
+
+int64_t hl_murmur3_h1(const void *key, size_t len)
+{
+	const uint8_t *data = key;
+	const uint64_t c1 = 0x87c37b91114253d5ULL, c2 = 0x4cf5ad432745937fULL;
+	uint64_t h1 = 0, h2 = 0, k1, k2;
+	size_t nblocks = len / 16, i;
+	const uint8_t *tail;
+
+	for (i = 0; i < nblocks; i++) {
+		k1 = load_le64(data + i * 16);
+		k2 = load_le64(data + i * 16 + 8);
+
+		k1 *= c1;
+		k1 = rotl64(k1, 31);
+		k1 *= c2;
+		h1 ^= k1;
+		h1 = rotl64(h1, 27);
+		h1 += h2;
+		h1 = h1 * 5 + 0x52dce729;
+
+		k2 *= c2;
+		k2 = rotl64(k2, 33);
+		k2 *= c1;
+		h2 ^= k2;
+		h2 = rotl64(h2, 31);
+		h2 += h1;
+		h2 = h2 * 5 + 0x38495ab5;
+	}
+
+	tail = data + nblocks * 16;
+	k1 = k2 = 0;
+	switch (len & 15) {
+	case 15: k2 ^= tail_byte(tail[14], 48); /* fall through */
+	case 14: k2 ^= tail_byte(tail[13], 40); /* fall through */
+	case 13: k2 ^= tail_byte(tail[12], 32); /* fall through */
+	case 12: k2 ^= tail_byte(tail[11], 24); /* fall through */
+	case 11: k2 ^= tail_byte(tail[10], 16); /* fall through */
+	case 10: k2 ^= tail_byte(tail[9], 8); /* fall through */
+	case 9:
+		k2 ^= tail_byte(tail[8], 0);
+		k2 *= c2;
+		k2 = rotl64(k2, 33);
+		k2 *= c1;
+		h2 ^= k2;
+		/* fall through */
+	case 8: k1 ^= tail_byte(tail[7], 56); /* fall through */
+	case 7: k1 ^= tail_byte(tail[6], 48); /* fall through */
+	case 6: k1 ^= tail_byte(tail[5], 40); /* fall through */
+	case 5: k1 ^= tail_byte(tail[4], 32); /* fall through */
+	case 4: k1 ^= tail_byte(tail[3], 24); /* fall through */
+	case 3: k1 ^= tail_byte(tail[2], 16); /* fall through */
+	case 2: k1 ^= tail_byte(tail[1], 8); /* fall through */
+	case 1:
+		k1 ^= tail_byte(tail[0], 0);
+		k1 *= c1;
+		k1 = rotl64(k1, 31);
+		k1 *= c2;
+		h1 ^= k1;
+		break;
+	default:
+		break;
+	}
+
+	/* Cassandra mixes in the length as a Java long */
+	h1 ^= (uint64_t)len;
+	h2 ^= (uint64_t)len;
+	h1 += h2;
+	h2 += h1;
+	h1 = fmix64(h1);
+	h2 = fmix64(h2);
+	h1 += h2;
+	return (int64_t)h1;
+}
+
+int64_t hl_token(const void *key, size_t len)
+{
+	int64_t h;
+
+	/* The empty key is the partitioner's minimum token. */
+	if (len == 0)
+		return INT64_MIN;
+	h = hl_murmur3_h1(key, len);
+	/* INT64_MIN is reserved as the ring's minimum, so it is remapped. */
+	return h == INT64_MIN ? INT64_MAX : h;
+}
+
+uint32_t hl_crc32(uint32_t crc, const void *p, size_t n)
+{
+	const Bytef *b = p;
+
+	/* zlib takes uInt lengths; feed huge inputs in pieces */
+	while (n > 0) {
+		uInt step = n > 0x40000000u ? 0x40000000u : (uInt)n;
+
+		crc = (uint32_t)crc32(crc, b, step);
+		b += step;
+		n -= step;
+	}
+	return crc;
+}
+
+uint32_t hl_crc32_v5(const void *p, size_t n)
+{
+	static const uint8_t seed[4] = { 0xFA, 0x2D, 0x55, 0xCA };
+
+	return hl_crc32(hl_crc32(0, seed, 4), p, n);
+}
+
+/*
+ * The bytes are the segment header as stored (little-endian), fed
+ * least-significant first, i.e. in storage order.
+ */
+uint32_t hl_crc24(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint32_t crc = 0x875060;
+
+	if (n > 8)
+		n = 8;
+	for (size_t i = 0; i < n; i++) {
+		crc ^= (uint32_t)b[i] << 16;
+		for (int j = 0; j < 8; j++) {
+			crc <<= 1;
+			if (crc & 0x1000000)
+				crc ^= 0x1974F0B;
+		}
+	}
+	return crc & 0xFFFFFF;
+}
+
+void hl_md5(const void *p, size_t n, uint8_t out[16])
+{
+	unsigned int len = 0;
+
+	if (!EVP_Digest(p, n, out, &len, EVP_md5(), NULL) || len != 16) {
+		/* Only a crippled libcrypto (e.g. FIPS without MD5) gets here. */
+		fprintf(stderr, "helenus: MD5 unavailable in libcrypto\n");
+		abort();
+	}
+}

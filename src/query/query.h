@@ -1,0 +1,133 @@
+/*
+ * query: prepares CQL statements against the schema and executes them on the
+ * storage engine. This header is also the contract with the transport: the
+ * transport decodes QUERY/EXECUTE/BATCH/PREPARE bodies into qry_params /
+ * qry_batch and encodes the qry_result it gets back; the query layer never
+ * sees frames and the transport never sees statements.
+ *
+ * Prefix: qry_.
+ */
+#ifndef HL_QUERY_H
+#define HL_QUERY_H
+
+#include "core/core.h"
+#include "types/types.h"
+
+/* Consistency levels (protocol [consistency] values). */
+enum {
+	QRY_CL_ANY = 0x0000, QRY_CL_ONE = 0x0001, QRY_CL_TWO = 0x0002,
+	QRY_CL_THREE = 0x0003, QRY_CL_QUORUM = 0x0004, QRY_CL_ALL = 0x0005,
+	QRY_CL_LOCAL_QUORUM = 0x0006, QRY_CL_EACH_QUORUM = 0x0007,
+	QRY_CL_SERIAL = 0x0008, QRY_CL_LOCAL_SERIAL = 0x0009,
+	QRY_CL_LOCAL_ONE = 0x000A,
+};
+
+/* One bound value. len >= 0: bytes; QRY_NULL; QRY_UNSET (v4+ "not set"). */
+#define QRY_NULL (-1)
+#define QRY_UNSET (-2)
+typedef struct qry_value {
+	const char *name;          /* for named values (flag 0x40), else NULL */
+	size_t name_len;
+	const uint8_t *p;
+	int32_t len;
+} qry_value;
+
+/* The [query_parameters] of QUERY / EXECUTE, and BATCH's trailer. */
+typedef struct qry_params {
+	int consistency;
+	int serial_consistency;        /* 0 when absent */
+	int nvalues;
+	qry_value *values;
+	bool named_values;
+	bool skip_metadata;
+	int32_t page_size;             /* <= 0: no paging */
+	const uint8_t *paging_state;   /* NULL when absent */
+	int32_t paging_state_len;
+	bool has_timestamp;
+	int64_t timestamp;             /* microseconds */
+	const char *keyspace;          /* v5 keyspace flag; NULL when absent */
+	size_t keyspace_len;
+	bool has_now;
+	int32_t now_in_seconds;        /* v5 now_in_seconds flag */
+} qry_params;
+
+/* A BATCH body. */
+typedef struct qry_batch_stmt {
+	bool prepared;                 /* kind 1: id; kind 0: query text */
+	const char *query;             /* kind 0 */
+	size_t query_len;
+	const uint8_t *id;             /* kind 1 */
+	size_t id_len;
+	int nvalues;
+	qry_value *values;
+} qry_batch_stmt;
+
+enum { QRY_BATCH_LOGGED = 0, QRY_BATCH_UNLOGGED = 1, QRY_BATCH_COUNTER = 2 };
+
+typedef struct qry_batch {
+	int type;
+	int nstmts;
+	qry_batch_stmt *stmts;
+	qry_params params;             /* values unused; consistency, timestamp, keyspace... */
+} qry_batch;
+
+/* Column specification in result / bind metadata. */
+typedef struct qry_colspec {
+	const char *ks;
+	const char *table;
+	const char *name;
+	const ty_type *type;
+} qry_colspec;
+
+typedef struct qry_metadata {
+	int ncols;
+	qry_colspec *cols;
+	bool no_metadata;              /* ROWS: NO_METADATA flag (skip_metadata) */
+	/* bind metadata only: partition key bind indexes */
+	int npk;
+	uint16_t pk_index[16];
+} qry_metadata;
+
+enum {
+	QRY_RESULT_VOID = 0x0001,
+	QRY_RESULT_ROWS = 0x0002,
+	QRY_RESULT_SET_KEYSPACE = 0x0003,
+	QRY_RESULT_PREPARED = 0x0004,
+	QRY_RESULT_SCHEMA_CHANGE = 0x0005,
+};
+
+/*
+ * A RESULT, built in the request arena. ROWS cells are already in wire form:
+ * `rows` holds nrows * meta.ncols [bytes] values back to back.
+ */
+typedef struct qry_result {
+	int kind;
+	/* ROWS */
+	qry_metadata meta;
+	int32_t nrows;
+	hl_buf rows;                   /* owned by the result: qry_result_free */
+	const uint8_t *paging_state;   /* NULL: no more pages */
+	int32_t paging_state_len;
+	/* SET_KEYSPACE */
+	const char *keyspace;
+	/* PREPARED */
+	uint8_t id[16];
+	uint8_t result_metadata_id[16];
+	qry_metadata bind_meta;
+	qry_metadata result_meta;
+	/* SCHEMA_CHANGE (also the body of a SCHEMA_CHANGE event) */
+	const char *change_type;       /* CREATED / UPDATED / DROPPED */
+	const char *target;            /* KEYSPACE / TABLE / TYPE / FUNCTION / AGGREGATE */
+	const char *sc_keyspace;
+	const char *sc_name;           /* NULL for KEYSPACE */
+	int nargs;
+	const char **arg_types;        /* FUNCTION / AGGREGATE */
+	/* warnings (v4+ flag 0x08) */
+	int nwarnings;
+	const char *warnings[4];
+} qry_result;
+
+void qry_result_init(qry_result *r);
+void qry_result_free(qry_result *r);
+
+#endif
