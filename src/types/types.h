@@ -65,7 +65,15 @@ const ty_type *ty_simple(ty_kind kind);
 const ty_type *ty_list(hl_arena *a, const ty_type *elem, bool frozen);
 const ty_type *ty_set(hl_arena *a, const ty_type *elem, bool frozen);
 const ty_type *ty_map(hl_arena *a, const ty_type *k, const ty_type *v, bool frozen);
+/* Tuples are always frozen (Cassandra has no multi-cell tuples). */
 const ty_type *ty_tuple(hl_arena *a, int n, const ty_type **elems);
+/* A UDT descriptor (names and types copied into the arena). */
+const ty_type *ty_udt(hl_arena *a, const char *ks, const char *name, int n,
+		      const char **field_names, const ty_type **field_types, bool frozen);
+/* A custom type named by its Java class. */
+const ty_type *ty_custom(hl_arena *a, const char *class_name);
+/* t with its frozen flag set/cleared (collections and UDTs only; else t). */
+const ty_type *ty_with_frozen(hl_arena *a, const ty_type *t, bool frozen);
 
 /*
  * Parse a CQL type name as written in DDL or stored in system_schema.columns
@@ -77,13 +85,19 @@ typedef const ty_type *(*ty_udt_resolver)(void *ctx, const char *ks, const char 
 int ty_parse(const char *text, size_t len, hl_arena *a, ty_udt_resolver res, void *res_ctx,
 	     const char *ks, const ty_type **out, hl_err *err);
 
-/* Append the CQL name as Cassandra prints it: "text" for varchar, "frozen<map<text, int>>". */
+/*
+ * Append the CQL name as Cassandra 5.0 prints it in system_schema: "text" for
+ * varchar, "frozen<map<text, int>>", UDTs by bare (maybe-quoted) name, and
+ * tuples always as "frozen<tuple<int, text>>" since every tuple is frozen.
+ */
 void ty_format(const ty_type *t, hl_buf *out);
 /* Same, as a NUL-terminated arena string. */
 const char *ty_name(const ty_type *t, hl_arena *a);
 
 bool ty_equal(const ty_type *a, const ty_type *b);
 bool ty_is_collection(const ty_type *t);   /* list, set, map (frozen or not) */
+/* Stored as one cell per element: a non-frozen collection or UDT. */
+bool ty_is_multicell(const ty_type *t);
 /* Can a value of type `from` be stored in a column of type `to` (ALTER rules, literals)? */
 bool ty_compatible(const ty_type *to, const ty_type *from);
 
@@ -127,7 +141,13 @@ typedef struct ty_lit {
 } ty_lit;
 
 /*
- * Convert a literal to the serialized value of type t, appended to out.
+ * Convert a literal to the serialized value of type t, appended to out (out
+ * is unchanged on error). Which literal kinds each type accepts follows
+ * Cassandra's Constants.Literal: a STRING goes to text/ascii/inet/date/time/
+ * timestamp only, HEX to blob (and custom types), FLOAT to float/double/
+ * decimal. An INTEGER for date is the raw unsigned day (epoch at 2^31) and
+ * for time is nanoseconds, as Cassandra. TY_LIT_NULL is an error here: the
+ * caller turns NULL into a tombstone/unset before calling.
  * Collections/tuples/UDTs are built by the caller from element values with
  * ty_pack_* below. Errors are Invalid with Cassandra's wording
  * ("Invalid INTEGER constant (abc) for "k" of type int").
@@ -135,8 +155,25 @@ typedef struct ty_lit {
 int ty_from_literal(const ty_type *t, const ty_lit *lit, const char *colname, hl_buf *out,
 		    hl_err *err);
 
-/* Format a serialized value as CQL literal text (as cqlsh would print it). */
+/*
+ * Format a serialized value as CQL literal text that parses back to the same
+ * value: 'text' (quotes doubled), 0xcafe, 1.5, NaN, true, uuids bare,
+ * '2011-02-03 04:05:00.000000+0000', '2011-02-03', '08:12:54.123456789',
+ * '127.0.0.1', 1h30m, [1, 2], {'a': 1}, (1, 'x'), {field: 1}. An empty
+ * value of a non-string type appends nothing. Returns -1 (out unchanged)
+ * on malformed bytes.
+ */
 int ty_to_cql(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out);
+/* Same, but a top-level text/ascii/inet/date/time/timestamp is not quoted (a cqlsh cell). */
+int ty_to_text(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out);
+
+/*
+ * Cassandra's AbstractType.fromString for native types: "123" for int,
+ * "0xcafe" or "cafe" for blob, "true", "2011-02-03 04:05+0000", a uuid,
+ * "1h30m", ... "" is the empty value for every type but text/ascii (empty
+ * string) and duration (error). Composite types are not supported here.
+ */
+int ty_from_string(const ty_type *t, const char *s, size_t n, hl_buf *out, hl_err *err);
 
 /* Serialized-collection helpers (protocol v3+ framing: i32 counts and lengths). */
 void ty_pack_begin(hl_buf *out, size_t *mark);     /* reserves the i32 count */
@@ -147,5 +184,9 @@ void ty_pack_end(hl_buf *out, size_t mark, int32_t count);
 void ty_put_int(hl_buf *out, int32_t v);        /* 4 bytes */
 void ty_put_bigint(hl_buf *out, int64_t v);     /* 8 bytes */
 void ty_put_bool(hl_buf *out, bool v);
+/* Fixed-width decoders; a value of the wrong size (e.g. empty) reads as 0/false. */
+int32_t ty_get_int(const uint8_t *p, size_t n);
+int64_t ty_get_bigint(const uint8_t *p, size_t n);
+bool ty_get_bool(const uint8_t *p, size_t n);
 
 #endif
