@@ -1,0 +1,487 @@
+/*
+ * storage/read.c: the read path over the memtable. It walks partitions in
+ * (token, key) order, rows of each partition through the requested slices
+ * (forward or reversed), applies the deletions that shadow each row
+ * (partition deletion, covering range tombstones, row deletion, collection
+ * deletions), TTL expiry at the command's `now` and dropped columns, decides
+ * row liveness as Cassandra does, and copies what survives into the caller's
+ * arena, counting rows / partitions against the limits and tombstones seen.
+ */
+#include "storage/st_int.h"
+
+#include <string.h>
+
+typedef struct rd {
+	st_table *t;
+	const st_table_layout *l;
+	const st_read_cmd *cmd;
+	hl_arena *out;
+	st_result *res;
+	bool *sel;                     /* per column index: returned? */
+	const st_slice *slices;
+	int nslices;
+	int64_t parts_counted;
+	bool stop;
+	hl_err *err;
+	int rc;
+} rd;
+
+/* The clustering filter "all rows": bottom to top. */
+static const st_slice all_slice = { { 0, NULL, true }, { 0, NULL, true } };
+
+static bool col_visible(const st_table_layout *l, int col, int64_t ts)
+{
+	const st_col *c;
+
+	if (col < 0 || col >= l->ncols)
+		return false;
+	c = &l->cols[col];
+	return !c->dropped && !(c->has_dropped_at && ts <= c->dropped_at);
+}
+
+/* An expiring cell past its expiration reads as a tombstone (Cassandra
+ * converts it on read); local deletion time == expiration for those. */
+static bool cell_live(const mt_cell *c, int64_t now)
+{
+	if (c->ttl > 0)
+		return now < c->ldt;
+	return c->ldt == ST_NO_LDT;
+}
+
+static bool marker_live(const st_liveness *m, int64_t shadow, int64_t now)
+{
+	if (m->ts == ST_NO_TS || m->ts <= shadow)
+		return false;
+	return m->ttl == 0 || now < m->expire;
+}
+
+static int64_t cell_shadow(const mt_row *r, int col, int64_t shadow)
+{
+	for (int i = 0; i < r->ncdels; i++)
+		if (r->cdels[i].col == col && r->cdels[i].del.ts > shadow)
+			return r->cdels[i].del.ts;
+	return shadow;
+}
+
+static int tomb_check(rd *x)
+{
+	const st_read_cmd *c = x->cmd;
+
+	if (c->tombstone_fail > 0 && x->res->tombstones > c->tombstone_fail) {
+		/* Cassandra answers TombstoneOverwhelmingException with a read
+		 * failure; the coordinator fills in the replica counts. */
+		x->rc = hl_errf(x->err, HL_ERR_READ_FAILURE,
+				"Scanned over %lld tombstones; query aborted",
+				(long long)c->tombstone_fail);
+		if (x->err)
+			x->err->failures = 1;
+		x->stop = true;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Evaluate one stored row under deletion timestamp `shadow` (everything with
+ * ts <= shadow is deleted). Returns whether the row is live; when it is,
+ * *cells / *ncells receive copies of its selected live cells.
+ *
+ * Liveness is Cassandra's Row.hasLiveData: a live primary-key marker, or at
+ * least one live cell in any (non-dropped) column, selected or not.
+ * Tombstones are counted as ReadCommand's metrics do: every dead cell, and
+ * a dead row's own deletion when no dead cell was counted for it.
+ */
+static bool eval_row(rd *x, const mt_row *r, int64_t outer_shadow, const st_rcell **cells,
+		     int *ncells)
+{
+	const st_table_layout *l = x->l;
+	int64_t now = x->cmd->now;
+	int64_t shadow = r->del.ts > outer_shadow ? r->del.ts : outer_shadow;
+	bool live = marker_live(&r->marker, shadow, now);
+	bool dead_cells = false;
+	int nsel = 0, k = 0;
+	st_rcell *out;
+
+	for (int i = 0; i < r->ncells; i++) {
+		const mt_cell *c = &r->cells[i];
+
+		if (!col_visible(l, c->col, c->ts))
+			continue;
+		if (c->ts <= (r->ncdels ? cell_shadow(r, c->col, shadow) : shadow))
+			continue;
+		if (!cell_live(c, now)) {
+			x->res->tombstones++;
+			dead_cells = true;
+			continue;
+		}
+		live = true;
+		if (x->sel[c->col])
+			nsel++;
+	}
+	if (!live) {
+		bool own_del = r->del.ts > outer_shadow;
+
+		for (int i = 0; i < r->ncdels && !own_del; i++)
+			own_del = r->cdels[i].del.ts > shadow;
+		if (own_del && !dead_cells)
+			x->res->tombstones++;
+		return false;
+	}
+	*ncells = nsel;
+	*cells = NULL;
+	if (!nsel)
+		return true;
+	out = hl_arena_alloc(x->out, sizeof(*out) * (size_t)nsel);
+	for (int i = 0; i < r->ncells && k < nsel; i++) {
+		const mt_cell *c = &r->cells[i];
+		st_rcell *o;
+
+		if (!x->sel[c->col] || !col_visible(l, c->col, c->ts) ||
+		    c->ts <= (r->ncdels ? cell_shadow(r, c->col, shadow) : shadow) ||
+		    !cell_live(c, now))
+			continue;
+		o = &out[k++];
+		o->col = c->col;
+		o->path = c->path ? hl_arena_memdup(x->out, c->path, c->path_len ? c->path_len : 1)
+			: NULL;
+		o->path_len = c->path_len;
+		o->value = c->len ? hl_arena_memdup(x->out, c->value, c->len) : NULL;
+		o->len = c->len;
+		o->ts = c->ts;
+		o->ttl = c->ttl;
+		o->expire = c->ttl > 0 ? c->ldt : 0;
+	}
+	*cells = out;
+	return true;
+}
+
+/* The highest deletion timestamp among the partition deletion and the range
+ * tombstones covering this row. */
+static int64_t row_shadow(rd *x, const mt_part *p, const mt_row *r)
+{
+	int64_t s = p->pdel.ts;
+
+	for (const mt_rt *rt = p->rts; rt; rt = rt->next)
+		if (rt->del.ts > s && st__cmp_row_bound(x->l, r->clust, &rt->start, false) > 0 &&
+		    st__cmp_row_bound(x->l, r->clust, &rt->end, true) < 0)
+			s = rt->del.ts;
+	return s;
+}
+
+/* Range tombstones count once each when they overlap a queried slice and
+ * are not themselves shadowed by the partition deletion. */
+static void count_rts(rd *x, const mt_part *p)
+{
+	for (const mt_rt *rt = p->rts; rt; rt = rt->next) {
+		if (rt->del.ts <= p->pdel.ts)
+			continue;
+		for (int i = 0; i < x->nslices; i++) {
+			const st_slice *s = &x->slices[i];
+
+			if (st__cmp_bounds(x->l, &rt->start, false, &s->end, true) < 0 &&
+			    st__cmp_bounds(x->l, &s->start, false, &rt->end, true) < 0) {
+				x->res->tombstones++;
+				break;
+			}
+		}
+	}
+}
+
+static st_bytes *copy_clust(rd *x, const st_bytes *v)
+{
+	int n = x->l->nclust;
+	st_bytes *o;
+
+	if (n == 0)
+		return NULL;
+	o = hl_arena_alloc(x->out, sizeof(*o) * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		o[i].len = v[i].len;
+		o[i].p = v[i].len ? hl_arena_memdup(x->out, v[i].p, v[i].len) : NULL;
+	}
+	return o;
+}
+
+static st_sl_node *later(const st_table_layout *l, st_sl_node *a, st_sl_node *b)
+{
+	if (!a || !b)
+		return NULL;
+	return st__cmp_values(l, ((mt_row *)a->item)->clust, ((mt_row *)b->item)->clust,
+			      l->nclust) >= 0 ? a : b;
+}
+
+static st_sl_node *earlier(const st_table_layout *l, st_sl_node *a, st_sl_node *b)
+{
+	if (!a || !b)
+		return NULL;
+	return st__cmp_values(l, ((mt_row *)a->item)->clust, ((mt_row *)b->item)->clust,
+			      l->nclust) <= 0 ? a : b;
+}
+
+/* Emit one stored row if live; returns false when the partition is done. */
+static bool visit_row(rd *x, const mt_part *p, st_rpart *rp, const mt_row *r)
+{
+	const st_read_cmd *c = x->cmd;
+	const st_rcell *cells;
+	int ncells;
+	st_rrow *row;
+
+	if (!eval_row(x, r, row_shadow(x, p, r), &cells, &ncells)) {
+		if (tomb_check(x))
+			return false;
+		return true;
+	}
+	row = hl_arena_zalloc(x->out, sizeof(*row));
+	row->clust = copy_clust(x, r->clust);
+	row->cells = cells;
+	row->ncells = ncells;
+	if (rp->rows_tail)
+		rp->rows_tail->next = row;
+	else
+		rp->rows = row;
+	rp->rows_tail = row;
+	rp->nrows++;
+	x->res->nrows++;
+	if (tomb_check(x))
+		return false;
+	if (c->limit_rows > 0 && x->res->nrows >= c->limit_rows) {
+		x->stop = true;
+		x->res->more = true;
+		return false;
+	}
+	return !(c->limit_per_partition > 0 && rp->nrows >= c->limit_per_partition);
+}
+
+static void scan_rows(rd *x, const mt_part *p, st_rpart *rp, const st_bytes *after)
+{
+	const st_table_layout *l = x->l;
+	st_bound ab = { l->nclust, after, false };
+
+	if (!x->cmd->reversed) {
+		for (int i = 0; i < x->nslices; i++) {
+			const st_slice *s = &x->slices[i];
+			st_bound_probe sp = { &s->start, false }, ap = { &ab, false };
+			st_sl_node *n = st_sl_seek(&p->rows, &sp, st__cmp_row_bitem, (void *)l);
+
+			if (after)
+				n = later(l, n, st_sl_seek(&p->rows, &ap, st__cmp_row_bitem, (void *)l));
+			for (; n; n = n->next[0]) {
+				const mt_row *r = n->item;
+
+				if (st__cmp_row_bound(l, r->clust, &s->end, true) > 0)
+					break;
+				if (!visit_row(x, p, rp, r))
+					return;
+			}
+		}
+		return;
+	}
+	for (int i = x->nslices - 1; i >= 0; i--) {
+		const st_slice *s = &x->slices[i];
+		st_bound_probe ep = { &s->end, true }, ap = { &ab, true };
+		st_sl_node *n = st_sl_seek_before(&p->rows, &ep, st__cmp_row_bitem, (void *)l);
+
+		if (after)
+			n = earlier(l, n, st_sl_seek_before(&p->rows, &ap, st__cmp_row_bitem,
+							    (void *)l));
+		for (; n; n = n->prev) {
+			const mt_row *r = n->item;
+
+			if (st__cmp_row_bound(l, r->clust, &s->start, false) < 0)
+				break;
+			if (!visit_row(x, p, rp, r))
+				return;
+		}
+	}
+}
+
+static void read_part(rd *x, const mt_part *p, const st_bytes *after)
+{
+	const st_read_cmd *c = x->cmd;
+	/* Built on the stack: most scanned partitions of a sparse range yield
+	 * nothing and should cost the result arena nothing. */
+	st_rpart tmp = { 0 }, *rp = &tmp;
+	bool static_live = false;
+	bool counted;
+
+	if (p->statics)
+		static_live = eval_row(x, p->statics, p->pdel.ts, &rp->statics, &rp->nstatic);
+	if (p->rts)
+		count_rts(x, p);
+	if (tomb_check(x))
+		return;
+	scan_rows(x, p, rp, after);
+	if (x->rc)
+		return;
+	/* Resuming inside a partition means its static-only row (if any) was
+	 * already returned on an earlier page. */
+	rp->static_only = rp->nrows == 0 && static_live && !after;
+	if (rp->nrows == 0 && !rp->static_only)
+		return;
+	rp = hl_arena_memdup(x->out, &tmp, sizeof(tmp));
+	rp->key = p->keylen ? hl_arena_memdup(x->out, p->key, p->keylen) : NULL;
+	rp->keylen = p->keylen;
+	rp->token = p->token;
+	if (x->res->parts_tail)
+		x->res->parts_tail->next = rp;
+	else
+		x->res->parts = rp;
+	x->res->parts_tail = rp;
+	x->res->nparts++;
+	counted = rp->nrows > 0;
+	if (rp->static_only && c->count_static_only) {
+		counted = true;
+		x->res->nrows++;
+		if (c->limit_rows > 0 && x->res->nrows >= c->limit_rows) {
+			x->stop = true;
+			x->res->more = true;
+		}
+	}
+	if (counted && c->limit_partitions > 0 && ++x->parts_counted >= c->limit_partitions) {
+		x->stop = true;
+		x->res->more = true;
+	}
+}
+
+/* Token bound probe: where a partition sits against "token >= t" / "> t". */
+typedef struct tok_probe {
+	int64_t token;
+	bool inclusive;
+} tok_probe;
+
+static int cmp_part_tok(const void *item, const void *probe, void *ctx)
+{
+	const mt_part *p = item;
+	const tok_probe *t = probe;
+
+	(void)ctx;
+	if (p->token != t->token)
+		return p->token < t->token ? -1 : 1;
+	return t->inclusive ? 1 : -1;
+}
+
+typedef struct key_probe {
+	st_pkey k;
+	bool inclusive;
+} key_probe;
+
+static int cmp_part_from(const void *item, const void *probe, void *ctx)
+{
+	const key_probe *kp = probe;
+	int c = st__cmp_part(item, &kp->k, ctx);
+
+	return c ? c : kp->inclusive ? 0 : -1;
+}
+
+static void read_range(rd *x)
+{
+	const st_read_cmd *c = x->cmd;
+	tok_probe tp = { c->start_token, c->start_inclusive };
+	st_sl_node *n = st_sl_seek(&x->t->parts, &tp, cmp_part_tok, NULL);
+
+	if (c->has_from) {
+		key_probe kp = { { c->from_token, c->from_key, c->from_keylen }, c->from_inclusive };
+		st_sl_node *m = st_sl_seek(&x->t->parts, &kp, cmp_part_from, NULL);
+
+		if (!m)
+			n = NULL;
+		else if (n) {
+			const mt_part *a = n->item;
+			st_pkey bk = { ((mt_part *)m->item)->token, ((mt_part *)m->item)->key,
+				       ((mt_part *)m->item)->keylen };
+
+			if (st__cmp_part(a, &bk, NULL) < 0)
+				n = m;
+		}
+	}
+	for (; n && !x->stop; n = n->next[0]) {
+		const mt_part *p = n->item;
+		const st_bytes *after = NULL;
+
+		if (p->token > c->end_token || (p->token == c->end_token && !c->end_inclusive))
+			break;
+		if (c->after_clust && x->l->nclust && c->has_from && c->from_inclusive &&
+		    p->token == c->from_token &&
+		    st__cmp_bytes(p->key, p->keylen, c->from_key, c->from_keylen) == 0)
+			after = c->after_clust;
+		read_part(x, p, after);
+	}
+}
+
+void st_read_init(st_read_cmd *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = ST_READ_RANGE;
+	c->start_token = INT64_MIN;
+	c->end_token = INT64_MAX;
+	c->start_inclusive = true;
+	c->end_inclusive = true;
+}
+
+const st_rcell *st_rcell_find(const st_rcell *cells, int n, int col)
+{
+	int lo = 0, hi = n - 1;
+
+	/* Cells are sorted by column; complex columns may hold several, return
+	 * the first. */
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+
+		if (cells[mid].col < col)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return lo < n && cells[lo].col == col ? &cells[lo] : NULL;
+}
+
+int st_read(st_engine *e, const hl_uuid *table, const st_read_cmd *cmd, hl_arena *out,
+	    st_result *res, hl_err *err)
+{
+	rd x = { 0 };
+
+	memset(res, 0, sizeof(*res));
+	x.t = st__table(e, table);
+	if (!x.t) {
+		x.rc = hl_errf(err, HL_ERR_INVALID, "storage: unknown table");
+		goto exit;
+	}
+	x.l = &x.t->layout;
+	x.cmd = cmd;
+	x.out = out;
+	x.res = res;
+	x.err = err;
+	x.sel = hl_arena_zalloc(out, (size_t)(x.l->ncols ? x.l->ncols : 1));
+	if (cmd->cols) {
+		for (int i = 0; i < cmd->ncols; i++)
+			if (cmd->cols[i] >= 0 && cmd->cols[i] < x.l->ncols)
+				x.sel[cmd->cols[i]] = true;
+	} else {
+		for (int i = 0; i < x.l->ncols; i++)
+			x.sel[i] = true;
+	}
+	if (cmd->has_slices) {
+		for (int i = 0; i < cmd->nslices; i++)
+			if (cmd->slices[i].start.n > x.l->nclust || cmd->slices[i].end.n > x.l->nclust ||
+			    cmd->slices[i].start.n < 0 || cmd->slices[i].end.n < 0) {
+				x.rc = hl_errf(err, HL_ERR_SERVER, "storage: malformed slice");
+				goto exit;
+			}
+		x.slices = cmd->slices;
+		x.nslices = cmd->nslices;
+	} else {
+		x.slices = &all_slice;
+		x.nslices = 1;
+	}
+	if (cmd->kind == ST_READ_PARTITION) {
+		st_pkey k = { cmd->token, cmd->key, cmd->keylen };
+		st_sl_node *n = st_sl_seek(&x.t->parts, &k, st__cmp_part, NULL);
+
+		if (n && st__cmp_part(n->item, &k, NULL) == 0)
+			read_part(&x, n->item, x.l->nclust ? cmd->after_clust : NULL);
+	} else {
+		read_range(&x);
+	}
+exit:
+	return x.rc;
+}
