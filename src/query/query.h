@@ -130,4 +130,88 @@ typedef struct qry_result {
 void qry_result_init(qry_result *r);
 void qry_result_free(qry_result *r);
 
+/* ------------------------------------------------------------ execution */
+
+#include "schema/schema.h"
+#include "storage/storage.h"
+#include "system/system.h"
+
+typedef struct qry_pcache qry_pcache;
+
+/*
+ * One shard's executor context. Owned and used by that shard's thread only;
+ * the registry and node identity are the only things it shares (immutable
+ * or internally synchronized).
+ */
+typedef struct qry_shard {
+	int shard, nshards;
+	sch_registry *reg;
+	const sys_node *node;
+	st_engine *engine;
+	sch_cache cache;               /* this thread's view of the schema */
+	uint64_t engine_epoch;         /* schema epoch the engine's tables match */
+	sch_schema *engine_schema;     /* the snapshot whose types the engine borrows */
+	qry_pcache *pcache;            /* prepared statements by id */
+} qry_shard;
+
+int qry_shard_init(qry_shard *sh, int shard, int nshards, sch_registry *reg,
+		   const sys_node *node, hl_err *err);
+void qry_shard_destroy(qry_shard *sh);
+
+/* The shard owning a token: the ring split into nshards contiguous ranges. */
+int qry_shard_of_token(int64_t token, int nshards);
+
+/*
+ * Storage work the executor needs done on some shard. The executor is sans-IO
+ * like the transport: it returns QRY_PENDING with a list of ops, the server
+ * runs each op with qry_op_run on the op's shard (directly when it is the
+ * current one, through the inter-shard queue otherwise), then calls
+ * qry_exec_resume once all of them completed.
+ */
+enum { QRY_OP_READ = 1, QRY_OP_WRITE = 2, QRY_OP_TRUNCATE = 3 };
+
+typedef struct qry_op {
+	int kind;
+	int shard;
+	st_engine *local;              /* non-NULL: a private engine, run inline */
+	hl_uuid table;
+	st_read_cmd cmd;               /* READ */
+	hl_arena *arena;               /* READ: results allocated here */
+	st_result res;
+	st_mutation *mut;              /* WRITE */
+	int status;                    /* 0 or -1 with err */
+	hl_err err;
+} qry_op;
+
+/* Run op on the shard that owns it (that shard's thread). */
+void qry_op_run(qry_shard *target, qry_op *op);
+
+enum { QRY_DONE = 0, QRY_PENDING = 1 };
+
+typedef struct qry_exec qry_exec;
+
+/*
+ * A request in flight. The arena is the request's; the exec lives in it.
+ * keyspace is the connection's current keyspace (NULL: none).
+ */
+qry_exec *qry_exec_new(qry_shard *sh, hl_arena *a, int proto_version, const char *keyspace);
+int qry_exec_query(qry_exec *x, const char *text, size_t len, const qry_params *p);
+int qry_exec_prepare(qry_exec *x, const char *text, size_t len, const char *ks, size_t kslen);
+int qry_exec_execute(qry_exec *x, const uint8_t *id, size_t idlen, const qry_params *p);
+int qry_exec_batch(qry_exec *x, const qry_batch *b);
+int qry_exec_resume(qry_exec *x);
+/* After QRY_PENDING: the ops to run. */
+int qry_exec_ops(qry_exec *x, qry_op ***ops);
+/* After QRY_DONE: the result, or NULL and the error. */
+qry_result *qry_exec_result(qry_exec *x);
+const hl_err *qry_exec_error(qry_exec *x);
+/* Release what the exec holds beyond its arena (schema refs, op arenas, result). */
+void qry_exec_free(qry_exec *x);
+
+/* A statement prepared on another shard: cache its text under its id. */
+void qry_pcache_put_text(qry_shard *sh, const uint8_t id[16], const char *text, size_t len,
+			 const char *ks);
+/* Cassandra's prepared id: MD5 of (keyspace + query) or of the query alone. */
+void qry_prepared_id(const char *ks, const char *text, size_t len, uint8_t out[16]);
+
 #endif

@@ -1,0 +1,394 @@
+/*
+ * Term evaluation: literals, bind values, tuples and the built-in functions
+ * that may appear as terms (now(), uuid(), currentTimestamp(), ...), turned
+ * into serialized values of the receiving column's type. Also builds
+ * partition keys (Cassandra's composite encoding) from restrictions.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "query/q_int.h"
+
+static const qry_value *bound(qry_exec *x, const cql_term *t)
+{
+	if (t->bind_index < 0 || t->bind_index >= x->nvalues)
+		return NULL;
+	return &x->values[t->bind_index];
+}
+
+/* Built-in functions usable as terms. */
+static int eval_func(qry_exec *x, const cql_term *t, const ty_type *type, const char *colname,
+		     hl_buf *out, bool *isnull)
+{
+	const char *fn = t->fn_name;
+	hl_uuid u;
+	*isnull = false;
+	if (t->n == 0) {
+		if (strcasecmp(fn, "now") == 0 || strcasecmp(fn, "currenttimeuuid") == 0) {
+			hl_uuid_time(hl_now_micros(), &u);
+			hl_buf_put(out, u.b, 16);
+			return 0;
+		}
+		if (strcasecmp(fn, "uuid") == 0) {
+			hl_uuid_random(&u);
+			hl_buf_put(out, u.b, 16);
+			return 0;
+		}
+		if (strcasecmp(fn, "currenttimestamp") == 0) {
+			ty_put_bigint(out, hl_now_micros() / 1000);
+			return 0;
+		}
+		if (strcasecmp(fn, "currentdate") == 0) {
+			ty_put_int(out, (int32_t)((uint32_t)(hl_now_micros() / 86400000000LL) + 0x80000000u));
+			return 0;
+		}
+		if (strcasecmp(fn, "currenttime") == 0) {
+			ty_put_bigint(out, (hl_now_micros() % 86400000000LL) * 1000);
+			return 0;
+		}
+	}
+	if (t->n == 1 && (strcasecmp(fn, "totimestamp") == 0 || strcasecmp(fn, "tounixtimestamp") == 0)) {
+		q_val v;
+		if (q_eval(x, t->items[0], ty_simple(TY_TIMEUUID), colname, &v) < 0)
+			return -1;
+		if (v.len != 16) {
+			*isnull = true;
+			return 0;
+		}
+		uint64_t ts = ((uint64_t)(v.p[6] & 0x0f) << 56) | ((uint64_t)v.p[7] << 48) |
+			      ((uint64_t)v.p[4] << 40) | ((uint64_t)v.p[5] << 32) |
+			      ((uint64_t)v.p[0] << 24) | ((uint64_t)v.p[1] << 16) |
+			      ((uint64_t)v.p[2] << 8) | v.p[3];
+		int64_t ms = (int64_t)((ts - 0x01B21DD213814000ULL) / 10000);
+		ty_put_bigint(out, ms);
+		return 0;
+	}
+	if (t->n == 1 && (strcasecmp(fn, "mintimeuuid") == 0 || strcasecmp(fn, "maxtimeuuid") == 0)) {
+		q_val v;
+		if (q_eval(x, t->items[0], ty_simple(TY_TIMESTAMP), colname, &v) < 0)
+			return -1;
+		if (v.len != 8) {
+			*isnull = true;
+			return 0;
+		}
+		int64_t ms = (int64_t)ty_get_bigint(v.p, 8);
+		uint64_t ts = (uint64_t)ms * 10000 + 0x01B21DD213814000ULL;
+		bool max = strcasecmp(fn, "maxtimeuuid") == 0;
+		uint8_t b[16];
+		b[0] = (uint8_t)(ts >> 24); b[1] = (uint8_t)(ts >> 16);
+		b[2] = (uint8_t)(ts >> 8); b[3] = (uint8_t)ts;
+		b[4] = (uint8_t)(ts >> 40); b[5] = (uint8_t)(ts >> 32);
+		b[6] = (uint8_t)(0x10 | ((ts >> 56) & 0x0f)); b[7] = (uint8_t)(ts >> 48);
+		/* timeuuid's second half compares as signed bytes: min is 0x80.., max 0x7f.. */
+		b[8] = max ? 0x7f : 0x80;
+		for (int i = 9; i < 16; i++)
+			b[i] = max ? 0x7f : 0x80;
+		hl_buf_put(out, b, 16);
+		return 0;
+	}
+	hl_errf(&x->err, HL_ERR_INVALID, "Unknown function %s called", fn);
+	(void)type;
+	return -1;
+}
+
+/*
+ * Evaluate t as a value of `type` for column `colname`. out->len is
+ * QRY_NULL / QRY_UNSET for those; bytes live in the request arena.
+ */
+int q_eval(qry_exec *x, const cql_term *t, const ty_type *type, const char *colname, q_val *out)
+{
+	hl_buf b;
+	int rc = -1;
+	hl_buf_init(&b);
+	switch (t->kind) {
+	case CQL_TERM_LITERAL:
+		if (t->lit.kind == TY_LIT_NULL) {
+			out->p = NULL;
+			out->len = QRY_NULL;
+			rc = 0;
+			goto out;
+		}
+		if (ty_from_literal(type, &t->lit, colname, &b, &x->err) < 0)
+			goto out;
+		break;
+	case CQL_TERM_BIND: {
+		const qry_value *v = bound(x, t);
+		if (!v) {
+			hl_errf(&x->err, HL_ERR_INVALID, "There were %d markers(?) in CQL but %d bound "
+				"variables", x->plan ? x->plan->bind.ncols : 0, x->nvalues);
+			goto out;
+		}
+		out->p = v->p;
+		out->len = v->len;
+		if (v->len >= 0 && ty_validate(type, v->p, (size_t)v->len, &x->err) < 0) {
+			hl_err e = x->err;
+			hl_errf(&x->err, HL_ERR_INVALID, "Exception while binding column %s: %s",
+				colname, e.msg);
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	case CQL_TERM_TUPLE:
+		if (!type || type->kind != TY_TUPLE || type->nsub != t->n) {
+			hl_errf(&x->err, HL_ERR_INVALID, "Invalid tuple literal for %s", colname);
+			goto out;
+		}
+		for (int i = 0; i < t->n; i++) {
+			q_val v;
+			if (q_eval(x, t->items[i], type->sub[i], colname, &v) < 0)
+				goto out;
+			hl_buf_u32(&b, (uint32_t)(v.len < 0 ? -1 : v.len));
+			if (v.len > 0)
+				hl_buf_put(&b, v.p, (size_t)v.len);
+		}
+		break;
+	case CQL_TERM_LIST:
+	case CQL_TERM_SET:
+	case CQL_TERM_MAP: {
+		if (!type || (type->kind != TY_LIST && type->kind != TY_SET && type->kind != TY_MAP)) {
+			hl_errf(&x->err, HL_ERR_INVALID, "Invalid collection literal for %s of type %s",
+				colname, type ? ty_name(type, x->a) : "?");
+			goto out;
+		}
+		size_t mark;
+		ty_pack_begin(&b, &mark);
+		for (int i = 0; i < t->n; i++) {
+			q_val v;
+			if (type->kind == TY_MAP) {
+				if (t->kind != CQL_TERM_MAP) {
+					hl_errf(&x->err, HL_ERR_INVALID, "Invalid map literal for %s", colname);
+					goto out;
+				}
+				if (q_eval(x, t->keys[i], type->sub[0], colname, &v) < 0)
+					goto out;
+				ty_pack_elem(&b, v.p, v.len);
+				if (q_eval(x, t->items[i], type->sub[1], colname, &v) < 0)
+					goto out;
+			} else if (q_eval(x, t->items[i], type->sub[0], colname, &v) < 0) {
+				goto out;
+			}
+			if (v.len < 0) {
+				hl_errf(&x->err, HL_ERR_INVALID, "null is not supported inside collections");
+				goto out;
+			}
+			ty_pack_elem(&b, v.p, v.len);
+		}
+		ty_pack_end(&b, mark, t->n);
+		if (ty_validate(type, b.p, b.len, &x->err) < 0)
+			goto out;
+		break;
+	}
+	case CQL_TERM_FUNC: {
+		bool isnull;
+		if (eval_func(x, t, type, colname, &b, &isnull) < 0)
+			goto out;
+		if (isnull) {
+			out->p = NULL;
+			out->len = QRY_NULL;
+			rc = 0;
+			goto out;
+		}
+		if (type && ty_validate(type, b.p, b.len, &x->err) < 0)
+			goto out;
+		break;
+	}
+	case CQL_TERM_TYPEHINT: {
+		const ty_type *ht;
+		if (ty_parse(t->type, strlen(t->type), x->a, NULL, NULL, NULL, &ht, &x->err) < 0)
+			goto out;
+		if (type && !ty_compatible(type, ht)) {
+			hl_errf(&x->err, HL_ERR_INVALID, "Type error: cannot assign a value of type %s to "
+				"%s of type %s", ty_name(ht, x->a), colname, ty_name(type, x->a));
+			goto out;
+		}
+		rc = q_eval(x, t->left, ht, colname, out);
+		goto out;
+	}
+	default:
+		hl_errf(&x->err, HL_ERR_INVALID, "Unsupported term for %s", colname);
+		goto out;
+	}
+	out->p = hl_arena_memdup(x->a, b.p, b.len ? b.len : 1);
+	out->len = (int32_t)b.len;
+	rc = 0;
+out:
+	hl_buf_free(&b);
+	return rc;
+}
+
+/* The values of an IN restriction (a list literal or a bound list). */
+int q_eval_in(qry_exec *x, const q_restr *r, const ty_type *type, const char *colname, int *n,
+	      q_val **vals)
+{
+	if (r->op != CQL_OP_IN) {
+		*n = 1;
+		*vals = hl_arena_alloc(x->a, sizeof(q_val));
+		return q_eval(x, r->value, type, colname, *vals);
+	}
+	if (r->value) {
+		/* IN ?: a serialized list<type> */
+		q_val lv;
+		if (q_eval(x, r->value, ty_list(x->a, type, false), colname, &lv) < 0)
+			return -1;
+		if (lv.len < 0) {
+			return hl_errf(&x->err, HL_ERR_INVALID, "Invalid null value for %s IN", colname);
+		}
+		hl_rd rd;
+		hl_rd_init(&rd, lv.p, (size_t)lv.len);
+		uint32_t cnt = 0;
+		if (hl_rd_u32(&rd, &cnt) < 0 || cnt > (uint32_t)lv.len)
+			return hl_errf(&x->err, HL_ERR_INVALID, "Invalid list for IN on %s", colname);
+		*vals = hl_arena_alloc(x->a, sizeof(q_val) * (cnt + 1));
+		for (uint32_t i = 0; i < cnt; i++) {
+			const uint8_t *p;
+			int32_t len;
+			if (hl_rd_pbytes(&rd, &p, &len) < 0)
+				return hl_errf(&x->err, HL_ERR_INVALID, "Invalid list for IN on %s", colname);
+			(*vals)[i].p = p;
+			(*vals)[i].len = len;
+		}
+		*n = (int)cnt;
+		return 0;
+	}
+	*n = r->nvalues;
+	*vals = hl_arena_alloc(x->a, sizeof(q_val) * (size_t)(r->nvalues + 1));
+	for (int i = 0; i < r->nvalues; i++) {
+		if (q_eval(x, r->values[i], type, colname, &(*vals)[i]) < 0)
+			return -1;
+		if ((*vals)[i].len == QRY_UNSET)
+			return hl_errf(&x->err, HL_ERR_INVALID, "Invalid unset value for column %s", colname);
+	}
+	return 0;
+}
+
+/* An int-valued attribute (LIMIT, TTL, TIMESTAMP); *set false when absent/unset. */
+int q_eval_int(qry_exec *x, const cql_term *t, const char *what, int64_t *out, bool *set)
+{
+	*set = false;
+	if (!t)
+		return 0;
+	bool big = strcmp(what, "timestamp") == 0;
+	q_val v;
+	if (q_eval(x, t, ty_simple(big ? TY_BIGINT : TY_INT), what, &v) < 0)
+		return -1;
+	if (v.len == QRY_UNSET)
+		return 0;
+	if (v.len == QRY_NULL)
+		return hl_errf(&x->err, HL_ERR_INVALID, "Invalid null value of %s", what);
+	if (v.len != (big ? 8 : 4))
+		return hl_errf(&x->err, HL_ERR_INVALID, "Invalid value of %s", what);
+	*out = big ? ty_get_bigint(v.p, 8) : ty_get_int(v.p, 4);
+	*set = true;
+	return 0;
+}
+
+/*
+ * Every partition key (cartesian product of the EQ/IN values, in the order
+ * the values were given, duplicates removed), serialized as Cassandra does:
+ * the value itself for one component, else [u16 len][value][0x00] each.
+ */
+int q_pk_keys(qry_exec *x, const sch_table *t, q_restr **pk, int *nkeys, q_val **keys)
+{
+	int n = 1;
+	int cnt[64];
+	q_val *vals[64];
+	if (t->npk > 64)
+		return hl_errf(&x->err, HL_ERR_INVALID, "Too many partition key columns");
+	for (int i = 0; i < t->npk; i++) {
+		const sch_column *c = t->pk[i];
+		if (q_eval_in(x, pk[i], c->type, c->name, &cnt[i], &vals[i]) < 0)
+			return -1;
+		for (int j = 0; j < cnt[i]; j++) {
+			if (vals[i][j].len == QRY_NULL)
+				return hl_errf(&x->err, HL_ERR_INVALID, "Invalid null value in condition for "
+					       "column %s", c->name);
+			if (vals[i][j].len == QRY_UNSET)
+				return hl_errf(&x->err, HL_ERR_INVALID, "Invalid unset value for column %s",
+					       c->name);
+		}
+		if (cnt[i] == 0) {
+			*nkeys = 0;
+			*keys = NULL;
+			return 0;
+		}
+		if ((int64_t)n * cnt[i] > 100000)
+			return hl_errf(&x->err, HL_ERR_INVALID, "IN restrictions on the partition key "
+				       "produce too many partitions");
+		n *= cnt[i];
+	}
+	q_val *out = hl_arena_alloc(x->a, sizeof(q_val) * (size_t)n);
+	int nout = 0;
+	for (int k = 0; k < n; k++) {
+		int rem = k;
+		int idx[64];
+		for (int i = t->npk - 1; i >= 0; i--) {
+			idx[i] = rem % cnt[i];
+			rem /= cnt[i];
+		}
+		hl_buf b;
+		hl_buf_init(&b);
+		if (t->npk == 1) {
+			q_val *v = &vals[0][idx[0]];
+			hl_buf_put(&b, v->p, (size_t)v->len);
+		} else {
+			for (int i = 0; i < t->npk; i++) {
+				q_val *v = &vals[i][idx[i]];
+				if (v->len > 65535) {
+					hl_buf_free(&b);
+					return hl_errf(&x->err, HL_ERR_INVALID, "Key length of %d is longer "
+						       "than maximum of 65535", v->len);
+				}
+				hl_buf_u16(&b, (uint16_t)v->len);
+				hl_buf_put(&b, v->p, (size_t)v->len);
+				hl_buf_u8(&b, 0);
+			}
+		}
+		if (b.len == 0) {
+			hl_buf_free(&b);
+			return hl_errf(&x->err, HL_ERR_INVALID, "Key may not be empty");
+		}
+		if (b.len > 65535) {
+			size_t l = b.len;
+			hl_buf_free(&b);
+			return hl_errf(&x->err, HL_ERR_INVALID, "Key length of %zu is longer than maximum "
+				       "of 65535", l);
+		}
+		bool dup = false;
+		for (int j = 0; j < nout && !dup; j++)
+			dup = (size_t)out[j].len == b.len && memcmp(out[j].p, b.p, b.len) == 0;
+		if (!dup) {
+			out[nout].p = hl_arena_memdup(x->a, b.p, b.len);
+			out[nout].len = (int32_t)b.len;
+			nout++;
+		}
+		hl_buf_free(&b);
+	}
+	*nkeys = nout;
+	*keys = out;
+	return 0;
+}
+
+/* Split a partition key back into its components (out has t->npk entries). */
+void q_split_key(const sch_table *t, const uint8_t *key, uint32_t keylen, q_val *out)
+{
+	if (t->npk == 1) {
+		out[0].p = key;
+		out[0].len = (int32_t)keylen;
+		return;
+	}
+	hl_rd rd;
+	hl_rd_init(&rd, key, keylen);
+	for (int i = 0; i < t->npk; i++) {
+		uint16_t l = 0;
+		const uint8_t *p = NULL;
+		uint8_t eoc;
+		if (hl_rd_u16(&rd, &l) < 0 || hl_rd_raw(&rd, l, &p) < 0 || hl_rd_u8(&rd, &eoc) < 0) {
+			out[i].p = NULL;
+			out[i].len = QRY_NULL;
+			continue;
+		}
+		out[i].p = p;
+		out[i].len = l;
+	}
+}

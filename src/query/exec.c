@@ -1,0 +1,706 @@
+/*
+ * The request executor: QUERY / PREPARE / EXECUTE / BATCH entry points,
+ * the prepared-statement cache, the storage ops the executor hands to the
+ * server (and runs on the owning shard), keeping each shard's storage
+ * tables in step with the schema, and virtual system tables.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "query/q_int.h"
+
+/* ------------------------------------------------------------ results */
+
+void qry_result_init(qry_result *r)
+{
+	memset(r, 0, sizeof *r);
+	hl_buf_init(&r->rows);
+}
+
+void qry_result_free(qry_result *r)
+{
+	hl_buf_free(&r->rows);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+int q_fail(qry_exec *x, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	x->err.code = code;
+	vsnprintf(x->err.msg, sizeof x->err.msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+const sch_schema *q_schema(qry_exec *x)
+{
+	return x->schema;
+}
+
+static void track_arena(qry_exec *x, hl_arena *a)
+{
+	if (x->narenas == (int)(sizeof x->arenas / sizeof x->arenas[0])) {
+		/* free the oldest: only the latest ops' results are ever referenced */
+		hl_arena_free(x->arenas[0]);
+		memmove(x->arenas, x->arenas + 1, sizeof(x->arenas[0]) * (size_t)(x->narenas - 1));
+		x->narenas--;
+	}
+	x->arenas[x->narenas++] = a;
+}
+
+qry_op *q_new_op(qry_exec *x, int kind, int shard)
+{
+	static const int max_ops = 1 << 20;
+	if (x->nops >= max_ops) {
+		hl_errf(&x->err, HL_ERR_INVALID, "Too many partitions in one request");
+		return NULL;
+	}
+	if ((x->nops & (x->nops - 1)) == 0) {
+		/* grow at powers of two: ops live in the request arena */
+		int cap = x->nops ? x->nops * 2 : 4;
+		qry_op **n = hl_arena_alloc(x->a, sizeof(qry_op *) * (size_t)cap);
+		if (x->nops)
+			memcpy(n, x->ops, sizeof(qry_op *) * (size_t)x->nops);
+		x->ops = n;
+	}
+	qry_op *op = hl_arena_zalloc(x->a, sizeof *op);
+	op->kind = kind;
+	op->shard = shard;
+	if (kind == QRY_OP_READ) {
+		op->arena = hl_arena_new(16384);
+		track_arena(x, op->arena);
+	}
+	x->ops[x->nops++] = op;
+	return op;
+}
+
+int q_pending(qry_exec *x, q_cont cont)
+{
+	x->cont = cont;
+	return QRY_PENDING;
+}
+
+int qry_exec_ops(qry_exec *x, qry_op ***ops)
+{
+	*ops = x->ops;
+	return x->nops;
+}
+
+qry_result *qry_exec_result(qry_exec *x)
+{
+	return x->has_res ? &x->res : NULL;
+}
+
+const hl_err *qry_exec_error(qry_exec *x)
+{
+	return &x->err;
+}
+
+/* Map an internal status to the public one: errors end the request. */
+static int finish(qry_exec *x, int rc)
+{
+	if (rc < 0) {
+		if (x->has_res) {
+			qry_result_free(&x->res);
+			x->has_res = false;
+		}
+		if (!x->err.code && !x->err.msg[0])
+			hl_errf(&x->err, HL_ERR_SERVER, "internal error");
+		return QRY_DONE;
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------ shards */
+
+int qry_shard_init(qry_shard *sh, int shard, int nshards, sch_registry *reg,
+		   const sys_node *node, hl_err *err)
+{
+	memset(sh, 0, sizeof *sh);
+	sh->shard = shard;
+	sh->nshards = nshards;
+	sh->reg = reg;
+	sh->node = node;
+	sh->engine = st_engine_new();
+	sh->pcache = hl_calloc(1, sizeof(qry_pcache));
+	sh->pcache->nbuckets = 1024;
+	sh->pcache->buckets = hl_calloc((size_t)sh->pcache->nbuckets, sizeof(q_pentry *));
+	(void)err;
+	return 0;
+}
+
+static void pentry_free(q_pentry *e)
+{
+	if (e->schema)
+		sch_release(e->schema);
+	if (e->arena)
+		hl_arena_free(e->arena);
+	free(e->text);
+	free(e->ks);
+	free(e);
+}
+
+void qry_shard_destroy(qry_shard *sh)
+{
+	if (sh->pcache) {
+		for (int i = 0; i < sh->pcache->nbuckets; i++) {
+			q_pentry *e = sh->pcache->buckets[i];
+			while (e) {
+				q_pentry *n = e->next;
+				pentry_free(e);
+				e = n;
+			}
+		}
+		free(sh->pcache->buckets);
+		free(sh->pcache);
+	}
+	if (sh->engine)
+		st_engine_free(sh->engine);
+	if (sh->engine_schema)
+		sch_release(sh->engine_schema);
+	sch_cache_clear(&sh->cache);
+	memset(sh, 0, sizeof *sh);
+}
+
+/* ------------------------------------------------------------ storage sync */
+
+void q_layout(const sch_table *t, hl_arena *a, st_table_layout *out)
+{
+	memset(out, 0, sizeof *out);
+	out->id = t->id;
+	out->nclust = t->nck;
+	st_clust_col *cc = hl_arena_zalloc(a, sizeof(st_clust_col) * (size_t)(t->nck + 1));
+	for (int i = 0; i < t->nck; i++) {
+		cc[i].type = t->ck[i]->type;
+		cc[i].reversed = t->ck[i]->order == SCH_ORDER_DESC;
+	}
+	out->clust = cc;
+	int n = t->next_column_id;
+	for (int i = 0; i < t->ncols; i++)
+		if (t->cols[i].id >= n)
+			n = t->cols[i].id + 1;
+	for (int i = 0; i < t->ndropped; i++)
+		if (t->dropped[i].id >= n)
+			n = t->dropped[i].id + 1;
+	st_col *cols = hl_arena_zalloc(a, sizeof(st_col) * (size_t)(n + 1));
+	for (int i = 0; i < n; i++)
+		cols[i].dropped = true;
+	for (int i = 0; i < t->ndropped; i++) {
+		st_col *c = &cols[t->dropped[i].id];
+		c->dropped = true;
+		c->has_dropped_at = true;
+		c->dropped_at = t->dropped[i].dropped_time;
+		c->is_static = t->dropped[i].kind == SCH_STATIC;
+	}
+	for (int i = 0; i < t->ncols; i++) {
+		const sch_column *c = &t->cols[i];
+		if (c->kind != SCH_REGULAR && c->kind != SCH_STATIC)
+			continue;
+		st_col *sc = &cols[c->id];
+		sc->dropped = false;
+		sc->is_static = c->kind == SCH_STATIC;
+		/* Non-frozen collections are stored as one cell until collection
+		 * cells arrive (their own issue). */
+		sc->complex = false;
+	}
+	out->ncols = n;
+	out->cols = cols;
+}
+
+int q_sync_engine(qry_shard *sh, hl_err *err)
+{
+	const sch_schema *s = sch_cache_get(sh->reg, &sh->cache);
+	if (sh->engine_schema && sch_epoch(s) == sh->engine_epoch)
+		return 0;
+	hl_arena *a = hl_arena_new(8192);
+	int rc = 0;
+	for (int k = 0; k < sch_nkeyspaces(s); k++) {
+		const sch_keyspace *ks = sch_keyspace_at(s, k);
+		if (ks->cls != SCH_KS_USER)
+			continue;
+		for (int i = 0; i < ks->ntables; i++) {
+			const sch_table *t = ks->tables[i];
+			st_table_layout l;
+			q_layout(t, a, &l);
+			if (st_has_table(sh->engine, &t->id))
+				rc = st_alter_table(sh->engine, &l, err);
+			else
+				rc = st_create_table(sh->engine, &l, err);
+			if (rc < 0)
+				goto out;
+		}
+	}
+	if (sh->engine_schema) {
+		const sch_schema *old = sh->engine_schema;
+		for (int k = 0; k < sch_nkeyspaces(old); k++) {
+			const sch_keyspace *ks = sch_keyspace_at(old, k);
+			if (ks->cls != SCH_KS_USER)
+				continue;
+			for (int i = 0; i < ks->ntables; i++)
+				if (!sch_find_table_by_id(s, &ks->tables[i]->id))
+					st_drop_table(sh->engine, &ks->tables[i]->id, err);
+		}
+		sch_release(sh->engine_schema);
+	}
+	sch_ref(s);
+	sh->engine_schema = (sch_schema *)s;
+	sh->engine_epoch = sch_epoch(s);
+out:
+	hl_arena_free(a);
+	return rc;
+}
+
+void qry_op_run(qry_shard *target, qry_op *op)
+{
+	st_engine *e = op->local ? op->local : target->engine;
+	op->status = 0;
+	if (!op->local && q_sync_engine(target, &op->err) < 0) {
+		op->status = -1;
+		return;
+	}
+	switch (op->kind) {
+	case QRY_OP_READ:
+		op->status = st_read(e, &op->table, &op->cmd, op->arena, &op->res, &op->err);
+		break;
+	case QRY_OP_WRITE:
+		op->status = st_apply(e, &op->table, op->mut, &op->err);
+		break;
+	case QRY_OP_TRUNCATE:
+		op->status = st_truncate(e, &op->table, &op->err);
+		break;
+	default:
+		op->status = hl_errf(&op->err, HL_ERR_SERVER, "unknown storage op");
+	}
+	if (op->status < 0 && op->err.code == HL_ERR_INVALID &&
+	    strstr(op->err.msg, "table") && !op->local)
+		hl_errf(&op->err, HL_ERR_INVALID, "table was dropped concurrently");
+}
+
+/* System tables: their rows are produced on demand into a private engine,
+ * so they go through exactly the same read path as user tables. */
+int q_virtual_engine(qry_exec *x, const sch_table *t)
+{
+	sys_rowset rs;
+	if (sys_rows(x->schema, x->sh->node, t, x->a, &rs, &x->err) < 0)
+		return -1;
+	x->local = st_engine_new();
+	x->local_table = t->id;
+	st_table_layout l;
+	q_layout(t, x->a, &l);
+	if (st_create_table(x->local, &l, &x->err) < 0)
+		return -1;
+	q_val pkv[16];
+	st_bytes ck[16];
+	if (t->npk > 16 || t->nck > 16)
+		return hl_errf(&x->err, HL_ERR_SERVER, "system table shape not supported");
+	for (int r = 0; r < rs.nrows; r++) {
+		const sys_cell *row = &rs.cells[(size_t)r * (size_t)rs.ncols];
+		hl_buf key;
+		hl_buf_init(&key);
+		for (int c = 0; c < t->ncols && c < rs.ncols; c++) {
+			const sch_column *col = &t->cols[c];
+			if (col->kind == SCH_PARTITION_KEY) {
+				pkv[col->position].p = row[c].p;
+				pkv[col->position].len = row[c].len;
+			} else if (col->kind == SCH_CLUSTERING) {
+				ck[col->position].p = row[c].p;
+				ck[col->position].len = row[c].len < 0 ? 0 : (uint32_t)row[c].len;
+			}
+		}
+		if (t->npk == 1) {
+			if (pkv[0].len > 0)
+				hl_buf_put(&key, pkv[0].p, (size_t)pkv[0].len);
+		} else {
+			for (int i = 0; i < t->npk; i++) {
+				int32_t l = pkv[i].len < 0 ? 0 : pkv[i].len;
+				hl_buf_u16(&key, (uint16_t)l);
+				hl_buf_put(&key, pkv[i].p, (size_t)l);
+				hl_buf_u8(&key, 0);
+			}
+		}
+		st_mutation *m = st_mut_new(x->a, key.p, key.len, hl_token(key.p, key.len));
+		hl_buf_free(&key);
+		st_mrow *mr = st_mut_row(m, t->nck, t->nck ? ck : NULL);
+		st_row_marker(mr, 1, 0, 0);
+		for (int c = 0; c < t->ncols && c < rs.ncols; c++) {
+			const sch_column *col = &t->cols[c];
+			if (row[c].len < 0)
+				continue;
+			if (col->kind == SCH_REGULAR)
+				st_row_cell(mr, col->id, 1, 0, 0, row[c].p, (size_t)row[c].len);
+			else if (col->kind == SCH_STATIC)
+				st_mut_static_cell(m, col->id, 1, 0, 0, row[c].p, (size_t)row[c].len);
+		}
+		if (st_apply(x->local, &t->id, m, &x->err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ prepared cache */
+
+void qry_prepared_id(const char *ks, const char *text, size_t len, uint8_t out[16])
+{
+	hl_buf b;
+	hl_buf_init(&b);
+	if (ks)
+		hl_buf_str(&b, ks);
+	hl_buf_put(&b, text, len);
+	hl_md5(b.p, b.len, out);
+	hl_buf_free(&b);
+}
+
+static q_pentry **pc_slot(qry_pcache *pc, const uint8_t *id)
+{
+	uint32_t h = (uint32_t)id[0] | (uint32_t)id[1] << 8 | (uint32_t)id[2] << 16;
+	return &pc->buckets[h % (uint32_t)pc->nbuckets];
+}
+
+static q_pentry *pc_find(qry_pcache *pc, const uint8_t *id, size_t idlen)
+{
+	if (idlen != 16)
+		return NULL;
+	for (q_pentry *e = *pc_slot(pc, id); e; e = e->next)
+		if (memcmp(e->id, id, 16) == 0)
+			return e;
+	return NULL;
+}
+
+static q_pentry *pc_put(qry_pcache *pc, const uint8_t id[16], const char *text, size_t len,
+			const char *ks)
+{
+	q_pentry *e = pc_find(pc, id, 16);
+	if (e)
+		return e;
+	e = hl_calloc(1, sizeof *e);
+	memcpy(e->id, id, 16);
+	e->text = hl_malloc(len + 1);
+	memcpy(e->text, text, len);
+	e->text[len] = 0;
+	e->len = len;
+	e->ks = ks ? hl_strdup(ks) : NULL;
+	q_pentry **slot = pc_slot(pc, id);
+	e->next = *slot;
+	*slot = e;
+	pc->count++;
+	return e;
+}
+
+void qry_pcache_put_text(qry_shard *sh, const uint8_t id[16], const char *text, size_t len,
+			 const char *ks)
+{
+	pc_put(sh->pcache, id, text, len, ks);
+}
+
+/* (Re)build the plan of a cache entry against the current schema. */
+static int pc_plan(qry_exec *x, q_pentry *e)
+{
+	uint64_t epoch = sch_epoch(x->schema);
+	if (e->plan && e->epoch == epoch)
+		return 0;
+	hl_arena *a = hl_arena_new(8192);
+	cql_stmt *st;
+	const char *saved = x->keyspace;
+	x->keyspace = e->ks;
+	int rc = cql_parse(e->text, e->len, a, &st, &x->err);
+	q_plan *p = NULL;
+	if (rc == 0)
+		rc = q_plan_stmt(x, st, a, &p, &x->err);
+	x->keyspace = saved;
+	if (rc < 0) {
+		hl_arena_free(a);
+		return -1;
+	}
+	if (e->arena)
+		hl_arena_free(e->arena);
+	if (e->schema)
+		sch_release(e->schema);
+	e->arena = a;
+	e->plan = p;
+	sch_ref(x->schema);
+	e->schema = x->schema;
+	e->epoch = epoch;
+	return 0;
+}
+
+/* ------------------------------------------------------------ entry points */
+
+qry_exec *qry_exec_new(qry_shard *sh, hl_arena *a, int proto_version, const char *keyspace)
+{
+	qry_exec *x = hl_arena_zalloc(a, sizeof *x);
+	x->sh = sh;
+	x->a = a;
+	x->version = proto_version;
+	x->keyspace = keyspace ? hl_arena_strdup(a, keyspace) : NULL;
+	const sch_schema *s = sch_cache_get(sh->reg, &sh->cache);
+	sch_ref(s);
+	x->schema = (sch_schema *)s;
+	x->now_us = hl_now_micros();
+	x->now_s = x->now_us / 1000000;
+	qry_result_init(&x->res);
+	return x;
+}
+
+void qry_exec_free(qry_exec *x)
+{
+	if (!x)
+		return;
+	for (int i = 0; i < x->narenas; i++)
+		hl_arena_free(x->arenas[i]);
+	x->narenas = 0;
+	if (x->local)
+		st_engine_free(x->local);
+	x->local = NULL;
+	qry_result_free(&x->res);
+	if (x->schema)
+		sch_release(x->schema);
+	x->schema = NULL;
+}
+
+int qry_exec_resume(qry_exec *x)
+{
+	return finish(x, x->cont(x));
+}
+
+static bool is_modification(const q_plan *p)
+{
+	return p->mod != NULL;
+}
+
+/* Map named values onto the bind markers' positions. */
+static int order_values(qry_exec *x, const q_plan *p, const qry_params *pr)
+{
+	x->values = pr ? pr->values : NULL;
+	x->nvalues = pr ? pr->nvalues : 0;
+	if (!pr || !pr->named_values)
+		goto check;
+	qry_value *v = hl_arena_zalloc(x->a, sizeof(qry_value) * (size_t)(p->bind.ncols + 1));
+	for (int i = 0; i < p->bind.ncols; i++) {
+		const char *name = p->bind.cols[i].name;
+		bool found = false;
+		for (int j = 0; j < pr->nvalues && !found; j++) {
+			const qry_value *w = &pr->values[j];
+			if (w->name_len == strlen(name) && strncasecmp(w->name, name, w->name_len) == 0) {
+				v[i] = *w;
+				found = true;
+			}
+		}
+		if (!found)
+			return hl_errf(&x->err, HL_ERR_INVALID, "Invalid named value: no value for bind "
+				       "variable %s", name);
+	}
+	x->values = v;
+	x->nvalues = p->bind.ncols;
+check:
+	if (x->nvalues != p->bind.ncols)
+		return hl_errf(&x->err, HL_ERR_INVALID, "There were %d markers(?) in CQL but %d bound "
+			       "variables", p->bind.ncols, x->nvalues);
+	for (int i = 0; i < x->nvalues; i++)
+		if (x->values[i].len == QRY_UNSET && x->version < 4)
+			return hl_errf(&x->err, HL_ERR_INVALID, "Unset values are not supported before "
+				       "protocol v4");
+	return 0;
+}
+
+static int run_batch_plan(qry_exec *x, q_plan *p)
+{
+	int64_t bts = 0;
+	bool has = false;
+	if (q_eval_int(x, p->stmt->batch.attrs.timestamp, "timestamp", &bts, &has) < 0)
+		return -1;
+	if (!has && x->params && x->params->has_timestamp) {
+		bts = x->params->timestamp;
+		has = true;
+	}
+	x->nops = 0;
+	for (int i = 0; i < p->nbatch; i++)
+		if (q_batch_collect(x, p->batch[i], x->values, x->nvalues, bts, has) < 0)
+			return -1;
+	if (!x->nops)
+		return q_writes_done(x);
+	return q_pending(x, q_writes_done);
+}
+
+static int run_plan(qry_exec *x, q_plan *p, const qry_params *pr)
+{
+	x->plan = p;
+	x->params = pr;
+	if (order_values(x, p, pr) < 0)
+		return -1;
+	if (p->sel)
+		return q_select_start(x);
+	if (p->nbatch)
+		return run_batch_plan(x, p);
+	if (is_modification(p))
+		return q_modify_start(x);
+	return hl_errf(&x->err, HL_ERR_SERVER, "statement has no plan");
+}
+
+static bool planned_kind(cql_stmt_kind k)
+{
+	return k == CQL_STMT_SELECT || k == CQL_STMT_INSERT || k == CQL_STMT_UPDATE ||
+	       k == CQL_STMT_DELETE || k == CQL_STMT_BATCH;
+}
+
+int qry_exec_query(qry_exec *x, const char *text, size_t len, const qry_params *p)
+{
+	cql_stmt *st;
+	if (p && p->keyspace)
+		x->keyspace = hl_arena_strndup(x->a, p->keyspace, p->keyspace_len);
+	if (cql_parse(text, len, x->a, &st, &x->err) < 0)
+		return finish(x, -1);
+	if (!planned_kind(st->kind)) {
+		x->params = p;
+		return finish(x, q_ddl(x, st));
+	}
+	q_plan *plan;
+	if (q_plan_stmt(x, st, x->a, &plan, &x->err) < 0)
+		return finish(x, -1);
+	return finish(x, run_plan(x, plan, p));
+}
+
+static void metadata_id(const qry_metadata *m, uint8_t out[16])
+{
+	hl_buf b;
+	hl_buf_init(&b);
+	for (int i = 0; i < m->ncols; i++) {
+		hl_buf_str(&b, m->cols[i].ks ? m->cols[i].ks : "");
+		hl_buf_u8(&b, 0);
+		hl_buf_str(&b, m->cols[i].table ? m->cols[i].table : "");
+		hl_buf_u8(&b, 0);
+		hl_buf_str(&b, m->cols[i].name ? m->cols[i].name : "");
+		hl_buf_u8(&b, 0);
+		if (m->cols[i].type)
+			ty_encode_option(m->cols[i].type, &b);
+	}
+	hl_md5(b.p, b.len, out);
+	hl_buf_free(&b);
+}
+
+int qry_exec_prepare(qry_exec *x, const char *text, size_t len, const char *ks, size_t kslen)
+{
+	if (ks)
+		x->keyspace = hl_arena_strndup(x->a, ks, kslen);
+	uint8_t id[16];
+	qry_prepared_id(x->keyspace, text, len, id);
+	cql_stmt *st;
+	if (cql_parse(text, len, x->a, &st, &x->err) < 0)
+		return finish(x, -1);
+	q_pentry *e = pc_find(x->sh->pcache, id, 16);
+	if (!e)
+		e = pc_put(x->sh->pcache, id, text, len, x->keyspace);
+	e->plan = NULL;   /* always re-plan against the current schema on PREPARE */
+	if (!planned_kind(st->kind)) {
+		/* DDL and USE can be prepared too; they run from their text */
+		q_plan *p = hl_arena_zalloc(x->a, sizeof *p);
+		p->stmt = st;
+		p->bind.cols = hl_arena_zalloc(x->a, sizeof(qry_colspec));
+		qry_result_init(&x->res);
+		x->res.kind = QRY_RESULT_PREPARED;
+		memcpy(x->res.id, id, 16);
+		metadata_id(&p->result, x->res.result_metadata_id);
+		x->res.bind_meta = p->bind;
+		x->res.result_meta.no_metadata = true;
+		x->has_res = true;
+		return QRY_DONE;
+	}
+	if (pc_plan(x, e) < 0)
+		return finish(x, -1);
+	qry_result_init(&x->res);
+	x->res.kind = QRY_RESULT_PREPARED;
+	memcpy(x->res.id, id, 16);
+	x->res.bind_meta = e->plan->bind;
+	x->res.result_meta = e->plan->result;
+	x->res.result_meta.npk = 0;
+	if (!e->plan->sel)
+		x->res.result_meta.no_metadata = true;
+	metadata_id(&e->plan->result, x->res.result_metadata_id);
+	x->has_res = true;
+	return QRY_DONE;
+}
+
+static int unprepared(qry_exec *x, const uint8_t *id, size_t idlen)
+{
+	hl_errf(&x->err, HL_ERR_UNPREPARED, "Prepared query with ID %s not found (either the query "
+		"was not prepared on this host (maybe the host has been restarted?) or you have "
+		"prepared too many queries and it has been evicted from the internal cache)", "?");
+	size_t n = idlen > sizeof x->err.id ? sizeof x->err.id : idlen;
+	memcpy(x->err.id, id, n);
+	x->err.id_len = (int)n;
+	return -1;
+}
+
+int qry_exec_execute(qry_exec *x, const uint8_t *id, size_t idlen, const qry_params *p)
+{
+	q_pentry *e = pc_find(x->sh->pcache, id, idlen);
+	if (!e)
+		return finish(x, unprepared(x, id, idlen));
+	if (e->ks)
+		x->keyspace = hl_arena_strdup(x->a, e->ks);
+	cql_stmt *st;
+	/* statements without a plan (DDL, USE) run from their text */
+	hl_err perr;
+	hl_err_clear(&perr);
+	if (cql_parse(e->text, e->len, x->a, &st, &perr) == 0 && !planned_kind(st->kind)) {
+		x->params = p;
+		return finish(x, q_ddl(x, st));
+	}
+	if (pc_plan(x, e) < 0)
+		return finish(x, -1);
+	return finish(x, run_plan(x, e->plan, p));
+}
+
+int qry_exec_batch(qry_exec *x, const qry_batch *b)
+{
+	x->params = &b->params;
+	if (b->params.keyspace)
+		x->keyspace = hl_arena_strndup(x->a, b->params.keyspace, b->params.keyspace_len);
+	if (b->type == QRY_BATCH_COUNTER)
+		return finish(x, hl_errf(&x->err, HL_ERR_INVALID, "Counter batches are not supported yet"));
+	int64_t bts = b->params.timestamp;
+	bool has = b->params.has_timestamp;
+	x->nops = 0;
+	for (int i = 0; i < b->nstmts; i++) {
+		const qry_batch_stmt *s = &b->stmts[i];
+		q_plan *p;
+		if (s->prepared) {
+			q_pentry *e = pc_find(x->sh->pcache, s->id, s->id_len);
+			if (!e)
+				return finish(x, unprepared(x, s->id, s->id_len));
+			const char *saved = x->keyspace;
+			if (pc_plan(x, e) < 0)
+				return finish(x, -1);
+			x->keyspace = saved;
+			p = e->plan;
+		} else {
+			cql_stmt *st;
+			if (cql_parse(s->query, s->query_len, x->a, &st, &x->err) < 0)
+				return finish(x, -1);
+			if (!planned_kind(st->kind) || st->kind == CQL_STMT_BATCH ||
+			    st->kind == CQL_STMT_SELECT)
+				return finish(x, hl_errf(&x->err, HL_ERR_INVALID, "Invalid statement in batch: "
+							 "only UPDATE, INSERT and DELETE statements are allowed."));
+			if (q_plan_stmt(x, st, x->a, &p, &x->err) < 0)
+				return finish(x, -1);
+		}
+		if (!is_modification(p))
+			return finish(x, hl_errf(&x->err, HL_ERR_INVALID, "Invalid statement in batch: only "
+						 "UPDATE, INSERT and DELETE statements are allowed."));
+		qry_params sp = { 0 };
+		sp.values = s->values;
+		sp.nvalues = s->nvalues;
+		x->plan = p;
+		if (order_values(x, p, &sp) < 0)
+			return finish(x, -1);
+		if (q_batch_collect(x, p, x->values, x->nvalues, bts, has) < 0)
+			return finish(x, -1);
+	}
+	if (!x->nops)
+		return finish(x, q_writes_done(x));
+	return finish(x, q_pending(x, q_writes_done));
+}

@@ -1,0 +1,1023 @@
+/*
+ * Statement preparation: resolves a parsed statement against a schema
+ * snapshot into a plan (q_plan): the table, the selection, restrictions
+ * classified as Cassandra's StatementRestrictions does (partition key,
+ * token, clustering slices, filtering), bind variable metadata with the
+ * names and types drivers need, and the result metadata.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "query/q_int.h"
+
+#define FILTERING_MSG "Cannot execute this query as it might involve data filtering and thus may " \
+	"have unpredictable performance. If you want to execute this query despite the " \
+	"performance unpredictability, use ALLOW FILTERING"
+
+typedef struct planner {
+	qry_exec *x;
+	hl_arena *a;
+	q_plan *p;
+	hl_err *err;
+} planner;
+
+static int perr(planner *pl, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int perr(planner *pl, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	pl->err->code = code;
+	vsnprintf(pl->err->msg, sizeof pl->err->msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+const char *q_ks_of(qry_exec *x, const cql_qname *n)
+{
+	return n->ks ? n->ks : x->keyspace;
+}
+
+static int resolve_table(planner *pl, const cql_qname *n, const sch_table **out)
+{
+	const char *ks = q_ks_of(pl->x, n);
+	if (!ks)
+		return perr(pl, HL_ERR_INVALID, "No keyspace has been specified. USE a keyspace, or "
+			    "explicitly specify keyspace.tablename");
+	const sch_schema *s = q_schema(pl->x);
+	if (!sch_find_keyspace(s, ks))
+		return perr(pl, HL_ERR_INVALID, "keyspace %s does not exist", ks);
+	const sch_table *t = sch_find_table(s, ks, n->name);
+	if (!t)
+		return perr(pl, HL_ERR_INVALID, "table %s does not exist", n->name);
+	*out = t;
+	pl->p->ks = t->ks;
+	pl->p->table = t;
+	pl->p->is_virtual = sch_is_system_keyspace(t->ks);
+	return 0;
+}
+
+static const sch_column *find_col(planner *pl, const char *name)
+{
+	const sch_table *t = pl->p->table;
+	const sch_column *c = sch_find_column(t, name);
+	if (!c)
+		perr(pl, HL_ERR_INVALID, "Undefined column name %s in table %s.%s", name, t->ks,
+		     t->name);
+	return c;
+}
+
+/* ------------------------------------------------------------ bind specs */
+
+static void set_spec(planner *pl, int idx, const char *name, const ty_type *type)
+{
+	qry_metadata *m = &pl->p->bind;
+	if (idx < 0 || idx >= m->ncols)
+		return;
+	qry_colspec *cs = &m->cols[idx];
+	cs->ks = pl->p->ks ? pl->p->ks : "";
+	cs->table = pl->p->table ? pl->p->table->name : "";
+	cs->name = name;
+	cs->type = type;
+}
+
+/* Give every bind marker inside t a name and type (the receiver's). */
+static void spec_term(planner *pl, const cql_term *t, const char *name, const ty_type *type)
+{
+	if (!t)
+		return;
+	switch (t->kind) {
+	case CQL_TERM_BIND:
+		set_spec(pl, t->bind_index, t->bind_name ? t->bind_name : name,
+			 t->in_marker ? ty_list(pl->a, type, false) : type);
+		break;
+	case CQL_TERM_TUPLE:
+		for (int i = 0; i < t->n; i++)
+			spec_term(pl, t->items[i], name,
+				  type && type->kind == TY_TUPLE && i < type->nsub ? type->sub[i] : NULL);
+		break;
+	case CQL_TERM_LIST:
+	case CQL_TERM_SET:
+		for (int i = 0; i < t->n; i++)
+			spec_term(pl, t->items[i], name, type && type->nsub ? type->sub[0] : NULL);
+		break;
+	case CQL_TERM_MAP:
+		for (int i = 0; i < t->n; i++) {
+			spec_term(pl, t->keys[i], name, type && type->nsub == 2 ? type->sub[0] : NULL);
+			spec_term(pl, t->items[i], name, type && type->nsub == 2 ? type->sub[1] : NULL);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static const ty_type *tuple_of(planner *pl, int n, const sch_column **cols)
+{
+	const ty_type **sub = hl_arena_alloc(pl->a, sizeof(*sub) * (size_t)n);
+	for (int i = 0; i < n; i++)
+		sub[i] = cols[i]->type;
+	return ty_tuple(pl->a, n, sub);
+}
+
+static char *tuple_name(planner *pl, int n, const sch_column **cols)
+{
+	hl_buf b;
+	hl_buf_init(&b);
+	hl_buf_u8(&b, '(');
+	for (int i = 0; i < n; i++) {
+		if (i)
+			hl_buf_u8(&b, ',');
+		hl_buf_str(&b, cols[i]->name);
+	}
+	hl_buf_u8(&b, ')');
+	char *s = hl_arena_strndup(pl->a, (const char *)b.p, b.len);
+	hl_buf_free(&b);
+	return s;
+}
+
+static void spec_restr(planner *pl, q_restr *r)
+{
+	const ty_type *type = r->ncols == 1 ? r->cols[0]->type : tuple_of(pl, r->ncols, r->cols);
+	const char *name = r->ncols == 1 ? r->cols[0]->name : tuple_name(pl, r->ncols, r->cols);
+	if (r->op == CQL_OP_IN && r->value && r->value->kind == CQL_TERM_BIND) {
+		set_spec(pl, r->value->bind_index,
+			 r->value->bind_name ? r->value->bind_name
+					     : hl_arena_printf(pl->a, "in(%s)", name),
+			 ty_list(pl->a, type, false));
+		return;
+	}
+	if (r->op == CQL_OP_CONTAINS && type && type->nsub)
+		type = type->kind == TY_MAP ? type->sub[1] : type->sub[0];
+	else if (r->op == CQL_OP_CONTAINS_KEY && type && type->nsub)
+		type = type->sub[0];
+	spec_term(pl, r->value, name, type);
+	for (int i = 0; i < r->nvalues; i++)
+		spec_term(pl, r->values[i], name, type);
+}
+
+static int check_binds(planner *pl)
+{
+	qry_metadata *m = &pl->p->bind;
+	for (int i = 0; i < m->ncols; i++)
+		if (!m->cols[i].type)
+			return perr(pl, HL_ERR_INVALID, "Cannot infer the type of bind marker %d", i);
+	return 0;
+}
+
+/* pk_indexes: the marker feeding each partition key column, when all are '='. */
+static void pk_indexes(planner *pl, q_restr **pk, cql_term **direct)
+{
+	const sch_table *t = pl->p->table;
+	qry_metadata *m = &pl->p->bind;
+	m->npk = 0;
+	if (t->npk > 16)
+		return;
+	for (int i = 0; i < t->npk; i++) {
+		const cql_term *v = direct ? direct[i] : (pk && pk[i] && pk[i]->op == CQL_OP_EQ ? pk[i]->value : NULL);
+		if (!v || v->kind != CQL_TERM_BIND)
+			return;
+		m->pk_index[i] = (uint16_t)v->bind_index;
+	}
+	m->npk = t->npk;
+}
+
+/* ------------------------------------------------------------ relations */
+
+static q_restr *mk_restr(planner *pl, const cql_rel *rel, int ncols, const sch_column **cols)
+{
+	q_restr *r = hl_arena_zalloc(pl->a, sizeof *r);
+	r->op = rel->op;
+	r->ncols = ncols;
+	r->cols = cols;
+	r->value = rel->value;
+	r->nvalues = rel->nvalues;
+	r->values = rel->values;
+	return r;
+}
+
+static bool is_slice(cql_op op)
+{
+	return op == CQL_OP_LT || op == CQL_OP_LTE || op == CQL_OP_GT || op == CQL_OP_GTE;
+}
+
+/*
+ * Classify WHERE relations. pk[] gets EQ/IN per partition key column;
+ * ck_by_pos[] the clustering restrictions by first column (up to two slices
+ * of one column are kept as separate entries); the rest becomes filter.
+ */
+typedef struct rels {
+	q_restr **pk;
+	int nck;
+	q_restr **ck;                  /* clustering restrictions in WHERE order */
+	int nfilter;
+	q_restr **filter;
+	q_restr *tok[2];
+	int ntok;
+	bool pk_partial;               /* pk column restricted but not all / not EQ-IN */
+	bool has_ck;
+} rels;
+
+static int classify(planner *pl, int nwhere, const cql_rel *where, bool for_select, rels *out)
+{
+	const sch_table *t = pl->p->table;
+	memset(out, 0, sizeof *out);
+	out->pk = hl_arena_zalloc(pl->a, sizeof(q_restr *) * (size_t)(t->npk + 1));
+	out->ck = hl_arena_zalloc(pl->a, sizeof(q_restr *) * (size_t)(nwhere + 1));
+	out->filter = hl_arena_zalloc(pl->a, sizeof(q_restr *) * (size_t)(nwhere + 1));
+	for (int i = 0; i < nwhere; i++) {
+		const cql_rel *rel = &where[i];
+		if (rel->op == CQL_OP_NEQ)
+			return perr(pl, HL_ERR_INVALID, "Unsupported \"!=\" relation: %s != ...",
+				    rel->ncols ? rel->cols[0] : "?");
+		if (rel->op == CQL_OP_IS_NOT_NULL)
+			return perr(pl, HL_ERR_INVALID,
+				    "Unsupported restriction: %s IS NOT NULL", rel->cols[0]);
+		if (rel->kind == CQL_REL_TOKEN) {
+			if (rel->ncols != t->npk)
+				return perr(pl, HL_ERR_INVALID, "The token() function must be applied to all "
+					    "partition key components or none of them");
+			const sch_column **cols = hl_arena_alloc(pl->a, sizeof(*cols) * (size_t)rel->ncols);
+			for (int j = 0; j < rel->ncols; j++) {
+				const sch_column *c = find_col(pl, rel->cols[j]);
+				if (!c)
+					return -1;
+				if (c->kind != SCH_PARTITION_KEY || c->position != j)
+					return perr(pl, HL_ERR_INVALID, "The token function arguments must be "
+						    "in the partition key order: %s", rel->cols[0]);
+				cols[j] = c;
+			}
+			if (!(is_slice(rel->op) || rel->op == CQL_OP_EQ))
+				return perr(pl, HL_ERR_INVALID, "%s cannot be used for token relations",
+					    cql_op_str(rel->op));
+			if (out->ntok >= 2)
+				return perr(pl, HL_ERR_INVALID, "More than one restriction was found for the "
+					    "start bound on token");
+			q_restr *r = mk_restr(pl, rel, rel->ncols, cols);
+			spec_term(pl, rel->value, "partition key token", ty_simple(TY_BIGINT));
+			out->tok[out->ntok++] = r;
+			continue;
+		}
+		if (rel->kind == CQL_REL_MULTI) {
+			const sch_column **cols = hl_arena_alloc(pl->a, sizeof(*cols) * (size_t)rel->ncols);
+			for (int j = 0; j < rel->ncols; j++) {
+				const sch_column *c = find_col(pl, rel->cols[j]);
+				if (!c)
+					return -1;
+				if (c->kind != SCH_CLUSTERING)
+					return perr(pl, HL_ERR_INVALID, "Multi-column relations can only be "
+						    "applied to clustering columns but was applied to: %s",
+						    c->name);
+				if (j > 0 && c->position != cols[j - 1]->position + 1)
+					return perr(pl, HL_ERR_INVALID, "Clustering columns must appear in the "
+						    "PRIMARY KEY order in multi-column relations: %s",
+						    c->name);
+				cols[j] = c;
+			}
+			q_restr *r = mk_restr(pl, rel, rel->ncols, cols);
+			spec_restr(pl, r);
+			out->ck[out->nck++] = r;
+			out->has_ck = true;
+			continue;
+		}
+		if (rel->kind != CQL_REL_SINGLE)
+			return perr(pl, HL_ERR_INVALID, "Unsupported restriction on %s",
+				    rel->ncols ? rel->cols[0] : "?");
+		const sch_column *c = find_col(pl, rel->cols[0]);
+		if (!c)
+			return -1;
+		const sch_column **cols = hl_arena_alloc(pl->a, sizeof(*cols));
+		cols[0] = c;
+		q_restr *r = mk_restr(pl, rel, 1, cols);
+		spec_restr(pl, r);
+		if (rel->op == CQL_OP_LIKE || rel->op == CQL_OP_BETWEEN)
+			return perr(pl, HL_ERR_INVALID, "%s restriction is only supported on properly "
+				    "indexed columns", cql_op_str(rel->op));
+		if (c->kind == SCH_PARTITION_KEY) {
+			if (rel->op == CQL_OP_EQ || rel->op == CQL_OP_IN) {
+				if (out->pk[c->position])
+					return perr(pl, HL_ERR_INVALID, "%s cannot be restricted by more than "
+						    "one relation if it includes an Equal", c->name);
+				out->pk[c->position] = r;
+			} else if (for_select && is_slice(rel->op)) {
+				return perr(pl, HL_ERR_INVALID, "Only EQ and IN relation are supported on the "
+					    "partition key (unless you use the token() function or allow "
+					    "filtering)");
+			} else {
+				return perr(pl, HL_ERR_INVALID, "Unsupported restriction on partition key %s",
+					    c->name);
+			}
+		} else if (c->kind == SCH_CLUSTERING) {
+			if (rel->op == CQL_OP_CONTAINS || rel->op == CQL_OP_CONTAINS_KEY)
+				out->filter[out->nfilter++] = r;
+			else {
+				out->ck[out->nck++] = r;
+				out->has_ck = true;
+			}
+		} else {
+			if (!for_select)
+				return perr(pl, HL_ERR_INVALID, "Non PRIMARY KEY columns found in where "
+					    "clause: %s ", c->name);
+			out->filter[out->nfilter++] = r;
+		}
+	}
+	int npk = 0;
+	for (int i = 0; i < t->npk; i++)
+		npk += out->pk[i] != NULL;
+	if (npk && npk < t->npk)
+		out->pk_partial = true;
+	if (npk && out->ntok)
+		return perr(pl, HL_ERR_INVALID, "Columns \"%s\" cannot be restricted by both a normal "
+			    "relation and a token relation", t->pk[0]->name);
+	return 0;
+}
+
+/*
+ * Order the clustering restrictions by column position and keep the prefix
+ * usable as slices: EQ/IN columns, then at most one slice. Returns how many
+ * are usable; the rest go to filtering.
+ */
+static int usable_ck(planner *pl, rels *rl, q_restr ***usable, int *nusable, bool *leftover)
+{
+	const sch_table *t = pl->p->table;
+	q_restr **u = hl_arena_zalloc(pl->a, sizeof(q_restr *) * (size_t)(rl->nck + 1));
+	int n = 0;
+	bool *taken = hl_arena_zalloc(pl->a, (size_t)rl->nck + 1);
+	int pos = 0;
+	*leftover = false;
+	while (pos < t->nck) {
+		int found = -1, found2 = -1;
+		for (int i = 0; i < rl->nck; i++) {
+			if (taken[i] || rl->ck[i]->cols[0]->position != pos)
+				continue;
+			if (found < 0)
+				found = i;
+			else if (found2 < 0)
+				found2 = i;
+		}
+		if (found < 0)
+			break;
+		q_restr *r = rl->ck[found];
+		if (r->op == CQL_OP_EQ || r->op == CQL_OP_IN) {
+			if (found2 >= 0)
+				return perr(pl, HL_ERR_INVALID, "%s cannot be restricted by more than one "
+					    "relation if it includes an Equal", r->cols[0]->name);
+			taken[found] = true;
+			u[n++] = r;
+			pos += r->ncols;
+			continue;
+		}
+		/* a slice: maybe two bounds on the same column(s) */
+		taken[found] = true;
+		u[n++] = r;
+		if (found2 >= 0) {
+			q_restr *r2 = rl->ck[found2];
+			if (!is_slice(r2->op))
+				return perr(pl, HL_ERR_INVALID, "%s cannot be restricted by more than one "
+					    "relation if it includes an Equal", r->cols[0]->name);
+			bool lower1 = r->op == CQL_OP_GT || r->op == CQL_OP_GTE;
+			bool lower2 = r2->op == CQL_OP_GT || r2->op == CQL_OP_GTE;
+			if (lower1 == lower2)
+				return perr(pl, HL_ERR_INVALID, "More than one restriction was found for the "
+					    "%s bound on %s", lower1 ? "start" : "end", r->cols[0]->name);
+			taken[found2] = true;
+			u[n++] = r2;
+		}
+		break;
+	}
+	for (int i = 0; i < rl->nck; i++)
+		if (!taken[i]) {
+			rl->filter[rl->nfilter++] = rl->ck[i];
+			*leftover = true;
+		}
+	*usable = u;
+	*nusable = n;
+	return 0;
+}
+
+/* ------------------------------------------------------------ SELECT */
+
+static const char *sel_name(planner *pl, const cql_sel *s)
+{
+	switch (s->kind) {
+	case CQL_SEL_COLUMN:
+		return s->name;
+	case CQL_SEL_WRITETIME:
+		return hl_arena_printf(pl->a, "writetime(%s)", s->arg && s->arg->name ? s->arg->name : "");
+	case CQL_SEL_TTL:
+		return hl_arena_printf(pl->a, "ttl(%s)", s->arg && s->arg->name ? s->arg->name : "");
+	case CQL_SEL_COUNT_STAR:
+		return "count";
+	default:
+		return "expr";
+	}
+}
+
+static int plan_selector(planner *pl, const cql_selector *cs, q_sel *out)
+{
+	const cql_sel *s = cs->expr;
+	memset(out, 0, sizeof *out);
+	switch (s->kind) {
+	case CQL_SEL_COLUMN: {
+		const sch_column *c = find_col(pl, s->name);
+		if (!c)
+			return -1;
+		out->kind = Q_SEL_COLUMN;
+		out->col = c;
+		out->type = c->type;
+		out->name = c->name;
+		break;
+	}
+	case CQL_SEL_WRITETIME:
+	case CQL_SEL_TTL: {
+		bool wt = s->kind == CQL_SEL_WRITETIME;
+		if (!s->arg || s->arg->kind != CQL_SEL_COLUMN)
+			return perr(pl, HL_ERR_INVALID, "Invalid argument for %s", wt ? "writetime" : "ttl");
+		const sch_column *c = find_col(pl, s->arg->name);
+		if (!c)
+			return -1;
+		if (c->kind == SCH_PARTITION_KEY || c->kind == SCH_CLUSTERING)
+			return perr(pl, HL_ERR_INVALID, "Cannot use selection function %s on PRIMARY KEY "
+				    "part %s", wt ? "writeTime" : "ttl", c->name);
+		if (sch_type_is_multicell(c->type))
+			return perr(pl, HL_ERR_INVALID, "Cannot use selection function %s on non-frozen "
+				    "%s", wt ? "writeTime" : "ttl", ty_name(c->type, pl->a));
+		out->kind = wt ? Q_SEL_WRITETIME : Q_SEL_TTL;
+		out->col = c;
+		out->type = ty_simple(wt ? TY_BIGINT : TY_INT);
+		out->name = sel_name(pl, s);
+		break;
+	}
+	case CQL_SEL_COUNT_STAR:
+		out->kind = Q_SEL_COUNT;
+		out->type = ty_simple(TY_BIGINT);
+		out->name = "count";
+		break;
+	case CQL_SEL_FUNC: {
+		const char *fn = s->fn_name;
+		if (s->fn_ks && strcmp(s->fn_ks, "system") != 0)
+			return perr(pl, HL_ERR_INVALID, "Unknown function %s.%s", s->fn_ks, fn);
+		if (strcasecmp(fn, "count") == 0 && s->n == 1) {
+			out->kind = Q_SEL_COUNT;
+			out->type = ty_simple(TY_BIGINT);
+			if (s->args[0]->kind == CQL_SEL_COLUMN) {
+				out->col = find_col(pl, s->args[0]->name);
+				if (!out->col)
+					return -1;
+				out->name = hl_arena_printf(pl->a, "system.count(%s)", out->col->name);
+			} else {
+				out->name = "count";
+			}
+			break;
+		}
+		if (strcasecmp(fn, "token") == 0) {
+			const sch_table *t = pl->p->table;
+			if (s->n != t->npk)
+				return perr(pl, HL_ERR_INVALID, "Invalid number of arguments in call to function "
+					    "system.token: %d required but %d provided", t->npk, s->n);
+			hl_buf b;
+			hl_buf_init(&b);
+			hl_buf_str(&b, "system.token(");
+			for (int i = 0; i < s->n; i++) {
+				if (s->args[i]->kind != CQL_SEL_COLUMN) {
+					hl_buf_free(&b);
+					return perr(pl, HL_ERR_INVALID, "token() arguments must be columns");
+				}
+				const sch_column *c = find_col(pl, s->args[i]->name);
+				if (!c) {
+					hl_buf_free(&b);
+					return -1;
+				}
+				if (c->kind != SCH_PARTITION_KEY || c->position != i) {
+					hl_buf_free(&b);
+					return perr(pl, HL_ERR_INVALID, "Type error: %s cannot be passed as "
+						    "argument %d of function system.token", c->name, i);
+				}
+				hl_buf_printf(&b, "%s%s", i ? ", " : "", c->name);
+			}
+			hl_buf_u8(&b, ')');
+			out->kind = Q_SEL_TOKEN;
+			out->type = ty_simple(TY_BIGINT);
+			out->name = hl_arena_strndup(pl->a, (const char *)b.p, b.len);
+			hl_buf_free(&b);
+			break;
+		}
+		/* Single-column conversion functions Cassandra has built in. */
+		if (s->n == 1 && s->args[0]->kind == CQL_SEL_COLUMN) {
+			const sch_column *c = find_col(pl, s->args[0]->name);
+			if (!c)
+				return -1;
+			static const struct {
+				const char *name;
+				ty_kind from1, from2, to;
+			} conv[] = {
+				{ "totimestamp", TY_TIMEUUID, TY_DATE, TY_TIMESTAMP },
+				{ "tounixtimestamp", TY_TIMEUUID, TY_TIMESTAMP, TY_BIGINT },
+				{ "todate", TY_TIMEUUID, TY_TIMESTAMP, TY_DATE },
+				{ "blobasbigint", TY_BLOB, TY_BLOB, TY_BIGINT },
+				{ "blobastext", TY_BLOB, TY_BLOB, TY_TEXT },
+				{ "blobasint", TY_BLOB, TY_BLOB, TY_INT },
+			};
+			for (size_t i = 0; i < sizeof conv / sizeof conv[0]; i++) {
+				if (strcasecmp(fn, conv[i].name) != 0)
+					continue;
+				if (c->type->kind != conv[i].from1 && c->type->kind != conv[i].from2)
+					return perr(pl, HL_ERR_INVALID, "Type error: %s cannot be passed as "
+						    "argument 0 of function system.%s of type %s", c->name,
+						    conv[i].name, ty_name(c->type, pl->a));
+				out->kind = Q_SEL_FUNC;
+				out->fn = conv[i].name;
+				out->col = c;
+				out->arg_type = c->type;
+				out->type = ty_simple(conv[i].to);
+				out->name = hl_arena_printf(pl->a, "system.%s(%s)", conv[i].name, c->name);
+				goto named;
+			}
+			if (strncasecmp(fn, "typeasblob", 10) == 0 || (strlen(fn) > 6 &&
+			    strcasecmp(fn + strlen(fn) - 6, "asblob") == 0)) {
+				out->kind = Q_SEL_FUNC;
+				out->fn = "asblob";
+				out->col = c;
+				out->arg_type = c->type;
+				out->type = ty_simple(TY_BLOB);
+				out->name = hl_arena_printf(pl->a, "system.%s(%s)", fn, c->name);
+				goto named;
+			}
+		}
+		return perr(pl, HL_ERR_INVALID, "Unknown function '%s'", fn);
+	}
+	case CQL_SEL_TERM:
+		if (s->term && s->term->kind == CQL_TERM_BIND)
+			return perr(pl, HL_ERR_INVALID, "Bind markers are not supported in selections");
+		out->kind = Q_SEL_CONST;
+		out->term = s->term;
+		out->type = s->term && s->term->lit.kind == TY_LIT_STRING ? ty_simple(TY_TEXT)
+			  : s->term && s->term->lit.kind == TY_LIT_FLOAT ? ty_simple(TY_DOUBLE)
+			  : s->term && s->term->lit.kind == TY_LIT_BOOLEAN ? ty_simple(TY_BOOLEAN)
+			  : ty_simple(TY_INT);
+		out->name = s->term && s->term->lit.text ? hl_arena_strndup(pl->a, s->term->lit.text, s->term->lit.len) : "null";
+		break;
+	default:
+		return perr(pl, HL_ERR_INVALID, "Unsupported selector");
+	}
+named:
+	if (cs->alias)
+		out->name = cs->alias;
+	return 0;
+}
+
+static int plan_select(planner *pl, cql_select *s)
+{
+	const sch_table *t;
+	if (resolve_table(pl, &s->table, &t) < 0)
+		return -1;
+	q_plan *p = pl->p;
+	q_select *q = hl_arena_zalloc(pl->a, sizeof *q);
+	p->sel = q;
+	if (s->json)
+		return perr(pl, HL_ERR_INVALID, "SELECT JSON is not supported yet");
+	if (s->ngroup)
+		return perr(pl, HL_ERR_INVALID, "GROUP BY is not supported yet");
+	/* selection */
+	if (s->star) {
+		const sch_column **order = hl_arena_alloc(pl->a, sizeof(*order) * (size_t)t->ncols);
+		sch_select_order(t, order);
+		q->nsel = t->ncols;
+		q->sel = hl_arena_zalloc(pl->a, sizeof(q_sel) * (size_t)t->ncols);
+		for (int i = 0; i < t->ncols; i++) {
+			q->sel[i].kind = Q_SEL_COLUMN;
+			q->sel[i].col = order[i];
+			q->sel[i].type = order[i]->type;
+			q->sel[i].name = order[i]->name;
+		}
+	} else {
+		q->nsel = s->nsel;
+		q->sel = hl_arena_zalloc(pl->a, sizeof(q_sel) * (size_t)(s->nsel + 1));
+		int ncount = 0, nconst = 0;
+		for (int i = 0; i < s->nsel; i++) {
+			if (plan_selector(pl, &s->sel[i], &q->sel[i]) < 0)
+				return -1;
+			ncount += q->sel[i].kind == Q_SEL_COUNT;
+			nconst += q->sel[i].kind == Q_SEL_CONST;
+		}
+		if (ncount && ncount + nconst != s->nsel)
+			return perr(pl, HL_ERR_INVALID, "Cannot include both aggregate and non-aggregate "
+				    "selectors in a selection without GROUP BY");
+		q->count_only = ncount > 0;
+	}
+	q->distinct = s->distinct;
+	if (s->distinct) {
+		for (int i = 0; i < q->nsel; i++) {
+			const sch_column *c = q->sel[i].col;
+			if (q->sel[i].kind == Q_SEL_COUNT)
+				continue;
+			if (!c || (c->kind != SCH_PARTITION_KEY && c->kind != SCH_STATIC))
+				return perr(pl, HL_ERR_INVALID, "SELECT DISTINCT queries must only request "
+					    "partition key columns and/or static columns (not %s)",
+					    c ? c->name : q->sel[i].name);
+		}
+	}
+	/* restrictions */
+	rels rl;
+	if (classify(pl, s->nwhere, s->where, true, &rl) < 0)
+		return -1;
+	int npk = 0;
+	for (int i = 0; i < t->npk; i++)
+		npk += rl.pk[i] != NULL;
+	q->pk_complete = npk == t->npk;
+	bool need_filtering = false;
+	if (rl.pk_partial) {
+		/* partial partition key: filter rows (ALLOW FILTERING) */
+		for (int i = 0; i < t->npk; i++)
+			if (rl.pk[i])
+				rl.filter[rl.nfilter++] = rl.pk[i];
+		need_filtering = true;
+	}
+	if (q->pk_complete)
+		q->pk = rl.pk;
+	for (int i = 0; i < rl.ntok; i++) {
+		q_restr *r = rl.tok[i];
+		switch (r->op) {
+		case CQL_OP_EQ:
+			q->tok_start = q->tok_end = r->value;
+			q->tok_start_incl = q->tok_end_incl = true;
+			q->tok_eq = true;
+			break;
+		case CQL_OP_GT:
+		case CQL_OP_GTE:
+			if (q->tok_start)
+				return perr(pl, HL_ERR_INVALID, "More than one restriction was found for the "
+					    "start bound on %s", t->pk[0]->name);
+			q->tok_start = r->value;
+			q->tok_start_incl = r->op == CQL_OP_GTE;
+			break;
+		default:
+			if (q->tok_end)
+				return perr(pl, HL_ERR_INVALID, "More than one restriction was found for the "
+					    "end bound on %s", t->pk[0]->name);
+			q->tok_end = r->value;
+			q->tok_end_incl = r->op == CQL_OP_LTE;
+			break;
+		}
+	}
+	bool leftover = false;
+	if (usable_ck(pl, &rl, &q->ck, &q->nck_restr, &leftover) < 0)
+		return -1;
+	if (leftover)
+		need_filtering = true;
+	if (rl.has_ck && !q->pk_complete)
+		need_filtering = true;
+	for (int i = 0; i < rl.nfilter; i++)
+		if (rl.filter[i]->cols[0]->kind == SCH_REGULAR || rl.filter[i]->cols[0]->kind == SCH_STATIC)
+			need_filtering = true;
+	if (rl.nfilter)
+		need_filtering = true;
+	if (need_filtering && !s->allow_filtering && !p->is_virtual)
+		return perr(pl, HL_ERR_INVALID, FILTERING_MSG);
+	q->nfilter = rl.nfilter;
+	q->filter = rl.filter;
+	q->needs_static_only = !rl.has_ck;
+	if (s->distinct && (rl.has_ck || rl.nfilter))
+		return perr(pl, HL_ERR_INVALID, "SELECT DISTINCT with WHERE clause only supports "
+			    "restriction by partition key and/or static columns.");
+	/* ORDER BY */
+	if (s->norder) {
+		if (!q->pk_complete)
+			return perr(pl, HL_ERR_INVALID, "ORDER BY is only supported when the partition "
+				    "key is restricted by an EQ or an IN.");
+		int rev = -1;
+		for (int i = 0; i < s->norder; i++) {
+			const sch_column *c = find_col(pl, s->order[i].col);
+			if (!c)
+				return -1;
+			if (c->kind != SCH_CLUSTERING)
+				return perr(pl, HL_ERR_INVALID, "Order by is currently only supported on the "
+					    "clustered columns of the PRIMARY KEY, got %s", c->name);
+			if (c->position != i)
+				return perr(pl, HL_ERR_INVALID, "Order by currently only supports the ordering "
+					    "of columns following their declared order in the PRIMARY KEY");
+			int r = s->order[i].desc != (c->order == SCH_ORDER_DESC);
+			if (rev >= 0 && r != rev)
+				return perr(pl, HL_ERR_INVALID, "Unsupported order by relation");
+			rev = r;
+		}
+		q->reversed = rev == 1;
+	}
+	q->limit = s->limit;
+	q->pplimit = s->per_partition_limit;
+	spec_term(pl, s->limit, "[limit]", ty_simple(TY_INT));
+	spec_term(pl, s->per_partition_limit, "[per_partition_limit]", ty_simple(TY_INT));
+	if (q->pk_complete)
+		pk_indexes(pl, q->pk, NULL);
+	/* result metadata */
+	p->result.ncols = q->nsel;
+	p->result.cols = hl_arena_zalloc(pl->a, sizeof(qry_colspec) * (size_t)(q->nsel + 1));
+	for (int i = 0; i < q->nsel; i++) {
+		p->result.cols[i].ks = t->ks;
+		p->result.cols[i].table = t->name;
+		p->result.cols[i].name = q->sel[i].name;
+		p->result.cols[i].type = q->sel[i].type;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ modifications */
+
+static int key_restrictions(planner *pl, q_modify *m, int nwhere, const cql_rel *where,
+			    bool allow_slices)
+{
+	const sch_table *t = pl->p->table;
+	rels rl;
+	if (classify(pl, nwhere, where, false, &rl) < 0)
+		return -1;
+	if (rl.ntok)
+		return perr(pl, HL_ERR_INVALID, "The token function cannot be used in WHERE clauses "
+			    "for UPDATE and DELETE statements: token(%s)", t->pk[0]->name);
+	hl_buf miss;
+	hl_buf_init(&miss);
+	for (int i = 0; i < t->npk; i++)
+		if (!rl.pk[i])
+			hl_buf_printf(&miss, "%s%s", miss.len ? ", " : "", t->pk[i]->name);
+	if (miss.len) {
+		perr(pl, HL_ERR_INVALID, "Some partition key parts are missing: %.*s", (int)miss.len,
+		     (const char *)miss.p);
+		hl_buf_free(&miss);
+		return -1;
+	}
+	hl_buf_free(&miss);
+	m->pk = rl.pk;
+	bool leftover = false;
+	if (usable_ck(pl, &rl, &m->ck, &m->nck_restr, &leftover) < 0)
+		return -1;
+	if (leftover || rl.nfilter)
+		return perr(pl, HL_ERR_INVALID, "PRIMARY KEY column \"%s\" cannot be restricted as "
+			    "preceding column is not restricted",
+			    rl.filter[0]->cols[0]->name);
+	int covered = 0;
+	bool slice = false;
+	for (int i = 0; i < m->nck_restr; i++) {
+		if (is_slice(m->ck[i]->op))
+			slice = true;
+		else
+			covered = m->ck[i]->cols[0]->position + m->ck[i]->ncols;
+	}
+	if (!allow_slices && slice)
+		return perr(pl, HL_ERR_INVALID, "Slice restrictions are not supported on the clustering "
+			    "columns in UPDATE statements");
+	if (!allow_slices && !m->static_only && covered < t->nck) {
+		return perr(pl, HL_ERR_INVALID, "Some clustering keys are missing: %s",
+			    t->ck[covered]->name);
+	}
+	pk_indexes(pl, m->pk, NULL);
+	return 0;
+}
+
+static int plan_attrs(planner *pl, q_modify *m, const cql_attrs *at)
+{
+	m->ttl = at->ttl;
+	m->timestamp = at->timestamp;
+	spec_term(pl, at->ttl, "[ttl]", ty_simple(TY_INT));
+	spec_term(pl, at->timestamp, "[timestamp]", ty_simple(TY_BIGINT));
+	return 0;
+}
+
+static int writable(planner *pl)
+{
+	if (pl->p->is_virtual)
+		return perr(pl, HL_ERR_UNAUTHORIZED, "%s keyspace is not user-modifiable.",
+			    pl->p->table->ks);
+	return 0;
+}
+
+static int plan_insert(planner *pl, cql_insert *s)
+{
+	const sch_table *t;
+	if (resolve_table(pl, &s->table, &t) < 0 || writable(pl) < 0)
+		return -1;
+	if (s->json)
+		return perr(pl, HL_ERR_INVALID, "INSERT JSON is not supported yet");
+	if (s->if_not_exists)
+		return perr(pl, HL_ERR_INVALID, "Conditional updates (IF NOT EXISTS) are not supported yet");
+	q_modify *m = hl_arena_zalloc(pl->a, sizeof *m);
+	pl->p->mod = m;
+	m->kind = Q_MOD_INSERT;
+	m->pk = hl_arena_zalloc(pl->a, sizeof(q_restr *) * (size_t)(t->npk + 1));
+	m->assign = hl_arena_zalloc(pl->a, sizeof(q_assign) * (size_t)(s->ncols + 1));
+	cql_term **pkv = hl_arena_zalloc(pl->a, sizeof(cql_term *) * (size_t)(t->npk + 1));
+	bool *seen = hl_arena_zalloc(pl->a, (size_t)t->ncols + 1);
+	int nregular = 0, nstatic = 0;
+	if (t->nck > 32)
+		return perr(pl, HL_ERR_INVALID, "Too many clustering columns");
+	for (int i = 0; i < s->ncols; i++) {
+		const sch_column *c = find_col(pl, s->cols[i]);
+		if (!c)
+			return -1;
+		int ci = (int)(c - t->cols);
+		if (seen[ci])
+			return perr(pl, HL_ERR_INVALID, "Multiple definitions found for column %s", c->name);
+		seen[ci] = true;
+		spec_term(pl, s->values[i], c->name, c->type);
+		if (c->kind == SCH_PARTITION_KEY) {
+			pkv[c->position] = s->values[i];
+			q_restr *r = hl_arena_zalloc(pl->a, sizeof *r);
+			r->op = CQL_OP_EQ;
+			r->ncols = 1;
+			r->cols = hl_arena_alloc(pl->a, sizeof(*r->cols));
+			r->cols[0] = c;
+			r->value = s->values[i];
+			m->pk[c->position] = r;
+		} else if (c->kind == SCH_CLUSTERING) {
+			m->insert_ck[c->position] = s->values[i];
+		} else {
+			m->assign[m->nassign].col = c;
+			m->assign[m->nassign].value = s->values[i];
+			m->nassign++;
+			if (c->kind == SCH_STATIC)
+				nstatic++;
+			else
+				nregular++;
+		}
+	}
+	hl_buf miss;
+	hl_buf_init(&miss);
+	for (int i = 0; i < t->npk; i++)
+		if (!pkv[i])
+			hl_buf_printf(&miss, "%s%s", miss.len ? ", " : "", t->pk[i]->name);
+	if (miss.len) {
+		perr(pl, HL_ERR_INVALID, "Some partition key parts are missing: %.*s", (int)miss.len,
+		     (const char *)miss.p);
+		hl_buf_free(&miss);
+		return -1;
+	}
+	int nck = 0;
+	for (int i = 0; i < t->nck; i++)
+		if (m->insert_ck[i])
+			nck++;
+		else
+			hl_buf_printf(&miss, "%s%s", miss.len ? ", " : "", t->ck[i]->name);
+	m->static_only = nck == 0 && nstatic > 0 && nregular == 0 && t->nck > 0;
+	if (miss.len && !m->static_only) {
+		perr(pl, HL_ERR_INVALID, "Some clustering keys are missing: %.*s", (int)miss.len,
+		     (const char *)miss.p);
+		hl_buf_free(&miss);
+		return -1;
+	}
+	hl_buf_free(&miss);
+	pk_indexes(pl, NULL, pkv);
+	return plan_attrs(pl, m, &s->attrs);
+}
+
+static int plan_update(planner *pl, cql_update *s)
+{
+	const sch_table *t;
+	if (resolve_table(pl, &s->table, &t) < 0 || writable(pl) < 0)
+		return -1;
+	if (s->if_exists || s->nconds)
+		return perr(pl, HL_ERR_INVALID, "Conditional updates are not supported yet");
+	q_modify *m = hl_arena_zalloc(pl->a, sizeof *m);
+	pl->p->mod = m;
+	m->kind = Q_MOD_UPDATE;
+	m->assign = hl_arena_zalloc(pl->a, sizeof(q_assign) * (size_t)(s->nassign + 1));
+	int nstatic = 0;
+	plan_attrs(pl, m, &s->attrs);
+	for (int i = 0; i < s->nassign; i++) {
+		const cql_assign *as = &s->assign[i];
+		const sch_column *c = find_col(pl, as->col);
+		if (!c)
+			return -1;
+		if (c->kind == SCH_PARTITION_KEY || c->kind == SCH_CLUSTERING)
+			return perr(pl, HL_ERR_INVALID, "PRIMARY KEY part %s found in SET part", c->name);
+		if (as->kind != CQL_ASSIGN_SET)
+			return perr(pl, HL_ERR_INVALID, "Invalid operation on %s: collection and counter "
+				    "operations are not supported yet", c->name);
+		for (int j = 0; j < m->nassign; j++)
+			if (m->assign[j].col == c)
+				return perr(pl, HL_ERR_INVALID, "Multiple definitions found for column %s",
+					    c->name);
+		spec_term(pl, as->value, c->name, c->type);
+		m->assign[m->nassign].col = c;
+		m->assign[m->nassign].value = as->value;
+		m->nassign++;
+		nstatic += c->kind == SCH_STATIC;
+	}
+	m->static_only = nstatic == m->nassign && t->nck > 0;
+	if (key_restrictions(pl, m, s->nwhere, s->where, false) < 0)
+		return -1;
+	if (m->static_only && m->nck_restr)
+		m->static_only = false;
+	return 0;
+}
+
+static int plan_delete(planner *pl, cql_delete *s)
+{
+	const sch_table *t;
+	if (resolve_table(pl, &s->table, &t) < 0 || writable(pl) < 0)
+		return -1;
+	if (s->if_exists || s->nconds)
+		return perr(pl, HL_ERR_INVALID, "Conditional deletions are not supported yet");
+	q_modify *m = hl_arena_zalloc(pl->a, sizeof *m);
+	pl->p->mod = m;
+	m->kind = Q_MOD_DELETE;
+	m->assign = hl_arena_zalloc(pl->a, sizeof(q_assign) * (size_t)(s->ndel + 1));
+	int nstatic = 0;
+	for (int i = 0; i < s->ndel; i++) {
+		const sch_column *c = find_col(pl, s->del[i].col);
+		if (!c)
+			return -1;
+		if (c->kind == SCH_PARTITION_KEY || c->kind == SCH_CLUSTERING)
+			return perr(pl, HL_ERR_INVALID, "Invalid identifier %s for deletion (should not be "
+				    "a PRIMARY KEY part)", c->name);
+		if (s->del[i].key || s->del[i].field)
+			return perr(pl, HL_ERR_INVALID, "Deleting collection elements or UDT fields is not "
+				    "supported yet");
+		m->assign[m->nassign++].col = c;
+		nstatic += c->kind == SCH_STATIC;
+	}
+	m->static_only = s->ndel > 0 && nstatic == s->ndel && t->nck > 0;
+	if (s->attrs.ttl)
+		return perr(pl, HL_ERR_INVALID, "TTL attributes are not supported on DELETE statements");
+	plan_attrs(pl, m, &s->attrs);
+	if (key_restrictions(pl, m, s->nwhere, s->where, true) < 0)
+		return -1;
+	if (m->nassign && !m->static_only) {
+		int covered = 0;
+		for (int i = 0; i < m->nck_restr; i++) {
+			if (is_slice(m->ck[i]->op))
+				return perr(pl, HL_ERR_INVALID, "Range deletions are not supported for specific "
+					    "columns");
+			covered = m->ck[i]->cols[0]->position + m->ck[i]->ncols;
+		}
+		if (covered < t->nck)
+			return perr(pl, HL_ERR_INVALID, "Some clustering keys are missing: %s",
+				    t->ck[covered]->name);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ entry */
+
+static int plan_inner(qry_exec *x, cql_stmt *st, hl_arena *a, q_plan **out, hl_err *err,
+		      bool top);
+
+int q_plan_stmt(qry_exec *x, cql_stmt *st, hl_arena *a, q_plan **out, hl_err *err)
+{
+	return plan_inner(x, st, a, out, err, true);
+}
+
+static int plan_inner(qry_exec *x, cql_stmt *st, hl_arena *a, q_plan **out, hl_err *err,
+		      bool top)
+{
+	planner pl = { x, a, NULL, err };
+	q_plan *p = hl_arena_zalloc(a, sizeof *p);
+	pl.p = p;
+	p->stmt = st;
+	p->bind.ncols = st->nbind;
+	p->bind.cols = hl_arena_zalloc(a, sizeof(qry_colspec) * (size_t)(st->nbind + 1));
+	p->result.no_metadata = false;
+	int rc = 0;
+	switch (st->kind) {
+	case CQL_STMT_SELECT:
+		rc = plan_select(&pl, &st->select);
+		break;
+	case CQL_STMT_INSERT:
+		rc = plan_insert(&pl, &st->insert);
+		break;
+	case CQL_STMT_UPDATE:
+		rc = plan_update(&pl, &st->update);
+		break;
+	case CQL_STMT_DELETE:
+		rc = plan_delete(&pl, &st->del);
+		break;
+	case CQL_STMT_BATCH: {
+		cql_batch *b = &st->batch;
+		if (b->type == CQL_BATCH_COUNTER)
+			return perr(&pl, HL_ERR_INVALID, "Counter batches are not supported yet");
+		p->nbatch = b->nstmts;
+		p->batch = hl_arena_zalloc(a, sizeof(q_plan *) * (size_t)(b->nstmts + 1));
+		for (int i = 0; i < b->nstmts; i++) {
+			cql_stmt *sub = b->stmts[i];
+			/* markers are numbered batch-wide: plan each with the whole table */
+			sub->nbind = st->nbind;
+			if (plan_inner(x, sub, a, &p->batch[i], err, false) < 0)
+				return -1;
+			if (b->attrs.timestamp && p->batch[i]->mod->timestamp)
+				return perr(&pl, HL_ERR_INVALID, "Timestamp must be set either on BATCH or "
+					    "individual statements");
+			for (int j = 0; j < st->nbind; j++)
+				if (p->batch[i]->bind.cols[j].type)
+					p->bind.cols[j] = p->batch[i]->bind.cols[j];
+		}
+		spec_term(&pl, b->attrs.timestamp, "[timestamp]", ty_simple(TY_BIGINT));
+		break;
+	}
+	default:
+		break;
+	}
+	if (rc < 0)
+		return -1;
+	if (top && (st->kind == CQL_STMT_SELECT || st->kind == CQL_STMT_INSERT || st->kind == CQL_STMT_UPDATE ||
+	     st->kind == CQL_STMT_DELETE || st->kind == CQL_STMT_BATCH) && check_binds(&pl) < 0)
+		return -1;
+	*out = p;
+	return 0;
+}

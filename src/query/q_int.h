@@ -1,0 +1,238 @@
+/*
+ * Private header of the query module: the prepared-statement plans and the
+ * state of a request in flight. Only the query module's own files include it.
+ */
+#ifndef HL_Q_INT_H
+#define HL_Q_INT_H
+
+#include "query/query.h"
+#include "cql/cql.h"
+
+/* Serialized value; len < 0 is null (QRY_NULL) or unset (QRY_UNSET). */
+typedef struct q_val {
+	const uint8_t *p;
+	int32_t len;
+} q_val;
+
+/* ------------------------------------------------------------ restrictions */
+
+/* One restriction on a column (or a column tuple for multi-column ones). */
+typedef struct q_restr {
+	cql_op op;
+	int ncols;
+	const sch_column **cols;       /* 1 for single-column relations */
+	cql_term *value;               /* EQ/slice value, or an IN marker */
+	int nvalues;                   /* IN (...) */
+	cql_term **values;
+} q_restr;
+
+/* ------------------------------------------------------------ selection */
+
+enum {
+	Q_SEL_COLUMN, Q_SEL_WRITETIME, Q_SEL_TTL, Q_SEL_TOKEN, Q_SEL_COUNT, Q_SEL_CONST,
+	Q_SEL_FUNC,
+};
+
+typedef struct q_sel {
+	int kind;
+	const sch_column *col;         /* COLUMN / WRITETIME / TTL; COUNT(col) */
+	const char *name;              /* result column name */
+	const ty_type *type;
+	cql_term *term;                /* CONST */
+	const char *fn;                /* FUNC: lower-case name, one column arg */
+	const ty_type *arg_type;
+} q_sel;
+
+typedef struct q_select {
+	int nsel;
+	q_sel *sel;
+	bool distinct, count_only;     /* count_only: every selector is COUNT / CONST */
+	/* partition key: per pk position an EQ or IN restriction, all or none */
+	bool pk_complete;
+	q_restr **pk;                  /* npk entries when pk_complete */
+	/* token(pk) bounds */
+	cql_term *tok_start, *tok_end;
+	bool tok_start_incl, tok_end_incl;
+	bool tok_eq;                   /* token(k) = x */
+	/* clustering: restrictions usable as slices, in column order */
+	int nck_restr;
+	q_restr **ck;
+	/* everything else, checked row by row (ALLOW FILTERING) */
+	int nfilter;
+	q_restr **filter;
+	bool reversed;
+	cql_term *limit, *pplimit;
+	bool needs_static_only;        /* no clustering restriction: static-only rows show */
+	int nfetch;                    /* columns the read must return */
+	int *fetch;
+} q_select;
+
+/* ------------------------------------------------------------ modification */
+
+typedef struct q_assign {
+	const sch_column *col;
+	cql_term *value;
+} q_assign;
+
+enum { Q_MOD_INSERT, Q_MOD_UPDATE, Q_MOD_DELETE };
+
+typedef struct q_modify {
+	int kind;
+	int nassign;                   /* INSERT: non-key values; UPDATE: SET; DELETE: columns */
+	q_assign *assign;
+	q_restr **pk;                  /* npk: EQ/IN per pk column */
+	int nck_restr;                 /* clustering restrictions (slices for DELETE) */
+	q_restr **ck;
+	cql_term *insert_ck[32];       /* INSERT: clustering values by position */
+	bool static_only;              /* only static columns written */
+	cql_term *ttl, *timestamp;
+} q_modify;
+
+/* ------------------------------------------------------------ plans */
+
+typedef struct q_plan {
+	cql_stmt *stmt;
+	const sch_table *table;        /* SELECT / modification */
+	const char *ks;                /* resolved keyspace of the table */
+	qry_metadata bind;             /* bind variables */
+	qry_metadata result;           /* ROWS metadata (SELECT), else empty */
+	q_select *sel;
+	q_modify *mod;
+	int nbatch;                    /* BATCH of query strings: sub-plans */
+	struct q_plan **batch;
+	bool is_virtual;               /* system tables served from sys_rows */
+} q_plan;
+
+/* Prepared statement cache entry (per shard). */
+typedef struct q_pentry {
+	uint8_t id[16];
+	char *text;
+	size_t len;
+	char *ks;                      /* keyspace in effect at PREPARE, or NULL */
+	hl_arena *arena;               /* the plan's */
+	q_plan *plan;
+	sch_schema *schema;            /* snapshot the plan was built against */
+	uint64_t epoch;
+	struct q_pentry *next;
+} q_pentry;
+
+struct qry_pcache {
+	int nbuckets;
+	q_pentry **buckets;
+	int count;
+};
+
+/* ------------------------------------------------------------ requests */
+
+typedef int (*q_cont)(qry_exec *x);
+
+/* Position of a paged read (also what the paging state carries). */
+typedef struct q_pos {
+	int seg;                       /* index into the segments */
+	bool has_part;
+	int64_t token;
+	const uint8_t *key;
+	uint32_t keylen;
+	bool part_done;                /* resume after this partition */
+	int nclust;                    /* > 0: resume after this row */
+	const st_bytes *clust;
+	int32_t pp_count;              /* rows already returned from this partition */
+	int32_t limit_left;            /* -1: no LIMIT */
+} q_pos;
+
+typedef struct q_seg {
+	int shard;
+	bool is_key;
+	const uint8_t *key;
+	uint32_t keylen;
+	int64_t token;
+	int64_t start, end;
+	bool sincl, eincl;
+} q_seg;
+
+struct qry_exec {
+	qry_shard *sh;
+	hl_arena *a;
+	int version;
+	const char *keyspace;          /* connection keyspace */
+	sch_schema *schema;            /* referenced for the request */
+	const qry_params *params;
+	qry_params batch_params;
+	int64_t now_us;                /* write timestamp default / now */
+	int64_t now_s;
+	/* result */
+	qry_result res;
+	bool has_res;
+	hl_err err;
+	/* ops */
+	int nops;
+	qry_op **ops;
+	q_cont cont;
+	/* SELECT state */
+	q_plan *plan;
+	const qry_value *values;
+	int nvalues;
+	int nsegs;
+	q_seg *segs;
+	q_pos pos;
+	int32_t page_left;             /* -1: unpaged */
+	int64_t count;                 /* count(*) accumulator */
+	bool done;
+	st_bytes *slices_buf;
+	int nslices;
+	st_slice *slices;
+	bool no_rows;                  /* an IN () or contradictory bounds */
+	st_engine *local;              /* virtual table engine */
+	hl_uuid local_table;
+	const uint8_t *last_key;       /* per partition limit tracking */
+	uint32_t last_keylen;
+	/* DESCRIBE / virtual results need nothing more */
+	/* op arenas to free */
+	int narenas;
+	hl_arena *arenas[64];
+};
+
+/* exec.c */
+int q_fail(qry_exec *x, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+qry_op *q_new_op(qry_exec *x, int kind, int shard);
+int q_pending(qry_exec *x, q_cont cont);
+const sch_schema *q_schema(qry_exec *x);
+
+/* plan.c */
+int q_plan_stmt(qry_exec *x, cql_stmt *st, hl_arena *a, q_plan **out, hl_err *err);
+const char *q_ks_of(qry_exec *x, const cql_qname *n);
+
+/* eval.c */
+int q_eval(qry_exec *x, const cql_term *t, const ty_type *type, const char *colname,
+	   q_val *out);
+int q_eval_in(qry_exec *x, const q_restr *r, const ty_type *type, const char *colname,
+	      int *n, q_val **vals);
+int q_eval_int(qry_exec *x, const cql_term *t, const char *what, int64_t *out, bool *set);
+int q_bind_values(qry_exec *x, q_plan *p, const qry_value *v, int n);
+int q_pk_keys(qry_exec *x, const sch_table *t, q_restr **pk, int *nkeys, q_val **keys);
+void q_split_key(const sch_table *t, const uint8_t *key, uint32_t keylen, q_val *out);
+
+/* select.c */
+int q_select_start(qry_exec *x);
+int q_build_slices(qry_exec *x, const sch_table *t, q_restr **ck, int nck, bool *none,
+		   int *nslices, st_slice **slices, bool *has);
+int q_restr_values(qry_exec *x, const q_restr *r, int *n, st_bytes ***out);
+
+/* modify.c */
+int q_modify_start(qry_exec *x);
+int q_batch_collect(qry_exec *x, q_plan *p, const qry_value *vals, int nvals,
+		    int64_t batch_ts, bool has_batch_ts);
+int q_writes_done(qry_exec *x);
+
+/* ddl.c */
+int q_ddl(qry_exec *x, cql_stmt *st);
+
+/* layout.c */
+int q_sync_engine(qry_shard *sh, hl_err *err);
+void q_layout(const sch_table *t, hl_arena *a, st_table_layout *out);
+int q_virtual_engine(qry_exec *x, const sch_table *t);
+
+/* clustering helpers */
+int q_clust_compare(const sch_table *t, int n, const st_bytes *a, const st_bytes *b);
+
+#endif

@@ -1,0 +1,586 @@
+/*
+ * The node: per-shard and per-connection state, the request life cycle and
+ * the node identity. A request is decoded by the connection's shard, which
+ * coordinates it; every storage op the executor asks for runs on the shard
+ * owning the data (directly when that is the coordinator, else posted
+ * through the inter-shard ring and answered the same way).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "net/net.h"
+#include "query/query.h"
+#include "schema/schema.h"
+#include "server/server.h"
+#include "system/system.h"
+#include "transport/transport.h"
+
+#define MAX_INFLIGHT 2048         /* per connection, then stop reading it */
+
+typedef struct srv_ctx {
+	const cfg *cfg;
+	sch_registry *reg;
+	sys_node node;
+	int nshards;
+	uint32_t max_frame;
+	int64_t *tokens;
+} srv_ctx;
+
+typedef struct srv_conn srv_conn;
+
+typedef struct srv_shard {
+	net_shard *ns;
+	srv_ctx *ctx;
+	qry_shard q;
+	srv_conn *conns;               /* open connections, for events */
+} srv_shard;
+
+struct srv_conn {
+	net_conn *nc;
+	tp_conn *tp;
+	srv_shard *sh;
+	char keyspace[256];
+	bool has_keyspace;
+	int inflight;
+	bool closed;
+	bool paused;
+	srv_conn *prev, *next;
+};
+
+typedef struct srv_req {
+	srv_conn *c;
+	int16_t stream;
+	hl_arena *a;
+	qry_exec *x;
+	int pending;
+	int origin;
+	char *prep_text;               /* PREPARE: text + keyspace to propagate */
+	size_t prep_len;
+} srv_req;
+
+/* A storage op travelling to its shard and back. */
+typedef struct srv_msg {
+	srv_req *req;
+	qry_op *op;
+	int origin;
+} srv_msg;
+
+static void req_dispatch(srv_shard *sh, srv_req *r);
+
+/* ------------------------------------------------------------ connections */
+
+static void conn_free(srv_conn *c)
+{
+	tp_conn_free(c->tp);
+	free(c);
+}
+
+static void conn_flush(srv_conn *c)
+{
+	if (c->closed)
+		return;
+	size_t n;
+	const uint8_t *out = tp_conn_output(c->tp, &n);
+	if (n) {
+		net_conn_write(c->nc, out, n);
+		tp_conn_consume_output(c->tp, n);
+	}
+	if (tp_conn_should_close(c->tp))
+		net_conn_close(c->nc);
+}
+
+static void *on_open(net_conn *nc)
+{
+	srv_shard *sh = net_shard_data(net_shard_of(nc));
+	srv_conn *c = hl_calloc(1, sizeof *c);
+	tp_conn_opts o = { 0 };
+	o.max_frame_size = sh->ctx->max_frame;
+	c->tp = tp_conn_new(&o);
+	c->nc = nc;
+	c->sh = sh;
+	c->next = sh->conns;
+	if (sh->conns)
+		sh->conns->prev = c;
+	sh->conns = c;
+	return c;
+}
+
+static void on_close(net_conn *nc)
+{
+	srv_conn *c = net_conn_data(nc);
+	if (!c)
+		return;
+	srv_shard *sh = c->sh;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		sh->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->closed = true;
+	net_conn_set_data(nc, NULL);
+	if (c->inflight == 0)
+		conn_free(c);
+}
+
+/* ------------------------------------------------------------ requests */
+
+static void req_free(srv_req *r)
+{
+	srv_conn *c = r->c;
+	qry_exec_free(r->x);
+	hl_arena_free(r->a);
+	free(r->prep_text);
+	net_conn_unref(c->nc);
+	c->inflight--;
+	if (c->closed && c->inflight == 0)
+		conn_free(c);
+	else if (c->paused && c->inflight < MAX_INFLIGHT / 2 && !c->closed) {
+		c->paused = false;
+		net_conn_pause_read(c->nc, false);
+	}
+	free(r);
+}
+
+typedef struct prep_msg {
+	uint8_t id[16];
+	char *text;
+	size_t len;
+	char *ks;
+} prep_msg;
+
+static void prep_on_shard(net_shard *ns, void *arg)
+{
+	prep_msg *m = arg;
+	srv_shard *sh = net_shard_data(ns);
+	qry_pcache_put_text(&sh->q, m->id, m->text, m->len, m->ks);
+	free(m->text);
+	free(m->ks);
+	free(m);
+}
+
+typedef struct event_msg {
+	char *change_type, *target, *ks, *name;
+} event_msg;
+
+static void event_free(event_msg *m)
+{
+	free(m->change_type);
+	free(m->target);
+	free(m->ks);
+	free(m->name);
+	free(m);
+}
+
+static void event_on_shard(net_shard *ns, void *arg)
+{
+	event_msg *m = arg;
+	srv_shard *sh = net_shard_data(ns);
+	qry_result sc;
+	qry_result_init(&sc);
+	sc.kind = QRY_RESULT_SCHEMA_CHANGE;
+	sc.change_type = m->change_type;
+	sc.target = m->target;
+	sc.sc_keyspace = m->ks;
+	sc.sc_name = m->name;
+	for (srv_conn *c = sh->conns; c; c = c->next)
+		if (tp_conn_event_schema(c->tp, &sc))
+			conn_flush(c);
+	qry_result_free(&sc);
+	event_free(m);
+}
+
+static void broadcast_schema_change(srv_shard *sh, const qry_result *res)
+{
+	for (int i = 0; i < sh->ctx->nshards; i++) {
+		event_msg *m = hl_calloc(1, sizeof *m);
+		m->change_type = hl_strdup(res->change_type);
+		m->target = hl_strdup(res->target);
+		m->ks = hl_strdup(res->sc_keyspace);
+		m->name = res->sc_name ? hl_strdup(res->sc_name) : NULL;
+		if (net_shard_post(sh->ns, i, event_on_shard, m) < 0)
+			event_free(m);
+	}
+}
+
+static void broadcast_prepared(srv_shard *sh, srv_req *r, const qry_result *res)
+{
+	for (int i = 0; i < sh->ctx->nshards; i++) {
+		if (i == net_shard_id(sh->ns))
+			continue;
+		prep_msg *m = hl_calloc(1, sizeof *m);
+		memcpy(m->id, res->id, 16);
+		m->text = hl_malloc(r->prep_len + 1);
+		memcpy(m->text, r->prep_text, r->prep_len);
+		m->len = r->prep_len;
+		m->ks = r->c->has_keyspace ? hl_strdup(r->c->keyspace) : NULL;
+		if (net_shard_post(sh->ns, i, prep_on_shard, m) < 0) {
+			free(m->text);
+			free(m->ks);
+			free(m);
+		}
+	}
+}
+
+static void req_complete(srv_shard *sh, srv_req *r)
+{
+	srv_conn *c = r->c;
+	qry_result *res = qry_exec_result(r->x);
+	if (res) {
+		if (res->kind == QRY_RESULT_SET_KEYSPACE && res->keyspace) {
+			snprintf(c->keyspace, sizeof c->keyspace, "%s", res->keyspace);
+			c->has_keyspace = true;
+		} else if (res->kind == QRY_RESULT_PREPARED && r->prep_text) {
+			broadcast_prepared(sh, r, res);
+		} else if (res->kind == QRY_RESULT_SCHEMA_CHANGE) {
+			broadcast_schema_change(sh, res);
+		}
+	}
+	if (!c->closed && net_conn_is_open(c->nc)) {
+		if (res)
+			tp_conn_respond(c->tp, r->stream, res);
+		else
+			tp_conn_respond_error(c->tp, r->stream, qry_exec_error(r->x));
+		conn_flush(c);
+	}
+	req_free(r);
+}
+
+static void req_step(srv_shard *sh, srv_req *r, int rc)
+{
+	for (;;) {
+		if (rc == QRY_DONE) {
+			req_complete(sh, r);
+			return;
+		}
+		req_dispatch(sh, r);
+		if (r->pending > 0)
+			return;        /* resumed by the last remote answer */
+		rc = qry_exec_resume(r->x);
+	}
+}
+
+/* On the origin shard: one remote op came back. */
+static void op_back(net_shard *ns, void *arg)
+{
+	srv_msg *m = arg;
+	srv_shard *sh = net_shard_data(ns);
+	srv_req *r = m->req;
+	free(m);
+	if (--r->pending == 0)
+		req_step(sh, r, qry_exec_resume(r->x));
+}
+
+/* On the owning shard: run the op, send it back. */
+static void op_remote(net_shard *ns, void *arg)
+{
+	srv_msg *m = arg;
+	srv_shard *sh = net_shard_data(ns);
+	qry_op_run(&sh->q, m->op);
+	if (net_shard_post(ns, m->origin, op_back, m) < 0)
+		free(m);   /* shutting down: the origin is gone too */
+}
+
+/* Run the exec's ops: local ones inline, the rest on their shards. */
+static void req_dispatch(srv_shard *sh, srv_req *r)
+{
+	qry_op **ops;
+	int n = qry_exec_ops(r->x, &ops);
+	int me = net_shard_id(sh->ns);
+	r->pending = n + 1;   /* +1 until every op is launched */
+	for (int i = 0; i < n; i++) {
+		qry_op *op = ops[i];
+		if (op->local || op->shard == me) {
+			qry_op_run(&sh->q, op);
+			r->pending--;
+			continue;
+		}
+		srv_msg *m = hl_malloc(sizeof *m);
+		m->req = r;
+		m->op = op;
+		m->origin = me;
+		if (net_shard_post(sh->ns, op->shard, op_remote, m) < 0) {
+			free(m);
+			op->status = hl_errf(&op->err, HL_ERR_SERVER, "shard %d is shutting down", op->shard);
+			r->pending--;
+		}
+	}
+	r->pending--;
+}
+
+static void handle(srv_conn *c, tp_request *tr, hl_arena *a)
+{
+	srv_shard *sh = c->sh;
+	srv_req *r = hl_calloc(1, sizeof *r);
+	r->c = c;
+	r->stream = tr->stream;
+	r->a = a;
+	c->inflight++;
+	net_conn_ref(c->nc);
+	if (c->inflight >= MAX_INFLIGHT && !c->paused) {
+		c->paused = true;
+		net_conn_pause_read(c->nc, true);
+	}
+	r->x = qry_exec_new(&sh->q, a, tr->version, c->has_keyspace ? c->keyspace : NULL);
+	int rc;
+	switch (tr->opcode) {
+	case TP_OP_QUERY:
+		rc = qry_exec_query(r->x, tr->query, tr->query_len, &tr->params);
+		break;
+	case TP_OP_PREPARE:
+		r->prep_text = hl_malloc(tr->query_len + 1);
+		memcpy(r->prep_text, tr->query, tr->query_len);
+		r->prep_len = tr->query_len;
+		rc = qry_exec_prepare(r->x, tr->query, tr->query_len, tr->keyspace, tr->keyspace_len);
+		break;
+	case TP_OP_EXECUTE:
+		rc = qry_exec_execute(r->x, tr->id, tr->id_len, &tr->params);
+		break;
+	case TP_OP_BATCH:
+		rc = qry_exec_batch(r->x, &tr->batch);
+		break;
+	default: {
+		hl_err e;
+		hl_err_clear(&e);
+		hl_errf(&e, HL_ERR_PROTOCOL, "Unexpected message %d", tr->opcode);
+		tp_conn_respond_error(c->tp, tr->stream, &e);
+		req_free(r);
+		return;
+	}
+	}
+	req_step(sh, r, rc);
+}
+
+static size_t on_data(net_conn *nc, const uint8_t *p, size_t n)
+{
+	srv_conn *c = net_conn_data(nc);
+	if (!c)
+		return n;
+	tp_conn_feed(c->tp, p, n);
+	for (;;) {
+		hl_arena *a = hl_arena_new(8192);
+		tp_request tr;
+		if (tp_conn_next(c->tp, &tr, a) != 1) {
+			hl_arena_free(a);
+			break;
+		}
+		handle(c, &tr, a);
+		if (c->closed)
+			break;
+	}
+	conn_flush(c);
+	return n;
+}
+
+/* ------------------------------------------------------------ shards */
+
+static int shard_init(net_shard *ns, void *ctxp, hl_err *err)
+{
+	srv_ctx *ctx = ctxp;
+	srv_shard *sh = hl_calloc(1, sizeof *sh);
+	sh->ns = ns;
+	sh->ctx = ctx;
+	if (qry_shard_init(&sh->q, net_shard_id(ns), net_shard_count(ns), ctx->reg, &ctx->node,
+			   err) < 0) {
+		free(sh);
+		return -1;
+	}
+	net_shard_set_data(ns, sh);
+	return 0;
+}
+
+static void shard_teardown(net_shard *ns, void *ctxp)
+{
+	srv_shard *sh = net_shard_data(ns);
+	(void)ctxp;
+	if (!sh)
+		return;
+	qry_shard_destroy(&sh->q);
+	free(sh);
+	net_shard_set_data(ns, NULL);
+}
+
+/* ------------------------------------------------------------ identity */
+
+static int mkdirs(const char *path)
+{
+	char buf[4096];
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * host_id and tokens survive restarts (drivers key nodes by host_id): they
+ * live in <first data directory>/node.state, created on first start.
+ */
+static int load_identity(srv_ctx *ctx, hl_err *err)
+{
+	const cfg *c = ctx->cfg;
+	const char *dir = c->n_data_file_directories ? c->data_file_directories[0] : "./data/data";
+	if (mkdirs(dir) < 0)
+		return hl_errf(err, HL_ERR_SERVER, "cannot create data directory %s: %s", dir,
+			       strerror(errno));
+	char path[4200];
+	snprintf(path, sizeof path, "%s/node.state", dir);
+	int want = c->n_initial_tokens ? (int)c->n_initial_tokens : (c->num_tokens > 0 ? c->num_tokens : 1);
+	ctx->tokens = hl_calloc((size_t)want + 1, sizeof(int64_t));
+	int ntok = 0;
+	bool have_id = false;
+	FILE *f = fopen(path, "r");
+	if (f) {
+		char line[1 << 16];
+		while (fgets(line, sizeof line, f)) {
+			if (strncmp(line, "host_id=", 8) == 0) {
+				size_t l = strcspn(line + 8, "\r\n");
+				have_id = hl_uuid_parse(line + 8, l, &ctx->node.host_id) == 0;
+			} else if (strncmp(line, "tokens=", 7) == 0) {
+				char *s = line + 7;
+				while (*s && *s != '\n' && ntok < want) {
+					char *end;
+					long long v = strtoll(s, &end, 10);
+					if (end == s)
+						break;
+					ctx->tokens[ntok++] = v;
+					s = *end == ',' ? end + 1 : end;
+				}
+			}
+		}
+		fclose(f);
+	}
+	if (c->n_initial_tokens) {
+		ntok = (int)c->n_initial_tokens;
+		memcpy(ctx->tokens, c->initial_tokens, sizeof(int64_t) * (size_t)ntok);
+	}
+	bool fresh = !have_id || ntok != want;
+	if (!have_id)
+		hl_uuid_random(&ctx->node.host_id);
+	if (ntok != want) {
+		ntok = 0;
+		while (ntok < want) {
+			hl_uuid u;
+			hl_uuid_random(&u);
+			int64_t t;
+			memcpy(&t, u.b, 8);
+			if (t == INT64_MIN)
+				continue;
+			bool dup = false;
+			for (int i = 0; i < ntok; i++)
+				dup |= ctx->tokens[i] == t;
+			if (!dup)
+				ctx->tokens[ntok++] = t;
+		}
+	}
+	qsort(ctx->tokens, (size_t)ntok, sizeof(int64_t), cmp_i64);
+	if (fresh) {
+		char tmp[4300];
+		snprintf(tmp, sizeof tmp, "%s.tmp", path);
+		f = fopen(tmp, "w");
+		if (!f)
+			return hl_errf(err, HL_ERR_SERVER, "cannot write %s: %s", tmp, strerror(errno));
+		char id[37];
+		hl_uuid_str(&ctx->node.host_id, id);
+		fprintf(f, "host_id=%s\ntokens=", id);
+		for (int i = 0; i < ntok; i++)
+			fprintf(f, "%s%lld", i ? "," : "", (long long)ctx->tokens[i]);
+		fprintf(f, "\n");
+		if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+			fclose(f);
+			return hl_errf(err, HL_ERR_SERVER, "cannot write %s", tmp);
+		}
+		fclose(f);
+		if (rename(tmp, path) < 0)
+			return hl_errf(err, HL_ERR_SERVER, "cannot rename %s: %s", tmp, strerror(errno));
+	}
+	ctx->node.ntokens = ntok;
+	ctx->node.tokens = ctx->tokens;
+	return 0;
+}
+
+static void parse_inet(const char *s, sys_inet *out)
+{
+	if (!s)
+		return;
+	if (inet_pton(AF_INET, s, out->b) == 1)
+		out->len = 4;
+	else if (inet_pton(AF_INET6, s, out->b) == 1)
+		out->len = 16;
+}
+
+int srv_run(const cfg *c, hl_err *err)
+{
+	srv_ctx ctx;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.cfg = c;
+	sys_node_defaults(&ctx.node);
+	ctx.node.cluster_name = c->cluster_name;
+	if (c->dc)
+		ctx.node.data_center = c->dc;
+	if (c->rack)
+		ctx.node.rack = c->rack;
+	parse_inet(c->listen_address, &ctx.node.listen_address);
+	parse_inet(c->broadcast_address ? c->broadcast_address : c->listen_address,
+		   &ctx.node.broadcast_address);
+	parse_inet(c->rpc_address, &ctx.node.rpc_address);
+	ctx.node.listen_port = c->storage_port;
+	ctx.node.broadcast_port = c->storage_port;
+	ctx.node.rpc_port = c->native_transport_port;
+	ctx.node.gossip_generation = (int32_t)(hl_now_micros() / 1000000);
+	ctx.max_frame = c->native_transport_max_frame_size > UINT32_MAX
+		? UINT32_MAX : (uint32_t)c->native_transport_max_frame_size;
+	int rc = -1;
+	net_server *ns = NULL;
+	if (load_identity(&ctx, err) < 0)
+		goto out;
+	const char *dcs[1] = { ctx.node.data_center };
+	sch_registry_config rc_cfg = { 1, dcs };
+	ctx.reg = sch_registry_new(&rc_cfg);
+	net_opts o;
+	net_opts_from_cfg(&o, c);
+	o.app = (net_app){
+		.on_open = on_open, .on_data = on_data, .on_close = on_close,
+		.shard_init = shard_init, .shard_teardown = shard_teardown, .ctx = &ctx,
+	};
+	/* the shard count must be known before shards start: the ring split uses it */
+	if (o.nshards <= 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		o.nshards = n > 0 ? (int)n : 1;
+	}
+	ctx.nshards = o.nshards;
+	ns = net_server_new(&o, err);
+	if (!ns)
+		goto out;
+	char id[37];
+	hl_uuid_str(&ctx.node.host_id, id);
+	hl_info("node %s up: cluster '%s', %d shards, %d tokens, native port %d", id,
+		ctx.node.cluster_name, ctx.nshards, ctx.node.ntokens, net_server_port(ns));
+	int sig = net_server_wait(ns);
+	hl_info("stopping (signal %d)", sig);
+	rc = 0;
+out:
+	net_server_stop(ns);
+	if (ctx.reg)
+		sch_registry_free(ctx.reg);
+	free(ctx.tokens);
+	return rc;
+}
