@@ -8,6 +8,7 @@
 #include "core/core.h"
 #include "net/net.h"
 #include "server/server.h"
+#include "server/server.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -100,6 +100,10 @@ void net_opts_from_cfg(net_opts *o, const cfg *c);
 
 /* ---------------------------------------------------------------- server */
 
+/* The shard count nshards = 0 means: the CPUs this process may run on
+ * (affinity mask, so taskset and container limits count), at least 1. */
+int net_default_shard_count(void);
+
 /*
  * Binds every shard's listening socket, starts the shard threads, runs
  * each shard_init on its thread and returns once all shards are ready to

@@ -47,7 +47,7 @@ void net_opts_from_cfg(net_opts *o, const cfg *c)
 	o->announce = true;
 }
 
-static int default_shards(void)
+int net_default_shard_count(void)
 {
 	cpu_set_t set;
 	long n;
@@ -421,7 +421,7 @@ net_server *net_server_new(const net_opts *o, hl_err *err)
 		srv->opts.backlog = 1024;
 	if (!srv->opts.out_cap)
 		srv->opts.out_cap = 4u << 20;
-	srv->nshards = o->nshards > 0 ? o->nshards : default_shards();
+	srv->nshards = o->nshards > 0 ? o->nshards : net_default_shard_count();
 	srv->stop_evfd = -1;
 	pthread_mutex_init(&srv->mu, NULL);
 	pthread_cond_init(&srv->cv, NULL);

@@ -209,7 +209,7 @@ int q_eval(qry_exec *x, const cql_term *t, const ty_type *type, const char *coln
 		hl_errf(&x->err, HL_ERR_INVALID, "Unsupported term for %s", colname);
 		goto out;
 	}
-	out->p = hl_arena_memdup(x->a, b.p, b.len ? b.len : 1);
+	out->p = b.len ? hl_arena_memdup(x->a, b.p, b.len) : (const uint8_t *)"";
 	out->len = (int32_t)b.len;
 	rc = 0;
 out:
@@ -391,4 +391,60 @@ void q_split_key(const sch_table *t, const uint8_t *key, uint32_t keylen, q_val 
 		out[i].p = p;
 		out[i].len = l;
 	}
+}
+
+/*
+ * Sets and maps are stored in key order without duplicates, as Cassandra
+ * stores them (its serialized sets/maps are always sorted), whatever order
+ * the client sent: a later duplicate map key wins, like a literal's.
+ */
+typedef struct q_elem {
+	const uint8_t *k, *v;
+	int32_t kl, vl;
+} q_elem;
+
+int q_normalize(qry_exec *x, const ty_type *t, q_val *v)
+{
+	if (!t || (t->kind != TY_SET && t->kind != TY_MAP) || v->len < 4)
+		return 0;
+	bool map = t->kind == TY_MAP;
+	hl_rd rd;
+	hl_rd_init(&rd, v->p, (size_t)v->len);
+	uint32_t n;
+	if (hl_rd_u32(&rd, &n) < 0 || n > (uint32_t)v->len)
+		return 0;
+	q_elem *e = hl_arena_alloc(x->a, sizeof(q_elem) * (n + 1));
+	uint32_t m = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		q_elem it = { 0 };
+		if (hl_rd_pbytes(&rd, &it.k, &it.kl) < 0 || it.kl < 0)
+			return 0;
+		if (map && (hl_rd_pbytes(&rd, &it.v, &it.vl) < 0 || it.vl < 0))
+			return 0;
+		/* insertion sort keeps the first of equal keys; replace for maps */
+		uint32_t j = m;
+		int c = 1;
+		while (j > 0 && (c = ty_compare(t->sub[0], e[j - 1].k, (size_t)e[j - 1].kl, it.k,
+						(size_t)it.kl)) > 0)
+			j--;
+		if (j > 0 && c == 0) {
+			e[j - 1] = it;
+			continue;
+		}
+		memmove(&e[j + 1], &e[j], sizeof(q_elem) * (m - j));
+		e[j] = it;
+		m++;
+	}
+	hl_buf b;
+	hl_buf_init(&b);
+	hl_buf_u32(&b, m);
+	for (uint32_t i = 0; i < m; i++) {
+		hl_buf_pbytes(&b, e[i].k, e[i].kl);
+		if (map)
+			hl_buf_pbytes(&b, e[i].v, e[i].vl);
+	}
+	v->p = hl_arena_memdup(x->a, b.p, b.len);
+	v->len = (int32_t)b.len;
+	hl_buf_free(&b);
+	return 0;
 }

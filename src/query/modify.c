@@ -69,6 +69,7 @@ static int write_cells(qry_exec *x, q_modify *m, st_mrow *row, st_mutation *mut,
 			return -1;
 		if (v.len == QRY_UNSET)
 			continue;
+		q_normalize(x, c->type, &v);
 		if (v.len == QRY_NULL) {
 			if (st)
 				st_mut_static_tombstone(mut, c->id, ts, x->now_s);

@@ -210,6 +210,7 @@ int q_eval_in(qry_exec *x, const q_restr *r, const ty_type *type, const char *co
 int q_eval_int(qry_exec *x, const cql_term *t, const char *what, int64_t *out, bool *set);
 int q_bind_values(qry_exec *x, q_plan *p, const qry_value *v, int n);
 int q_pk_keys(qry_exec *x, const sch_table *t, q_restr **pk, int *nkeys, q_val **keys);
+int q_normalize(qry_exec *x, const ty_type *t, q_val *v);
 void q_split_key(const sch_table *t, const uint8_t *key, uint32_t keylen, q_val *out);
 
 /* select.c */

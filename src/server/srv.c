@@ -563,8 +563,7 @@ int srv_run(const cfg *c, hl_err *err)
 	};
 	/* the shard count must be known before shards start: the ring split uses it */
 	if (o.nshards <= 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		o.nshards = n > 0 ? (int)n : 1;
+		o.nshards = net_default_shard_count();
 	}
 	ctx.nshards = o.nshards;
 	ns = net_server_new(&o, err);
