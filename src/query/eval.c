@@ -86,6 +86,36 @@ static int eval_func(qry_exec *x, const cql_term *t, const ty_type *type, const 
 		hl_buf_put(out, b, 16);
 		return 0;
 	}
+	if (strcasecmp(fn, "token") == 0 && x->plan && x->plan->table) {
+		/* token(pk...) as a term: hash the values as the partitioner does */
+		const sch_table *tb = x->plan->table;
+		if (t->n != tb->npk) {
+			hl_errf(&x->err, HL_ERR_INVALID, "Invalid number of arguments in call to function "
+				"system.token: %d required but %d provided", tb->npk, t->n);
+			return -1;
+		}
+		hl_buf key;
+		hl_buf_init(&key);
+		for (int i = 0; i < t->n; i++) {
+			q_val v;
+			if (q_eval(x, t->items[i], tb->pk[i]->type, tb->pk[i]->name, &v) < 0 || v.len < 0) {
+				hl_buf_free(&key);
+				if (!x->err.code)
+					hl_errf(&x->err, HL_ERR_INVALID, "Invalid null value for token()");
+				return -1;
+			}
+			if (tb->npk == 1) {
+				hl_buf_put(&key, v.p, (size_t)v.len);
+			} else {
+				hl_buf_u16(&key, (uint16_t)v.len);
+				hl_buf_put(&key, v.p, (size_t)v.len);
+				hl_buf_u8(&key, 0);
+			}
+		}
+		ty_put_bigint(out, hl_token(key.p, key.len));
+		hl_buf_free(&key);
+		return 0;
+	}
 	hl_errf(&x->err, HL_ERR_INVALID, "Unknown function %s called", fn);
 	(void)type;
 	return -1;

@@ -216,6 +216,9 @@ typedef struct rels {
 	int ntok;
 	bool pk_partial;               /* pk column restricted but not all / not EQ-IN */
 	bool has_ck;
+	const sch_column *left_col;    /* first clustering column not usable as a slice */
+	const sch_column *left_prev;
+	bool left_after_slice;
 } rels;
 
 static int classify(planner *pl, int nwhere, const cql_rel *where, bool for_select, rels *out)
@@ -388,8 +391,15 @@ static int usable_ck(planner *pl, rels *rl, q_restr ***usable, int *nusable, boo
 	for (int i = 0; i < rl->nck; i++)
 		if (!taken[i]) {
 			rl->filter[rl->nfilter++] = rl->ck[i];
+			if (!*leftover || rl->ck[i]->cols[0]->position < rl->left_col->position)
+				rl->left_col = rl->ck[i]->cols[0];
 			*leftover = true;
 		}
+	/* what stopped the prefix: a gap, or a slice before the leftover column */
+	if (*leftover) {
+		rl->left_after_slice = n > 0 && is_slice(u[n - 1]->op);
+		rl->left_prev = rl->left_col->position > 0 ? t->ck[rl->left_col->position - 1] : NULL;
+	}
 	*usable = u;
 	*nusable = n;
 	return 0;
@@ -663,8 +673,18 @@ static int plan_select(planner *pl, cql_select *s)
 	bool leftover = false;
 	if (usable_ck(pl, &rl, &q->ck, &q->nck_restr, &leftover) < 0)
 		return -1;
-	if (leftover)
+	if (leftover) {
 		need_filtering = true;
+		if (!s->allow_filtering && !p->is_virtual && q->pk_complete && rl.left_prev) {
+			if (rl.left_after_slice)
+				return perr(pl, HL_ERR_INVALID, "Clustering column \"%s\" cannot be restricted "
+					    "(preceding column \"%s\" is restricted by a non-EQ relation)",
+					    rl.left_col->name, rl.left_prev->name);
+			return perr(pl, HL_ERR_INVALID, "PRIMARY KEY column \"%s\" cannot be restricted as "
+				    "preceding column \"%s\" is not restricted", rl.left_col->name,
+				    rl.left_prev->name);
+		}
+	}
 	if (rl.has_ck && !q->pk_complete)
 		need_filtering = true;
 	for (int i = 0; i < rl.nfilter; i++)
