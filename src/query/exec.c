@@ -440,8 +440,14 @@ qry_exec *qry_exec_new(qry_shard *sh, hl_arena *a, int proto_version, const char
 	const sch_schema *s = sch_cache_get(sh->reg, &sh->cache);
 	sch_ref(s);
 	x->schema = (sch_schema *)s;
-	x->now_us = hl_now_micros();
-	x->now_s = x->now_us / 1000000;
+	/* server-side timestamps strictly increase per shard, so two writes of
+	 * one client in a row never tie (Cassandra's ClientState does the same) */
+	int64_t now = hl_now_micros();
+	if (now <= sh->last_ts)
+		now = sh->last_ts + 1;
+	sh->last_ts = now;
+	x->now_us = now;
+	x->now_s = now / 1000000;
 	qry_result_init(&x->res);
 	return x;
 }

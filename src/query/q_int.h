@@ -228,7 +228,7 @@ int q_writes_done(qry_exec *x);
 /* ddl.c */
 int q_ddl(qry_exec *x, cql_stmt *st);
 
-/* layout.c */
+/* exec.c: storage layouts, engine sync, virtual tables */
 int q_sync_engine(qry_shard *sh, hl_err *err);
 void q_layout(const sch_table *t, hl_arena *a, st_table_layout *out);
 int q_virtual_engine(qry_exec *x, const sch_table *t);

@@ -152,6 +152,7 @@ typedef struct qry_shard {
 	uint64_t engine_epoch;         /* schema epoch the engine's tables match */
 	sch_schema *engine_schema;     /* the snapshot whose types the engine borrows */
 	qry_pcache *pcache;            /* prepared statements by id */
+	int64_t last_ts;               /* last server-side write timestamp handed out */
 } qry_shard;
 
 int qry_shard_init(qry_shard *sh, int shard, int nshards, sch_registry *reg,

@@ -61,6 +61,7 @@ typedef struct srv_req {
 	int origin;
 	char *prep_text;               /* PREPARE: text + keyspace to propagate */
 	size_t prep_len;
+	char *prep_ks;
 } srv_req;
 
 /* A storage op travelling to its shard and back. */
@@ -136,6 +137,7 @@ static void req_free(srv_req *r)
 	qry_exec_free(r->x);
 	hl_arena_free(r->a);
 	free(r->prep_text);
+	free(r->prep_ks);
 	net_conn_unref(c->nc);
 	c->inflight--;
 	if (c->closed && c->inflight == 0)
@@ -218,7 +220,7 @@ static void broadcast_prepared(srv_shard *sh, srv_req *r, const qry_result *res)
 		m->text = hl_malloc(r->prep_len + 1);
 		memcpy(m->text, r->prep_text, r->prep_len);
 		m->len = r->prep_len;
-		m->ks = r->c->has_keyspace ? hl_strdup(r->c->keyspace) : NULL;
+		m->ks = r->prep_ks ? hl_strdup(r->prep_ks) : NULL;
 		if (net_shard_post(sh->ns, i, prep_on_shard, m) < 0) {
 			free(m->text);
 			free(m->ks);
@@ -336,6 +338,14 @@ static void handle(srv_conn *c, tp_request *tr, hl_arena *a)
 		r->prep_text = hl_malloc(tr->query_len + 1);
 		memcpy(r->prep_text, tr->query, tr->query_len);
 		r->prep_len = tr->query_len;
+		/* the keyspace the id was computed with: v5's PREPARE flag, else USE */
+		if (tr->keyspace) {
+			r->prep_ks = hl_malloc(tr->keyspace_len + 1);
+			memcpy(r->prep_ks, tr->keyspace, tr->keyspace_len);
+			r->prep_ks[tr->keyspace_len] = 0;
+		} else if (c->has_keyspace) {
+			r->prep_ks = hl_strdup(c->keyspace);
+		}
 		rc = qry_exec_prepare(r->x, tr->query, tr->query_len, tr->keyspace, tr->keyspace_len);
 		break;
 	case TP_OP_EXECUTE:
