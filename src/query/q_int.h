@@ -126,6 +126,12 @@ struct qry_pcache {
 
 typedef int (*q_cont)(qry_exec *x);
 
+/* An emitted row remembered for post-query ordering. */
+typedef struct q_srow {
+	size_t off, len;               /* in the result's rows buffer */
+	const st_bytes *clust;         /* copied into the request arena */
+} q_srow;
+
 /* Position of a paged read (also what the paging state carries). */
 typedef struct q_pos {
 	int seg;                       /* index into the segments */
@@ -182,6 +188,11 @@ struct qry_exec {
 	int nslices;
 	st_slice *slices;
 	bool no_rows;                  /* an IN () or contradictory bounds */
+	/* ORDER BY over several partitions (unpaged): rows re-sorted at the end */
+	bool post_sort;
+	int32_t post_limit;
+	int nsorted, capsorted;
+	struct q_srow *sorted;
 	st_engine *local;              /* virtual table engine */
 	hl_uuid local_table;
 	const uint8_t *last_key;       /* per partition limit tracking */

@@ -552,6 +552,7 @@ static void emit_row(qry_exec *x, const st_rpart *p, const st_rrow *row, const q
 	q_select *q = x->plan->sel;
 	const sch_table *t = x->plan->table;
 	hl_buf *b = &x->res.rows;
+	size_t start = b->len;
 	for (int i = 0; i < q->nsel; i++) {
 		const q_sel *s = &q->sel[i];
 		switch (s->kind) {
@@ -598,6 +599,69 @@ static void emit_row(qry_exec *x, const st_rpart *p, const st_rrow *row, const q
 		}
 	}
 	x->res.nrows++;
+	if (x->post_sort && row) {
+		if (x->nsorted == x->capsorted) {
+			int cap = x->capsorted ? x->capsorted * 2 : 64;
+			q_srow *n = hl_arena_alloc(x->a, sizeof(q_srow) * (size_t)cap);
+			if (x->nsorted)
+				memcpy(n, x->sorted, sizeof(q_srow) * (size_t)x->nsorted);
+			x->sorted = n;
+			x->capsorted = cap;
+		}
+		q_srow *sr = &x->sorted[x->nsorted++];
+		sr->off = start;
+		sr->len = b->len - start;
+		st_bytes *cl = hl_arena_alloc(x->a, sizeof(st_bytes) * (size_t)(t->nck + 1));
+		for (int i = 0; i < t->nck; i++) {
+			cl[i].len = row->clust[i].len;
+			cl[i].p = row->clust[i].len ? hl_arena_memdup(x->a, row->clust[i].p, row->clust[i].len)
+						    : (const uint8_t *)"";
+		}
+		sr->clust = cl;
+	}
+}
+
+/*
+ * Rows of several partitions in the order ORDER BY asks (Cassandra merges
+ * them the same way when the query is not paged). A stable insertion merge
+ * keeps partitions' relative order for equal clusterings.
+ */
+static void post_sort(qry_exec *x)
+{
+	const sch_table *t = x->plan->table;
+	bool rev = x->plan->sel->reversed;
+	int n = x->nsorted;
+	q_srow *r = x->sorted;
+	if (n < 2 || n != x->res.nrows)
+		return;
+	/* merge sort: rows can be many */
+	q_srow *tmp = hl_arena_alloc(x->a, sizeof(q_srow) * (size_t)n);
+	for (int w = 1; w < n; w *= 2) {
+		for (int lo = 0; lo < n; lo += 2 * w) {
+			int mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			int i = lo, j = mid, k = lo;
+			while (i < mid && j < hi) {
+				int c = q_clust_compare(t, t->nck, r[j].clust, r[i].clust);
+				if (rev)
+					c = -c;
+				tmp[k++] = c < 0 ? r[j++] : r[i++];
+			}
+			while (i < mid)
+				tmp[k++] = r[i++];
+			while (j < hi)
+				tmp[k++] = r[j++];
+		}
+		memcpy(r, tmp, sizeof(q_srow) * (size_t)n);
+	}
+	if (x->post_limit >= 0 && n > x->post_limit)
+		n = x->post_limit;
+	x->res.nrows = n;
+	hl_buf nb;
+	hl_buf_init(&nb);
+	for (int i = 0; i < n; i++)
+		hl_buf_put(&nb, x->res.rows.p + r[i].off, r[i].len);
+	hl_buf_free(&x->res.rows);
+	x->res.rows = nb;
 }
 
 /* count(*) / count(col) accumulate instead of emitting. */
@@ -643,6 +707,8 @@ static int sel_finish(qry_exec *x, bool more)
 	q_select *q = x->plan->sel;
 	if (q->count_only)
 		finish_count(x);
+	if (x->post_sort)
+		post_sort(x);
 	if (more) {
 		hl_buf b;
 		hl_buf_init(&b);
@@ -868,6 +934,13 @@ int q_select_start(qry_exec *x)
 		return hl_errf(&x->err, HL_ERR_INVALID, "Cannot page queries with both ORDER BY and a "
 			       "IN restriction on the partition key; you must either remove the ORDER "
 			       "BY or the IN and sort client side, or disable paging for this query");
+	x->post_sort = q->pk_complete && x->nsegs > 1 && x->plan->stmt->select.norder &&
+		       x->page_left < 0 && x->plan->table->nck > 0 && !q->count_only;
+	if (x->post_sort) {
+		/* LIMIT applies after the merge: read everything first */
+		x->post_limit = x->pos.limit_left;
+		x->pos.limit_left = -1;
+	}
 	if (pp && pp->paging_state && pp->paging_state_len > 0) {
 		if (decode_pstate(x, pp->paging_state, pp->paging_state_len) < 0)
 			return -1;

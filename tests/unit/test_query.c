@@ -156,6 +156,11 @@ static void test_basic(env *e)
 	run(e, 0, "SELECT k FROM ks.t PER PARTITION LIMIT 2 LIMIT 7", NULL, &r);
 	CHECK_EQ_I64(r.nrows, 7);
 	hl_buf_free(&r.rows);
+	/* ORDER BY across partitions (unpaged): merged by clustering, then LIMIT */
+	run(e, 0, "SELECT c FROM ks.t WHERE k IN (3, 4, 7) ORDER BY c ASC LIMIT 7", NULL, &r);
+	CHECK_EQ_I64(ints(&r, v, 200), 7);
+	CHECK(v[0] == 0 && v[1] == 0 && v[2] == 0 && v[3] == 1 && v[6] == 2);
+	hl_buf_free(&r.rows);
 	/* DISTINCT */
 	run(e, 0, "SELECT DISTINCT k FROM ks.t", NULL, &r);
 	CHECK_EQ_I64(r.nrows, 20);
