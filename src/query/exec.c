@@ -119,14 +119,14 @@ static int finish(qry_exec *x, int rc)
 /* ------------------------------------------------------------ shards */
 
 int qry_shard_init(qry_shard *sh, int shard, int nshards, sch_registry *reg,
-		   const sys_node *node, hl_err *err)
+		   const sys_node *node, st_engine *engine, hl_err *err)
 {
 	memset(sh, 0, sizeof *sh);
 	sh->shard = shard;
 	sh->nshards = nshards;
 	sh->reg = reg;
 	sh->node = node;
-	sh->engine = st_engine_new();
+	sh->engine = engine ? engine : st_engine_new();
 	sh->pcache = hl_calloc(1, sizeof(qry_pcache));
 	sh->pcache->nbuckets = 1024;
 	sh->pcache->buckets = hl_calloc((size_t)sh->pcache->nbuckets, sizeof(q_pentry *));
@@ -255,6 +255,11 @@ out:
 	return rc;
 }
 
+int qry_shard_sync(qry_shard *sh, hl_err *err)
+{
+	return q_sync_engine(sh, err);
+}
+
 void qry_op_run(qry_shard *target, qry_op *op)
 {
 	st_engine *e = op->local ? op->local : target->engine;
@@ -268,6 +273,15 @@ void qry_op_run(qry_shard *target, qry_op *op)
 		op->status = st_read(e, &op->table, &op->cmd, op->arena, &op->res, &op->err);
 		break;
 	case QRY_OP_WRITE:
+		if (!op->local && target->log && op->durable) {
+			op->status = cl_append(target->log, &op->table, op->mut, &op->pos, &op->err);
+			if (op->status < 0)
+				break;
+			if (target->wait_durable) {
+				op->wait = true;
+				return;
+			}
+		}
 		op->status = st_apply(e, &op->table, op->mut, &op->err);
 		break;
 	case QRY_OP_TRUNCATE:
@@ -279,6 +293,12 @@ void qry_op_run(qry_shard *target, qry_op *op)
 	if (op->status < 0 && op->err.code == HL_ERR_INVALID &&
 	    strstr(op->err.msg, "table") && !op->local)
 		hl_errf(&op->err, HL_ERR_INVALID, "table was dropped concurrently");
+}
+
+void qry_op_apply(qry_shard *target, qry_op *op)
+{
+	op->wait = false;
+	op->status = st_apply(target->engine, &op->table, op->mut, &op->err);
 }
 
 /* System tables: their rows are produced on demand into a private engine,

@@ -131,6 +131,8 @@ static int collect(qry_exec *x, q_plan *p, int64_t batch_ts, bool has_batch_ts)
 	q_val *keys;
 	if (q_pk_keys(x, t, m->pk, &nkeys, &keys) < 0)
 		return -1;
+	const sch_keyspace *ks = sch_find_keyspace(x->schema, t->ks);
+	bool durable = !ks || ks->durable_writes;
 	/* clustering */
 	int nclust = 0;
 	st_bytes **clusts = NULL;
@@ -182,6 +184,7 @@ static int collect(qry_exec *x, q_plan *p, int64_t batch_ts, bool has_batch_ts)
 		if (!op)
 			return -1;
 		op->table = t->id;
+		op->durable = durable;
 		st_mutation *mut = st_mut_new(x->a, keys[k].p, (size_t)keys[k].len, token);
 		op->mut = mut;
 		if (m->kind == Q_MOD_DELETE) {

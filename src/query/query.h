@@ -135,6 +135,7 @@ void qry_result_free(qry_result *r);
 #include "schema/schema.h"
 #include "storage/storage.h"
 #include "system/system.h"
+#include "commitlog/commitlog.h"
 
 typedef struct qry_pcache qry_pcache;
 
@@ -153,11 +154,16 @@ typedef struct qry_shard {
 	sch_schema *engine_schema;     /* the snapshot whose types the engine borrows */
 	qry_pcache *pcache;            /* prepared statements by id */
 	int64_t last_ts;               /* last server-side write timestamp handed out */
+	cl_log *log;                   /* this shard's commit log (NULL: none) */
+	bool wait_durable;             /* batch/group sync: ack writes once fsynced */
 } qry_shard;
 
+/* engine: the shard's storage engine (taken over), or NULL for a new one. */
 int qry_shard_init(qry_shard *sh, int shard, int nshards, sch_registry *reg,
-		   const sys_node *node, hl_err *err);
+		   const sys_node *node, st_engine *engine, hl_err *err);
 void qry_shard_destroy(qry_shard *sh);
+/* Bring the shard's storage tables in line with the current schema. */
+int qry_shard_sync(qry_shard *sh, hl_err *err);
 
 /* The shard owning a token: the ring split into nshards contiguous ranges. */
 int qry_shard_of_token(int64_t token, int nshards);
@@ -180,12 +186,22 @@ typedef struct qry_op {
 	hl_arena *arena;               /* READ: results allocated here */
 	st_result res;
 	st_mutation *mut;              /* WRITE */
+	bool durable;                  /* WRITE: goes through the commit log */
+	bool wait;                     /* WRITE: logged, applied once pos is durable */
+	cl_pos pos;
 	int status;                    /* 0 or -1 with err */
 	hl_err err;
 } qry_op;
 
-/* Run op on the shard that owns it (that shard's thread). */
+/*
+ * Run op on the shard that owns it (that shard's thread). A WRITE is
+ * appended to the commit log first; when the shard waits for durability
+ * (batch/group sync) it comes back with op->wait set and op->pos: the
+ * caller parks it until the log is durable up to pos, then calls
+ * qry_op_apply (or fails it if the log failed).
+ */
 void qry_op_run(qry_shard *target, qry_op *op);
+void qry_op_apply(qry_shard *target, qry_op *op);
 
 enum { QRY_DONE = 0, QRY_PENDING = 1 };
 

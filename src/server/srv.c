@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,22 +24,37 @@
 
 #define MAX_INFLIGHT 2048         /* per connection, then stop reading it */
 
-typedef struct srv_ctx {
+typedef struct srv_ctx srv_ctx;
+
+/* What a commit log's sync thread needs to reach its shard. */
+typedef struct srv_logref {
+	srv_ctx *ctx;
+	int shard;
+} srv_logref;
+
+struct srv_ctx {
 	const cfg *cfg;
 	sch_registry *reg;
 	sys_node node;
 	int nshards;
 	uint32_t max_frame;
 	int64_t *tokens;
-} srv_ctx;
+	qry_shard *qs;                 /* per shard, built before the shards start */
+	cl_log **logs;
+	srv_logref *logrefs;
+	_Atomic(net_server *) server;  /* set once serving; sync threads post through it */
+};
 
 typedef struct srv_conn srv_conn;
+
+typedef struct srv_msg srv_msg;
 
 typedef struct srv_shard {
 	net_shard *ns;
 	srv_ctx *ctx;
-	qry_shard q;
+	qry_shard *q;
 	srv_conn *conns;               /* open connections, for events */
+	srv_msg *parked, *parked_tail; /* writes waiting for the commit log to be durable */
 } srv_shard;
 
 struct srv_conn {
@@ -65,13 +82,15 @@ typedef struct srv_req {
 } srv_req;
 
 /* A storage op travelling to its shard and back. */
-typedef struct srv_msg {
+struct srv_msg {
 	srv_req *req;
 	qry_op *op;
 	int origin;
-} srv_msg;
+	srv_msg *next;                 /* parked list */
+};
 
 static void req_dispatch(srv_shard *sh, srv_req *r);
+static int mkdirs(const char *path);
 
 /* ------------------------------------------------------------ connections */
 
@@ -160,7 +179,7 @@ static void prep_on_shard(net_shard *ns, void *arg)
 {
 	prep_msg *m = arg;
 	srv_shard *sh = net_shard_data(ns);
-	qry_pcache_put_text(&sh->q, m->id, m->text, m->len, m->ks);
+	qry_pcache_put_text(sh->q, m->id, m->text, m->len, m->ks);
 	free(m->text);
 	free(m->ks);
 	free(m);
@@ -278,14 +297,110 @@ static void op_back(net_shard *ns, void *arg)
 		req_step(sh, r, qry_exec_resume(r->x));
 }
 
+/* On the owning shard: the op is done, hand it back to the coordinator. */
+static void op_finish(srv_shard *sh, srv_msg *m)
+{
+	if (m->origin == net_shard_id(sh->ns)) {
+		op_back(sh->ns, m);
+		return;
+	}
+	if (net_shard_post(sh->ns, m->origin, op_back, m) < 0)
+		free(m);   /* shutting down: the origin is gone too */
+}
+
+static void park(srv_shard *sh, srv_msg *m)
+{
+	m->next = NULL;
+	if (sh->parked_tail)
+		sh->parked_tail->next = m;
+	else
+		sh->parked = m;
+	sh->parked_tail = m;
+}
+
+/*
+ * The commit log is durable up to `pos` (or failed): apply and answer the
+ * parked writes it covers. Positions grow in append order, so the parked
+ * list is in position order and stops at the first one not yet covered.
+ */
+static void release_parked(srv_shard *sh, cl_pos pos, const hl_err *failed)
+{
+	while (sh->parked) {
+		srv_msg *m = sh->parked;
+		if (!failed && cl_pos_cmp(m->op->pos, pos) > 0)
+			break;
+		sh->parked = m->next;
+		if (!sh->parked)
+			sh->parked_tail = NULL;
+		if (failed) {
+			m->op->wait = false;
+			m->op->status = -1;
+			m->op->err = *failed;
+			m->op->err.code = HL_ERR_WRITE_FAILURE;
+			snprintf(m->op->err.write_type, sizeof m->op->err.write_type, "SIMPLE");
+		} else {
+			qry_op_apply(sh->q, m->op);
+		}
+		op_finish(sh, m);
+	}
+}
+
+typedef struct sync_msg {
+	cl_pos pos;
+	bool failed;
+	hl_err err;
+} sync_msg;
+
+static void sync_on_shard(net_shard *ns, void *arg)
+{
+	sync_msg *m = arg;
+	srv_shard *sh = net_shard_data(ns);
+	if (sh)
+		release_parked(sh, m->pos, m->failed ? &m->err : NULL);
+	free(m);
+}
+
+/* Commit log sync thread: tell the shard how far the log is durable. */
+static void on_log_sync(void *ctxp, cl_pos durable, const hl_err *err)
+{
+	srv_logref *ref = ctxp;
+	net_server *srv = atomic_load(&ref->ctx->server);
+	if (!srv)
+		return;        /* start-up replay: nobody is waiting yet */
+	sync_msg *m = hl_calloc(1, sizeof *m);
+	m->pos = durable;
+	if (err) {
+		m->failed = true;
+		m->err = *err;
+	}
+	if (net_server_post(srv, ref->shard, sync_on_shard, m) < 0)
+		free(m);
+}
+
+/* Run an op on this (its owning) shard; parks it if it waits for the log. */
+static void op_here(srv_shard *sh, srv_msg *m)
+{
+	qry_op_run(sh->q, m->op);
+	if (m->op->wait) {
+		park(sh, m);
+		/* the log may already be durable past it (or failed) */
+		if (sh->q->log && cl_failed(sh->q->log)) {
+			hl_err e;
+			hl_err_clear(&e);
+			hl_errf(&e, HL_ERR_WRITE_FAILURE, "commit log failed");
+			release_parked(sh, (cl_pos){ 0, 0 }, &e);
+		} else if (sh->q->log) {
+			release_parked(sh, cl_durable_pos(sh->q->log), NULL);
+		}
+		return;
+	}
+	op_finish(sh, m);
+}
+
 /* On the owning shard: run the op, send it back. */
 static void op_remote(net_shard *ns, void *arg)
 {
-	srv_msg *m = arg;
-	srv_shard *sh = net_shard_data(ns);
-	qry_op_run(&sh->q, m->op);
-	if (net_shard_post(ns, m->origin, op_back, m) < 0)
-		free(m);   /* shutting down: the origin is gone too */
+	op_here(net_shard_data(ns), arg);
 }
 
 /* Run the exec's ops: local ones inline, the rest on their shards. */
@@ -297,15 +412,19 @@ static void req_dispatch(srv_shard *sh, srv_req *r)
 	r->pending = n + 1;   /* +1 until every op is launched */
 	for (int i = 0; i < n; i++) {
 		qry_op *op = ops[i];
-		if (op->local || op->shard == me) {
-			qry_op_run(&sh->q, op);
+		if (op->local) {
+			qry_op_run(sh->q, op);
 			r->pending--;
 			continue;
 		}
-		srv_msg *m = hl_malloc(sizeof *m);
+		srv_msg *m = hl_calloc(1, sizeof *m);
 		m->req = r;
 		m->op = op;
 		m->origin = me;
+		if (op->shard == me) {
+			op_here(sh, m);
+			continue;
+		}
 		if (net_shard_post(sh->ns, op->shard, op_remote, m) < 0) {
 			free(m);
 			op->status = hl_errf(&op->err, HL_ERR_SERVER, "shard %d is shutting down", op->shard);
@@ -328,7 +447,7 @@ static void handle(srv_conn *c, tp_request *tr, hl_arena *a)
 		c->paused = true;
 		net_conn_pause_read(c->nc, true);
 	}
-	r->x = qry_exec_new(&sh->q, a, tr->version, c->has_keyspace ? c->keyspace : NULL);
+	r->x = qry_exec_new(sh->q, a, tr->version, c->has_keyspace ? c->keyspace : NULL);
 	int rc;
 	switch (tr->opcode) {
 	case TP_OP_QUERY:
@@ -395,12 +514,9 @@ static int shard_init(net_shard *ns, void *ctxp, hl_err *err)
 	srv_shard *sh = hl_calloc(1, sizeof *sh);
 	sh->ns = ns;
 	sh->ctx = ctx;
-	if (qry_shard_init(&sh->q, net_shard_id(ns), net_shard_count(ns), ctx->reg, &ctx->node,
-			   err) < 0) {
-		free(sh);
-		return -1;
-	}
+	sh->q = &ctx->qs[net_shard_id(ns)];
 	net_shard_set_data(ns, sh);
+	(void)err;
 	return 0;
 }
 
@@ -410,9 +526,169 @@ static void shard_teardown(net_shard *ns, void *ctxp)
 	(void)ctxp;
 	if (!sh)
 		return;
-	qry_shard_destroy(&sh->q);
+	/* writes still waiting for the log: make them durable and answer */
+	if (sh->parked && sh->q->log) {
+		hl_err e;
+		hl_err_clear(&e);
+		if (cl_sync_now(sh->q->log, &e) == 0)
+			release_parked(sh, cl_durable_pos(sh->q->log), NULL);
+		else
+			release_parked(sh, (cl_pos){ 0, 0 }, &e);
+	}
+	/* closing joins the log's sync thread: no callback can reach a freed server */
+	if (sh->q->log) {
+		hl_err e;
+		hl_err_clear(&e);
+		int id = net_shard_id(ns);
+		if (cl_close(sh->q->log, &e) < 0)
+			hl_error("commit log of shard %d: %s", id, e.msg);
+		sh->ctx->logs[id] = NULL;
+		sh->q->log = NULL;
+	}
 	free(sh);
 	net_shard_set_data(ns, NULL);
+}
+
+/* ------------------------------------------------------------ commit log start-up */
+
+static bool is_segment(const char *name, int *shard)
+{
+	unsigned long long id;
+	int sh, n = 0;
+	if (sscanf(name, "CommitLog-%d-%llu.log%n", &sh, &id, &n) != 2 || name[n] != 0)
+		return false;
+	*shard = sh;
+	return true;
+}
+
+typedef struct replay_ctx {
+	srv_ctx *ctx;
+	const sch_schema *schema;
+	long applied, skipped;
+} replay_ctx;
+
+/*
+ * A replayed mutation goes to the shard owning its token today (the shard
+ * count may have changed since it was logged) and is logged again there,
+ * so the old segments can go once the new logs are synced.
+ */
+static int replay_one(void *p, const hl_uuid *table, const st_mutation *m, cl_pos pos, hl_err *err)
+{
+	replay_ctx *rc = p;
+	srv_ctx *ctx = rc->ctx;
+	(void)pos;
+	if (!sch_find_table_by_id(rc->schema, table)) {
+		rc->skipped++;
+		return 1;
+	}
+	int owner = qry_shard_of_token(m->token, ctx->nshards);
+	if (cl_append(ctx->logs[owner], table, m, NULL, err) < 0) {
+		if (err->code != HL_ERR_OVERLOADED)
+			return -1;
+		/* the log's write buffer is full: drain it and retry */
+		if (cl_sync_now(ctx->logs[owner], err) < 0 ||
+		    cl_append(ctx->logs[owner], table, m, NULL, err) < 0)
+			return -1;
+	}
+	if (st_apply(ctx->qs[owner].engine, table, m, err) < 0)
+		return -1;
+	rc->applied++;
+	return 0;
+}
+
+static int rmtree_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *de;
+	char path[4608];
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	return rmdir(dir);
+}
+
+/*
+ * Open one commit log per shard and replay what the previous run left.
+ * Old segments (and any replay directory a crash left behind) are first
+ * moved into <commitlog>/replay, replayed into the engines and re-logged
+ * into the new logs; they are deleted only once the new logs are fsynced,
+ * so a crash at any point replays them again (replay is idempotent).
+ */
+static int open_logs(srv_ctx *ctx, hl_err *err)
+{
+	const cfg *c = ctx->cfg;
+	const char *dir = c->commitlog_directory ? c->commitlog_directory : "./data/commitlog";
+	char rdir[4200], from[4608], to[4608];
+	if (mkdirs(dir) < 0)
+		return hl_errf(err, HL_ERR_SERVER, "cannot create commit log directory %s: %s", dir,
+			       strerror(errno));
+	snprintf(rdir, sizeof rdir, "%s/replay", dir);
+	if (mkdir(rdir, 0755) < 0 && errno != EEXIST)
+		return hl_errf(err, HL_ERR_SERVER, "cannot create %s: %s", rdir, strerror(errno));
+	int maxshard = -1;
+	DIR *d = opendir(dir);
+	if (!d)
+		return hl_errf(err, HL_ERR_SERVER, "cannot read %s: %s", dir, strerror(errno));
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		int sh;
+		if (!is_segment(de->d_name, &sh))
+			continue;
+		snprintf(from, sizeof from, "%s/%s", dir, de->d_name);
+		snprintf(to, sizeof to, "%s/%s", rdir, de->d_name);
+		if (rename(from, to) < 0) {
+			closedir(d);
+			return hl_errf(err, HL_ERR_SERVER, "cannot move %s: %s", from, strerror(errno));
+		}
+	}
+	closedir(d);
+	d = opendir(rdir);
+	if (d) {
+		while ((de = readdir(d))) {
+			int sh;
+			if (is_segment(de->d_name, &sh) && sh > maxshard)
+				maxshard = sh;
+		}
+		closedir(d);
+	}
+	ctx->logs = hl_calloc((size_t)ctx->nshards, sizeof(cl_log *));
+	ctx->logrefs = hl_calloc((size_t)ctx->nshards, sizeof(srv_logref));
+	for (int i = 0; i < ctx->nshards; i++) {
+		cl_opts o;
+		cl_opts_from_cfg(&o, c, i);
+		ctx->logrefs[i].ctx = ctx;
+		ctx->logrefs[i].shard = i;
+		o.on_sync = on_log_sync;
+		o.ctx = &ctx->logrefs[i];
+		if (cl_open(&o, &ctx->logs[i], err) < 0)
+			return -1;
+		ctx->qs[i].log = ctx->logs[i];
+		ctx->qs[i].wait_durable = o.mode != CL_SYNC_PERIODIC;
+	}
+	replay_ctx rc = { ctx, NULL, 0, 0 };
+	sch_schema *s = sch_acquire(ctx->reg);
+	rc.schema = s;
+	int ret = 0;
+	for (int sh = 0; sh <= maxshard && ret == 0; sh++)
+		ret = cl_replay(rdir, sh, false, replay_one, &rc, err);
+	sch_release(s);
+	if (ret < 0)
+		return -1;
+	for (int i = 0; i < ctx->nshards; i++)
+		if (cl_sync_now(ctx->logs[i], err) < 0)
+			return -1;
+	if (rmtree_files(rdir) < 0 && errno != ENOENT)
+		hl_warn("could not remove %s: %s", rdir, strerror(errno));
+	if (rc.applied || rc.skipped)
+		hl_info("commit log replay: %ld mutations applied, %ld for dropped tables skipped",
+			rc.applied, rc.skipped);
+	return 0;
 }
 
 /* ------------------------------------------------------------ identity */
@@ -572,13 +848,25 @@ int srv_run(const cfg *c, hl_err *err)
 		.shard_init = shard_init, .shard_teardown = shard_teardown, .ctx = &ctx,
 	};
 	/* the shard count must be known before shards start: the ring split uses it */
-	if (o.nshards <= 0) {
+	if (o.nshards <= 0)
 		o.nshards = net_default_shard_count();
-	}
 	ctx.nshards = o.nshards;
+	/* per-shard executors and engines exist before serving, so start-up can
+	 * replay the commit log into them; each is then handed to its thread */
+	ctx.qs = hl_calloc((size_t)ctx.nshards, sizeof(qry_shard));
+	for (int i = 0; i < ctx.nshards; i++)
+		if (qry_shard_init(&ctx.qs[i], i, ctx.nshards, ctx.reg, &ctx.node, NULL, err) < 0 ||
+		    qry_shard_sync(&ctx.qs[i], err) < 0)
+			goto out;
+	if (open_logs(&ctx, err) < 0)
+		goto out;
+	/* the shards own their executors from here on */
+	for (int i = 0; i < ctx.nshards; i++)
+		sch_cache_clear(&ctx.qs[i].cache);
 	ns = net_server_new(&o, err);
 	if (!ns)
 		goto out;
+	atomic_store(&ctx.server, ns);
 	char id[37];
 	hl_uuid_str(&ctx.node.host_id, id);
 	hl_info("node %s up: cluster '%s', %d shards, %d tokens, native port %d", id,
@@ -587,7 +875,24 @@ int srv_run(const cfg *c, hl_err *err)
 	hl_info("stopping (signal %d)", sig);
 	rc = 0;
 out:
+	atomic_store(&ctx.server, NULL);
 	net_server_stop(ns);
+	for (int i = 0; ctx.logs && i < ctx.nshards; i++) {
+		hl_err e;
+		hl_err_clear(&e);
+		if (ctx.logs[i] && cl_close(ctx.logs[i], &e) < 0) {
+			hl_error("commit log of shard %d: %s", i, e.msg);
+			rc = -1;
+		}
+		if (ctx.qs)
+			ctx.qs[i].log = NULL;
+	}
+	for (int i = 0; ctx.qs && i < ctx.nshards; i++)
+		if (ctx.qs[i].pcache)
+			qry_shard_destroy(&ctx.qs[i]);
+	free(ctx.qs);
+	free(ctx.logs);
+	free(ctx.logrefs);
 	if (ctx.reg)
 		sch_registry_free(ctx.reg);
 	free(ctx.tokens);

@@ -32,7 +32,7 @@ static void env_init(env *e)
 	e->reg = sch_registry_new(&c);
 	hl_err err;
 	for (int i = 0; i < NSH; i++)
-		qry_shard_init(&e->sh[i], i, NSH, e->reg, &e->node, &err);
+		qry_shard_init(&e->sh[i], i, NSH, e->reg, &e->node, NULL, &err);
 }
 
 static void env_free(env *e)
