@@ -533,6 +533,84 @@ check:
 	return 0;
 }
 
+/*
+ * Consistency levels on this node's view of the ring: a replica is alive iff
+ * it is this node, so a level needing more replicas than the keyspace has on
+ * live nodes is Unavailable with Cassandra's counts (blockFor, alive).
+ */
+static int rf_of(const sch_keyspace *k, const char *dc, int *local, int *total, int *ndcs)
+{
+	*local = *total = 0;
+	*ndcs = 0;
+	if (!k || k->cls != SCH_KS_USER)
+		return 1;      /* LocalStrategy: always this node */
+	const char *cls = k->strategy ? strrchr(k->strategy, '.') : NULL;
+	cls = cls ? cls + 1 : k->strategy ? k->strategy : "";
+	for (int i = 0; i < k->replication.n; i++) {
+		const sch_kv *kv = &k->replication.e[i];
+		int rf = atoi(kv->value);
+		if (strcmp(cls, "SimpleStrategy") == 0) {
+			if (strcmp(kv->key, "replication_factor") == 0) {
+				*local = *total = rf;
+				*ndcs = 1;
+			}
+		} else if (strcmp(kv->key, "replication_factor") != 0) {
+			*total += rf;
+			(*ndcs)++;
+			if (strcmp(kv->key, dc) == 0)
+				*local = rf;
+		}
+	}
+	return 0;
+}
+
+static int check_cl(qry_exec *x, const char *ksname, int cl, bool write)
+{
+	const sch_keyspace *k = sch_find_keyspace(x->schema, ksname);
+	int local, total, ndcs;
+	if (rf_of(k, x->sh->node->data_center, &local, &total, &ndcs))
+		return 0;
+	if (!write && cl == QRY_CL_ANY)
+		return hl_errf(&x->err, HL_ERR_INVALID, "ANY ConsistencyLevel is only supported for writes");
+	if (!write && cl == QRY_CL_EACH_QUORUM)
+		return hl_errf(&x->err, HL_ERR_INVALID, "EACH_QUORUM ConsistencyLevel is only supported "
+			       "for writes");
+	if (write && (cl == QRY_CL_SERIAL || cl == QRY_CL_LOCAL_SERIAL))
+		return hl_errf(&x->err, HL_ERR_INVALID, "You must use conditional updates for "
+			       "serializable writes");
+	int alive = local > 0 ? 1 : 0, need;
+	switch (cl) {
+	case QRY_CL_ANY: need = write ? 1 : 1; alive = 1; break;   /* hints make ANY always met */
+	case QRY_CL_ONE: case QRY_CL_LOCAL_ONE: need = 1; break;
+	case QRY_CL_TWO: need = 2; break;
+	case QRY_CL_THREE: need = 3; break;
+	case QRY_CL_QUORUM: case QRY_CL_SERIAL: need = total / 2 + 1; break;
+	case QRY_CL_ALL: need = total; break;
+	case QRY_CL_LOCAL_QUORUM: case QRY_CL_LOCAL_SERIAL: need = local / 2 + 1; break;
+	case QRY_CL_EACH_QUORUM:
+		/* every data centre needs its quorum; only ours has a live node */
+		need = local / 2 + 1;
+		if (ndcs > 1 && total > local) {
+			need = (total - local) / 2 + 1;
+			alive = 0;
+		}
+		break;
+	default:
+		return hl_errf(&x->err, HL_ERR_PROTOCOL, "Unknown consistency level %d", cl);
+	}
+	if (alive >= need)
+		return 0;
+	hl_errf(&x->err, HL_ERR_UNAVAILABLE, "Cannot achieve consistency level %s",
+		cl == QRY_CL_QUORUM ? "QUORUM" : cl == QRY_CL_ALL ? "ALL" : cl == QRY_CL_TWO ? "TWO" :
+		cl == QRY_CL_THREE ? "THREE" : cl == QRY_CL_LOCAL_QUORUM ? "LOCAL_QUORUM" :
+		cl == QRY_CL_EACH_QUORUM ? "EACH_QUORUM" : cl == QRY_CL_SERIAL ? "SERIAL" :
+		cl == QRY_CL_LOCAL_SERIAL ? "LOCAL_SERIAL" : "ONE");
+	x->err.cl = cl;
+	x->err.required = need;
+	x->err.alive = alive;
+	return -1;
+}
+
 static int run_batch_plan(qry_exec *x, q_plan *p)
 {
 	int64_t bts = 0;
@@ -558,6 +636,14 @@ static int run_plan(qry_exec *x, q_plan *p, const qry_params *pr)
 	x->params = pr;
 	if (order_values(x, p, pr) < 0)
 		return -1;
+	int cl = pr ? pr->consistency : QRY_CL_ONE;
+	if (p->nbatch) {
+		for (int i = 0; i < p->nbatch; i++)
+			if (check_cl(x, p->batch[i]->ks, cl, true) < 0)
+				return -1;
+	} else if (p->ks && check_cl(x, p->ks, cl, p->sel == NULL) < 0) {
+		return -1;
+	}
 	if (p->sel)
 		return q_select_start(x);
 	if (p->nbatch)
@@ -722,6 +808,8 @@ int qry_exec_batch(qry_exec *x, const qry_batch *b)
 		sp.nvalues = s->nvalues;
 		x->plan = p;
 		if (order_values(x, p, &sp) < 0)
+			return finish(x, -1);
+		if (check_cl(x, p->ks, b->params.consistency, true) < 0)
 			return finish(x, -1);
 		if (q_batch_collect(x, p, x->values, x->nvalues, bts, has) < 0)
 			return finish(x, -1);
