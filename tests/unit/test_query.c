@@ -278,6 +278,7 @@ static void test_prepared(env *e)
 	uint8_t k[4] = { 0, 0, 0, 3 }, c[4] = { 0, 0, 0, 2 };
 	qry_value vals[2] = { { NULL, 0, k, 4 }, { NULL, 0, c, 4 } };
 	qry_params p = { 0 };
+	p.consistency = QRY_CL_ONE;
 	p.values = vals;
 	p.nvalues = 2;
 	x = qry_exec_new(&e->sh[1], a, 5, NULL);
