@@ -1,0 +1,123 @@
+/*
+ * sstable/sst_int.h: private to the sstable module. The reader struct, the
+ * per-column decoding info and the helpers shared by the metadata,
+ * Data.db chunk and partition decoders.
+ */
+#ifndef HL_SST_INT_H
+#define HL_SST_INT_H
+
+#include "sstable/sstable.h"
+
+/* Largest chunk accepted (Cassandra's practical maximum is far lower). */
+#define SST_MAX_CHUNK (64 << 20)
+
+enum { SST_COMP_NONE, SST_COMP_LZ4, SST_COMP_SNAPPY, SST_COMP_DEFLATE, SST_COMP_ZSTD };
+
+/* How one header column's values are decoded and where they go. */
+typedef struct sst_coldec {
+	const ty_type *type;     /* the file's type */
+	int fixed;               /* fixed on-disk width of a simple value, -1: vint length */
+	bool complex;
+	bool counter;
+	int index;               /* storage column, -1: skip */
+	const char *name;
+} sst_coldec;
+
+/* One sampled key of Summary.db. */
+typedef struct sst_sum_entry {
+	const uint8_t *key;
+	uint32_t keylen;
+	int64_t token;
+	uint64_t index_pos;
+} sst_sum_entry;
+
+struct sst_reader {
+	hl_arena *arena;         /* metadata: lives as long as the reader */
+	char *prefix;            /* "<dir>/<base>-" */
+	sst_meta meta;
+	sst_opts opts;
+
+	/* version features, from the two version letters */
+	bool v_mb, v_mc, v_na, v_oa, v_host_id;
+
+	/* Data.db */
+	int data_fd;
+	uint64_t data_file_len;
+	int comp;
+	uint32_t chunk_len;      /* compressed: CompressionInfo; else CRC.db or 64 KiB */
+	uint32_t max_comp_len;   /* na+: a chunk this long or longer is stored raw */
+	uint64_t nchunks;
+	uint64_t *chunk_off;     /* compressed chunk file offsets */
+	uint32_t *crcs;          /* CRC.db, uncompressed only (NULL: none) */
+	uint64_t ncrcs;
+	int64_t cached_chunk;    /* -1: none */
+	uint8_t *cbuf;           /* the cached decompressed chunk */
+	size_t cbuf_len;
+	uint8_t *rawbuf;         /* compressed bytes of the chunk being loaded */
+	size_t rawbuf_cap;
+
+	/* Index.db, whole file */
+	uint8_t *index;
+	size_t index_len;
+
+	/* Summary.db */
+	int64_t nsum;
+	sst_sum_entry *sum;
+
+	/* Filter.db, bits in memory order (bit x = bit x&7 of byte x>>3) */
+	uint32_t bf_hashes;
+	uint64_t bf_bits;        /* number of bits, 64 * words */
+	uint8_t *bf;
+
+	/* decoding */
+	sst_coldec *sdec, *rdec; /* statics, regulars in header order */
+	int nclust;
+	const ty_type **clust_types;
+	int *clust_fixed;
+
+	/* iteration */
+	size_t ipos;             /* next entry in index */
+	bool have_prev;
+	hl_buf prev_key;
+	int64_t prev_token;
+	hl_buf pbuf;             /* bytes of the partition being decoded */
+	sst_counts counts;
+};
+
+/* HL_ERR_SERVER "sstable <prefix><comp>: <msg> at offset <off>"; returns -1. */
+int sst_corrupt(const sst_reader *r, hl_err *err, const char *comp, uint64_t off, const char *fmt,
+		...) __attribute__((format(printf, 5, 6)));
+
+/* Fixed on-disk width of a value of type t, or -1 when length-prefixed. */
+int sst_fixed_width(const ty_type *t);
+
+/* Whole-file helpers: read <prefix><comp> into a heap buffer (NULL, 0 and
+ * return 0 when absent and !required). */
+int sst_read_file(const sst_reader *r, const char *comp, bool required, uint8_t **out,
+		  size_t *len, bool *present, hl_err *err);
+
+/* metadata (sst_meta.c) */
+int sst_load_statistics(sst_reader *r, const sst_schema *schema, hl_err *err);
+int sst_load_compression(sst_reader *r, hl_err *err);
+int sst_load_crc(sst_reader *r, hl_err *err);
+int sst_load_filter(sst_reader *r, hl_err *err);
+int sst_load_summary(sst_reader *r, hl_err *err);
+/* Read a fixed-context DeletionTime (partition header, promoted index). */
+int sst_read_deltime(const sst_reader *r, hl_rd *rd, st_deletion *out, bool *live);
+/* Read ClusteringValues for n columns (header blocks). null_ok: nulls
+ * allowed (else an error); nulls come back as {NULL, 0}. */
+int sst_read_clustering(const sst_reader *r, hl_rd *rd, int n, st_bytes *out, bool *had_null);
+int sst_read_value(hl_rd *rd, int fixed, st_bytes *out);
+
+/* Data.db (sst_data.c) */
+int sst_data_read(sst_reader *r, uint64_t off, size_t len, hl_buf *out, hl_err *err);
+int sst_data_verify_chunks(sst_reader *r, hl_err *err);
+
+/* partitions (sst_part.c) */
+int sst_decode_partition(sst_reader *r, const uint8_t *p, size_t len, uint64_t base, hl_arena *a,
+			 st_mutation **out, hl_err *err);
+
+/* Murmur3 x64-128 as Cassandra computes it (both halves). */
+void sst_murmur3_128(const void *key, size_t len, int64_t *h1, int64_t *h2);
+
+#endif

@@ -1,0 +1,578 @@
+/*
+ * sstable/sst_reader.c: opening an sstable (name, version, TOC.txt, the
+ * metadata components, a validating pass over Index.db), iteration in
+ * partitioner order driven by Index.db, point lookups (bloom filter ->
+ * Summary.db -> Index.db -> Data.db), and the Digest.crc32 / chunk CRC
+ * integrity checks.
+ */
+#include "sstable/sst_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------ murmur3 */
+
+static inline uint64_t rotl64(uint64_t x, int r)
+{
+	return x << r | x >> (64 - r);
+}
+
+static inline uint64_t fmix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ULL;
+	k ^= k >> 33;
+	return k;
+}
+
+/*
+ * The bloom filter needs both 64-bit halves, which core's hl_murmur3_h1
+ * does not expose. Same algorithm, including Cassandra's sign extension of
+ * tail bytes (Java bytes are signed).
+ */
+void sst_murmur3_128(const void *key, size_t len, int64_t *out1, int64_t *out2)
+{
+	const uint8_t *d = key;
+	const uint64_t c1 = 0x87c37b91114253d5ULL, c2 = 0x4cf5ad432745937fULL;
+	uint64_t h1 = 0, h2 = 0, k1, k2;
+	size_t nblocks = len / 16;
+
+	for (size_t i = 0; i < nblocks; i++) {
+		k1 = k2 = 0;
+		for (int j = 7; j >= 0; j--) {
+			k1 = k1 << 8 | d[i * 16 + (size_t)j];
+			k2 = k2 << 8 | d[i * 16 + 8 + (size_t)j];
+		}
+		k1 *= c1;
+		k1 = rotl64(k1, 31);
+		k1 *= c2;
+		h1 ^= k1;
+		h1 = rotl64(h1, 27);
+		h1 += h2;
+		h1 = h1 * 5 + 0x52dce729;
+		k2 *= c2;
+		k2 = rotl64(k2, 33);
+		k2 *= c1;
+		h2 ^= k2;
+		h2 = rotl64(h2, 31);
+		h2 += h1;
+		h2 = h2 * 5 + 0x38495ab5;
+	}
+	const uint8_t *t = d + nblocks * 16;
+	size_t rem = len & 15;
+
+	k1 = k2 = 0;
+	for (size_t j = rem; j > 8; j--)
+		k2 ^= (uint64_t)(int64_t)(int8_t)t[j - 1] << (8 * (j - 9));
+	if (rem > 8) {
+		k2 *= c2;
+		k2 = rotl64(k2, 33);
+		k2 *= c1;
+		h2 ^= k2;
+	}
+	for (size_t j = rem > 8 ? 8 : rem; j > 0; j--)
+		k1 ^= (uint64_t)(int64_t)(int8_t)t[j - 1] << (8 * (j - 1));
+	if (rem > 0) {
+		k1 *= c1;
+		k1 = rotl64(k1, 31);
+		k1 *= c2;
+		h1 ^= k1;
+	}
+	h1 ^= (uint64_t)len;
+	h2 ^= (uint64_t)len;
+	h1 += h2;
+	h2 += h1;
+	h1 = fmix64(h1);
+	h2 = fmix64(h2);
+	h1 += h2;
+	h2 += h1;
+	*out1 = (int64_t)h1;
+	*out2 = (int64_t)h2;
+}
+
+bool sst_may_contain(const sst_reader *r, const void *key, size_t keylen)
+{
+	int64_t h1, h2;
+	uint64_t base, inc;
+
+	if (!r->bf)
+		return true;
+	sst_murmur3_128(key, keylen, &h1, &h2);
+	/* ma+: the walk starts at h2 and steps by h1 (swapped before 3.0) */
+	base = (uint64_t)h2;
+	inc = (uint64_t)h1;
+	for (uint32_t i = 0; i < r->bf_hashes; i++) {
+		int64_t rem = (int64_t)base % (int64_t)r->bf_bits;
+		uint64_t bit = (uint64_t)(rem < 0 ? -rem : rem);
+
+		if (!(r->bf[bit >> 3] >> (bit & 7) & 1))
+			return false;
+		base += inc;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------ ordering */
+
+static int key_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+	int c = memcmp(a, b, an < bn ? an : bn);
+
+	if (c)
+		return c;
+	return an < bn ? -1 : an > bn;
+}
+
+/* Partitioner order: Murmur3 by (token, key bytes), ByteOrdered by bytes. */
+static int part_cmp(const sst_reader *r, int64_t ta, const uint8_t *a, size_t an, int64_t tb,
+		    const uint8_t *b, size_t bn)
+{
+	if (r->meta.partitioner == SST_MURMUR3 && ta != tb)
+		return ta < tb ? -1 : 1;
+	return key_cmp(a, an, b, bn);
+}
+
+/* ------------------------------------------------------------ Index.db */
+
+typedef struct idx_entry {
+	const uint8_t *key;
+	size_t keylen;
+	uint64_t pos;
+	size_t next;             /* index offset of the following entry */
+	int64_t blocks;          /* IndexInfo blocks (deep parse only) */
+} idx_entry;
+
+static int read_prefix(sst_reader *r, hl_rd *rd, st_bytes *scratch)
+{
+	uint8_t kind;
+	uint16_t size;
+	bool had_null;
+
+	if (hl_rd_u8(rd, &kind))
+		return -1;
+	if (kind == 4)   /* CLUSTERING: every column, no size */
+		return sst_read_clustering(r, rd, r->nclust, scratch, &had_null);
+	if (kind > 7 || kind == 3 || hl_rd_u16(rd, &size) || size > r->nclust)
+		return -1;
+	return sst_read_clustering(r, rd, size, scratch, &had_null);
+}
+
+static int parse_promoted(sst_reader *r, hl_rd *rd, int64_t *blocks)
+{
+	uint64_t hlen, count, u;
+	int64_t width;
+	st_deletion d;
+	bool live;
+	uint8_t open;
+	st_bytes *scratch = hl_malloc((size_t)(r->nclust ? r->nclust : 1) * sizeof(*scratch));
+	int rc = -1;
+
+	if (hl_rd_uvint(rd, &hlen) || sst_read_deltime(r, rd, &d, &live) || hl_rd_uvint(rd, &count) ||
+	    count > hl_rd_left(rd))
+		goto exit;
+	for (uint64_t i = 0; i < count; i++) {
+		if (read_prefix(r, rd, scratch) || read_prefix(r, rd, scratch) || hl_rd_uvint(rd, &u) ||
+		    hl_rd_vint(rd, &width) || hl_rd_u8(rd, &open) || open > 1 ||
+		    (open && sst_read_deltime(r, rd, &d, &live)))
+			goto exit;
+	}
+	/* the offsets table (one int32 per block) */
+	if (hl_rd_left(rd) == count * 4) {
+		uint32_t o, prev = 0;
+
+		for (uint64_t i = 0; i < count; i++) {
+			hl_rd_u32(rd, &o);
+			if ((i == 0 && o != 0) || (i > 0 && o <= prev))
+				goto exit;
+			prev = o;
+		}
+	}
+	if (hl_rd_left(rd) != 0 || rd->bad)
+		goto exit;
+	*blocks = (int64_t)count;
+	rc = 0;
+exit:
+	free(scratch);
+	return rc;
+}
+
+static int parse_entry(sst_reader *r, size_t off, bool deep, idx_entry *e, hl_err *err)
+{
+	hl_rd rd;
+	uint64_t size;
+	const uint8_t *p;
+
+	hl_rd_init(&rd, r->index + off, r->index_len - off);
+	if (hl_rd_pshortbytes(&rd, &e->key, &e->keylen) || hl_rd_uvint(&rd, &e->pos) ||
+	    hl_rd_uvint(&rd, &size) || size > hl_rd_left(&rd))
+		return sst_corrupt(r, err, "Index.db", off, "truncated index entry");
+	e->blocks = 0;
+	if (deep && size > 0) {
+		hl_rd sub;
+
+		hl_rd_init(&sub, rd.p + rd.pos, (size_t)size);
+		if (parse_promoted(r, &sub, &e->blocks))
+			return sst_corrupt(r, err, "Index.db", off + rd.pos + sub.pos,
+					   "malformed promoted index");
+	}
+	hl_rd_raw(&rd, (size_t)size, &p);
+	e->next = off + rd.pos;
+	if (e->pos >= r->meta.data_length)
+		return sst_corrupt(r, err, "Index.db", off, "partition position %llu past the end of Data.db (%llu)",
+				   (unsigned long long)e->pos, (unsigned long long)r->meta.data_length);
+	return 0;
+}
+
+/* Validate every entry once: framing, promoted indexes, ascending positions. */
+static int scan_index(sst_reader *r, hl_err *err)
+{
+	size_t off = 0;
+	uint64_t prev = 0;
+	idx_entry e;
+
+	while (off < r->index_len) {
+		if (parse_entry(r, off, true, &e, err))
+			return -1;
+		if ((r->meta.index_entries == 0 && e.pos != 0) ||
+		    (r->meta.index_entries > 0 && e.pos <= prev))
+			return sst_corrupt(r, err, "Index.db", off, "partition position %llu out of order",
+					   (unsigned long long)e.pos);
+		prev = e.pos;
+		r->meta.index_entries++;
+		r->meta.promoted_blocks += e.blocks;
+		off = e.next;
+	}
+	if (r->meta.index_entries == 0 && r->meta.data_length != 0)
+		return sst_corrupt(r, err, "Index.db", 0, "empty index for a non-empty Data.db");
+	return 0;
+}
+
+/* Read and decode the partition of entry e (at index offset off). */
+static int read_partition(sst_reader *r, size_t off, const idx_entry *e, hl_arena *a,
+			  st_mutation **out, hl_err *err)
+{
+	uint64_t end = r->meta.data_length;
+	idx_entry n;
+
+	if (e->next < r->index_len) {
+		if (parse_entry(r, e->next, false, &n, err))
+			return -1;
+		end = n.pos;
+	}
+	if (end <= e->pos)
+		return sst_corrupt(r, err, "Index.db", off, "partition positions out of order");
+	if (sst_data_read(r, e->pos, (size_t)(end - e->pos), &r->pbuf, err) ||
+	    sst_decode_partition(r, r->pbuf.p, r->pbuf.len, e->pos, a, out, err))
+		return -1;
+	if ((*out)->keylen != e->keylen || memcmp((*out)->key, e->key, e->keylen) != 0)
+		return sst_corrupt(r, err, "Data.db", e->pos,
+				   "partition key differs from its Index.db entry (index offset %zu)", off);
+	return 0;
+}
+
+/* ------------------------------------------------------------ open / close */
+
+static bool version_ok(const char *v)
+{
+	static const char *const known[] = { "ma", "mb", "mc", "md", "me", "na", "nb", "oa" };
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(v, known[i]) == 0)
+			return true;
+	return false;
+}
+
+/* TOC.txt: if present, the components it lists that we depend on must exist. */
+static int check_toc(sst_reader *r, hl_err *err)
+{
+	uint8_t *buf = NULL;
+	size_t len;
+	bool present;
+	char path[4096];
+	int rc = -1;
+
+	if (sst_read_file(r, "TOC.txt", false, &buf, &len, &present, err))
+		goto exit;
+	if (present) {
+		size_t i = 0;
+
+		while (i < len) {
+			size_t j = i;
+			char comp[64];
+
+			while (j < len && buf[j] != '\n')
+				j++;
+			if (j - i > 0 && j - i < sizeof(comp)) {
+				memcpy(comp, buf + i, j - i);
+				comp[j - i] = 0;
+				if (comp[j - i - 1] == '\r')
+					comp[j - i - 1] = 0;
+				if (strcmp(comp, "CompressionInfo.db") == 0 || strcmp(comp, "Data.db") == 0 ||
+				    strcmp(comp, "Index.db") == 0 || strcmp(comp, "Statistics.db") == 0) {
+					snprintf(path, sizeof(path), "%s%s", r->prefix, comp);
+					if (access(path, R_OK) != 0) {
+						hl_errf(err, HL_ERR_SERVER,
+							"sstable component %s is listed in TOC.txt but missing",
+							path);
+						goto exit;
+					}
+				}
+			}
+			i = j + 1;
+		}
+	}
+	snprintf(path, sizeof(path), "%sDigest.crc32", r->prefix);
+	r->meta.has_digest = access(path, R_OK) == 0;
+	rc = 0;
+exit:
+	free(buf);
+	return rc;
+}
+
+int sst_open(const char *dir, const char *base, const sst_schema *schema, const sst_opts *opts,
+	     sst_reader **out, hl_err *err)
+{
+	sst_reader *r = hl_calloc(1, sizeof(*r));
+	char path[4096];
+	struct stat st;
+	const char *dash;
+	int rc = -1;
+
+	r->arena = hl_arena_new(16384);
+	r->data_fd = -1;
+	r->cached_chunk = -1;
+	hl_buf_init(&r->pbuf);
+	hl_buf_init(&r->prev_key);
+	if (opts)
+		r->opts = *opts;
+	r->prefix = hl_arena_printf(r->arena, "%s/%s-", dir, base);
+	/* <version>-<generation>-<format> */
+	dash = strchr(base, '-');
+	if (strlen(base) < 2 || dash != base + 2 || !strchr(dash + 1, '-')) {
+		hl_errf(err, HL_ERR_SERVER, "bad sstable name %s (expected e.g. nb-1-big)", base);
+		goto exit;
+	}
+	memcpy(r->meta.version, base, 2);
+	r->meta.version[2] = 0;
+	if (strcmp(strchr(dash + 1, '-') + 1, "big") != 0) {
+		hl_errf(err, HL_ERR_SERVER, "sstable %s: only the 'big' format is supported", base);
+		goto exit;
+	}
+	if (!version_ok(r->meta.version)) {
+		hl_errf(err, HL_ERR_SERVER, "sstable %s: unsupported version '%s'", base, r->meta.version);
+		goto exit;
+	}
+	r->v_mb = strcmp(r->meta.version, "mb") >= 0;
+	r->v_mc = strcmp(r->meta.version, "mc") >= 0;
+	r->v_na = strcmp(r->meta.version, "na") >= 0;
+	r->v_oa = strcmp(r->meta.version, "oa") >= 0;
+	r->v_host_id = strcmp(r->meta.version, "me") == 0 || strcmp(r->meta.version, "nb") >= 0;
+
+	if (check_toc(r, err))
+		goto exit;
+	snprintf(path, sizeof(path), "%sData.db", r->prefix);
+	r->data_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->data_fd < 0 || fstat(r->data_fd, &st) < 0) {
+		hl_errf(err, HL_ERR_SERVER, "cannot open %s: %s", path, strerror(errno));
+		goto exit;
+	}
+	r->data_file_len = (uint64_t)st.st_size;
+	if (sst_load_statistics(r, schema, err) || sst_load_compression(r, err))
+		goto exit;
+	if (r->comp == SST_COMP_NONE) {
+		r->meta.data_length = r->data_file_len;
+		if (sst_load_crc(r, err))
+			goto exit;
+	}
+	r->cbuf = hl_malloc(r->chunk_len);
+	if (sst_read_file(r, "Index.db", true, &r->index, &r->index_len, NULL, err) ||
+	    scan_index(r, err) || sst_load_summary(r, err) || sst_load_filter(r, err))
+		goto exit;
+	*out = r;
+	r = NULL;
+	rc = 0;
+exit:
+	sst_close(r);
+	return rc;
+}
+
+void sst_close(sst_reader *r)
+{
+	if (!r)
+		return;
+	if (r->data_fd >= 0)
+		close(r->data_fd);
+	free(r->cbuf);
+	free(r->rawbuf);
+	free(r->index);
+	hl_buf_free(&r->pbuf);
+	hl_buf_free(&r->prev_key);
+	hl_arena_free(r->arena);
+	free(r);
+}
+
+const sst_meta *sst_info(const sst_reader *r)
+{
+	return &r->meta;
+}
+
+void sst_get_counts(const sst_reader *r, sst_counts *out)
+{
+	*out = r->counts;
+}
+
+/* ------------------------------------------------------------ iteration */
+
+void sst_rewind(sst_reader *r)
+{
+	r->ipos = 0;
+	r->have_prev = false;
+	memset(&r->counts, 0, sizeof(r->counts));
+}
+
+int sst_next_partition(sst_reader *r, hl_arena *a, st_mutation **out, hl_err *err)
+{
+	idx_entry e;
+	size_t off = r->ipos;
+	int64_t tok;
+
+	if (off >= r->index_len)
+		return 0;
+	if (parse_entry(r, off, false, &e, err))
+		return -1;
+	tok = hl_token(e.key, e.keylen);
+	if (r->have_prev &&
+	    part_cmp(r, r->prev_token, r->prev_key.p, r->prev_key.len, tok, e.key, e.keylen) >= 0)
+		return sst_corrupt(r, err, "Index.db", off, "partitions out of partitioner order");
+	if (read_partition(r, off, &e, a, out, err))
+		return -1;
+	hl_buf_reset(&r->prev_key);
+	hl_buf_put(&r->prev_key, e.key, e.keylen);
+	r->prev_token = tok;
+	r->have_prev = true;
+	r->ipos = e.next;
+	return 1;
+}
+
+/* ------------------------------------------------------------ point lookup */
+
+int sst_get_partition(sst_reader *r, const void *key, size_t keylen, int64_t token, hl_arena *a,
+		      st_mutation **out, hl_err *err)
+{
+	size_t off = 0, stop = r->index_len;
+	sst_counts saved = r->counts;
+	idx_entry e;
+	int rc = -1;
+
+	*out = NULL;
+	if (!sst_may_contain(r, key, keylen))
+		return 0;
+	if (r->nsum > 0) {
+		/* the last sampled key <= key bounds the stretch of Index.db to scan */
+		int64_t lo = 0, hi = r->nsum - 1, found = -1;
+
+		while (lo <= hi) {
+			int64_t mid = lo + (hi - lo) / 2;
+			const sst_sum_entry *s = &r->sum[mid];
+
+			if (part_cmp(r, s->token, s->key, s->keylen, token, key, keylen) <= 0) {
+				found = mid;
+				lo = mid + 1;
+			} else {
+				hi = mid - 1;
+			}
+		}
+		if (found < 0)
+			return 0;
+		off = (size_t)r->sum[found].index_pos;
+		if (found + 1 < r->nsum)
+			stop = (size_t)r->sum[found + 1].index_pos;
+	}
+	while (off < stop) {
+		int c;
+
+		if (parse_entry(r, off, false, &e, err))
+			return -1;
+		c = part_cmp(r, hl_token(e.key, e.keylen), e.key, e.keylen, token, key, keylen);
+		if (c == 0) {
+			rc = read_partition(r, off, &e, a, out, err) ? -1 : 1;
+			r->counts = saved;   /* lookups do not count as iteration */
+			return rc;
+		}
+		if (c > 0)
+			break;
+		off = e.next;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ integrity */
+
+int sst_verify_digest(sst_reader *r, hl_err *err)
+{
+	uint8_t *buf = NULL, *chunk = NULL;
+	size_t len;
+	bool present;
+	uint32_t crc = 0;
+	unsigned long long want = 0;
+	int rc = -1;
+
+	if (sst_read_file(r, "Digest.crc32", false, &buf, &len, &present, err))
+		goto exit;
+	if (!present) {
+		rc = 0;
+		goto exit;
+	}
+	{
+		size_t i = 0;
+
+		while (i < len && buf[i] >= '0' && buf[i] <= '9' && want <= 0xFFFFFFFFULL)
+			want = want * 10 + (unsigned)(buf[i++] - '0');
+		while (i < len && (buf[i] == '\n' || buf[i] == '\r' || buf[i] == ' '))
+			i++;
+		if (i == 0 || i != len || want > 0xFFFFFFFFULL) {
+			sst_corrupt(r, err, "Digest.crc32", 0, "not a decimal CRC32");
+			goto exit;
+		}
+	}
+	chunk = hl_malloc(65536);
+	for (uint64_t off = 0; off < r->data_file_len;) {
+		size_t n = r->data_file_len - off < 65536 ? (size_t)(r->data_file_len - off) : 65536;
+		ssize_t k = pread(r->data_fd, chunk, n, (off_t)off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			hl_errf(err, HL_ERR_SERVER, "cannot read %sData.db: %s", r->prefix,
+				k < 0 ? strerror(errno) : "short read");
+			goto exit;
+		}
+		crc = hl_crc32(crc, chunk, (size_t)k);
+		off += (uint64_t)k;
+	}
+	if (crc != (uint32_t)want) {
+		hl_errf(err, HL_ERR_SERVER,
+			"sstable %sData.db does not match Digest.crc32 (CRC32 %u, digest says %llu)",
+			r->prefix, crc, want);
+		goto exit;
+	}
+	rc = 0;
+exit:
+	free(buf);
+	free(chunk);
+	return rc;
+}
+
+int sst_verify(sst_reader *r, hl_err *err)
+{
+	if (sst_data_verify_chunks(r, err))
+		return -1;
+	return sst_verify_digest(r, err);
+}

@@ -1,0 +1,194 @@
+/*
+ * sstable: reader for Apache Cassandra's "big" SSTable format, versions
+ * ma, mb, mc, md, me (3.0/3.11), na, nb (4.x) and oa (5.0). BTI ("da") is
+ * not supported. The byte layout is described in
+ * shared/docs/sstable-format.md; this module follows it.
+ *
+ * A reader opens one sstable (the component files <dir>/<base>-<Component>,
+ * e.g. base "nb-1-big"), decodes its metadata (TOC.txt, Statistics.db,
+ * CompressionInfo.db, Filter.db, Summary.db, Index.db) and hands out whole
+ * partitions as st_mutations, either in sstable order (sst_next_partition)
+ * or by key (sst_get_partition). The files are untrusted: every malformed
+ * byte is an HL_ERR_SERVER error naming the file and offset.
+ *
+ * Memory: Index.db, Summary.db and Filter.db are held in memory while the
+ * reader is open; Data.db is read chunk by chunk (one decompressed chunk
+ * cached) and each partition's bytes are assembled in one heap buffer, so
+ * the largest partition bounds the transient memory.
+ *
+ * Simplifications (documented, deliberate):
+ *  - Counter cells: the counter context is summed over its shards and
+ *    returned as an 8-byte bigint value (the total), the form the storage
+ *    engine keeps for counter columns. Shard ids and clocks are dropped.
+ *  - Shadowable row deletions (deprecated since 4.0) are read as regular
+ *    row deletions.
+ *  - A null clustering value in a row (only COMPACT STORAGE tables with a
+ *    partial clustering write that) becomes an empty value.
+ *  - Local expiration times that overflowed to negative int32 in pre-oa
+ *    files (CASSANDRA-14092, TTLs reaching past 2038) are read back as the
+ *    unsigned value they were meant to be; negative tombstone deletion
+ *    times are kept as written.
+ *  - Range tombstone markers are paired into st_mut_range_tombstone calls;
+ *    an unpaired marker is reported as corruption.
+ *  - Mutation tokens are always Murmur3 (hl_token) of the key, whatever the
+ *    file's partitioner, because that is the storage engine's order.
+ *
+ * Prefix: sst_.
+ */
+#ifndef HL_SSTABLE_H
+#define HL_SSTABLE_H
+
+#include "core/core.h"
+#include "types/types.h"
+#include "storage/storage.h"
+
+typedef struct sst_reader sst_reader;
+
+/* ------------------------------------------------------------ schema */
+
+/*
+ * How the caller's table maps the sstable's columns. A column is matched by
+ * name (UTF-8 bytes) and static-ness. `type` may be NULL (accept what the
+ * file says); otherwise the file's type must have the same kind and
+ * multi-cell-ness, or sst_open fails.
+ */
+typedef struct sst_column {
+	const char *name;
+	int index;               /* storage column index (st_cell.col) */
+	bool is_static;
+	const ty_type *type;
+} sst_column;
+
+typedef struct sst_schema {
+	int ncols;
+	const sst_column *cols;
+	/* Clustering columns: count, and optionally types/orders to check
+	 * against the file (NULL: not checked). nclust < 0: not checked. */
+	int nclust;
+	const st_clust_col *clust;
+	/* A column in the file that the schema does not list: skip its cells
+	 * (true) or fail sst_open (false). */
+	bool skip_unknown;
+} sst_schema;
+
+/* Options for sst_open; a NULL pointer means all defaults (false / 0). */
+typedef struct sst_opts {
+	/* Accept ByteOrderedPartitioner files (Cassandra's own test fixtures).
+	 * Anything but Murmur3Partitioner is rejected otherwise. */
+	bool allow_byte_ordered;
+	/* Do not check per-chunk CRCs (CompressionInfo chunks, CRC.db) while
+	 * reading Data.db. Checking is the default, as Cassandra's
+	 * crc_check_chance = 1.0. */
+	bool skip_chunk_crc;
+} sst_opts;
+
+/* ------------------------------------------------------------ metadata */
+
+/* A column as listed in the sstable's SerializationHeader. */
+typedef struct sst_hdr_col {
+	const char *name;        /* NUL-terminated copy of the name bytes */
+	size_t name_len;
+	const char *type_str;    /* the Cassandra marshal type string */
+	const ty_type *type;     /* converted descriptor */
+	bool complex;            /* non-frozen collection / UDT */
+	bool is_static;
+	int index;               /* storage index it maps to; -1: skipped */
+} sst_hdr_col;
+
+typedef enum sst_partitioner {
+	SST_MURMUR3 = 0,
+	SST_BYTE_ORDERED = 1,
+} sst_partitioner;
+
+/* What sst_info returns. Everything points into the reader. */
+typedef struct sst_meta {
+	char version[3];                 /* "nb" */
+	sst_partitioner partitioner;
+	const char *partitioner_class;
+	double bloom_fp_chance;
+	/* StatsMetadata */
+	int64_t min_ts, max_ts;
+	int64_t min_ldt, max_ldt;        /* as stored (nb: INT32_MAX = none) */
+	int32_t min_ttl, max_ttl;
+	double compression_ratio;
+	int32_t sstable_level;
+	int64_t repaired_at;
+	int64_t total_columns_set, total_rows;
+	bool has_host_id;
+	hl_uuid host_id;                 /* me, nb, oa: originating host */
+	/* SerializationHeader */
+	int64_t enc_min_ts, enc_min_ldt;
+	int32_t enc_min_ttl;
+	const char *key_type_str;
+	const ty_type *key_type;
+	int nclust;
+	const char **clust_type_strs;
+	const st_clust_col *clust;       /* types and ASC/DESC */
+	int nstatic, nregular;
+	const sst_hdr_col *statics;      /* header order (simple then complex, by name) */
+	const sst_hdr_col *regulars;
+	/* CompressionInfo.db ("" when uncompressed) */
+	const char *compressor;
+	uint32_t chunk_length;
+	uint64_t data_length;            /* uncompressed Data.db length */
+	/* Summary.db / Filter.db presence */
+	bool has_summary, has_filter, has_digest, has_crc;
+	/* Index.db totals, computed at open */
+	int64_t index_entries;
+	int64_t promoted_blocks;         /* IndexInfo blocks over all entries */
+} sst_meta;
+
+const sst_meta *sst_info(const sst_reader *r);
+
+/* ------------------------------------------------------------ reader */
+
+/*
+ * Open <dir>/<base>-*.  schema NULL maps every column by header position:
+ * static column i -> index i, regular column j -> nstatic + j (useful for
+ * tools and tests that build the table from sst_info). opts may be NULL.
+ */
+int sst_open(const char *dir, const char *base, const sst_schema *schema, const sst_opts *opts,
+	     sst_reader **out, hl_err *err);
+void sst_close(sst_reader *r);
+
+/*
+ * The next partition in sstable order (partitioner order), built in arena a.
+ * Returns 1 with *out set, 0 at the end, -1 on error (corrupt data,
+ * partitions out of order, index and data disagreeing).
+ */
+int sst_next_partition(sst_reader *r, hl_arena *a, st_mutation **out, hl_err *err);
+/* Restart sst_next_partition from the first partition. */
+void sst_rewind(sst_reader *r);
+
+/*
+ * Point lookup: bloom filter, then Summary.db (or the whole Index.db when
+ * there is no summary), then Index.db, then Data.db. token is hl_token(key)
+ * (ignored for ByteOrdered files). Returns 1 found, 0 absent, -1 error.
+ */
+int sst_get_partition(sst_reader *r, const void *key, size_t keylen, int64_t token, hl_arena *a,
+		      st_mutation **out, hl_err *err);
+
+/* Bloom filter membership: false only if the key is certainly absent
+ * (always true when the sstable has no Filter.db). */
+bool sst_may_contain(const sst_reader *r, const void *key, size_t keylen);
+
+/* Decoding counters since open / rewind (for tools and tests). */
+typedef struct sst_counts {
+	int64_t partitions, rows, statics, rt_markers, cells;
+} sst_counts;
+void sst_get_counts(const sst_reader *r, sst_counts *out);
+
+/*
+ * Integrity: CRC32 of the whole Data.db against Digest.crc32, and every
+ * chunk CRC (compressed chunks, or CRC.db for uncompressed files). Returns
+ * 0 when everything present matches, -1 with the first mismatch in err.
+ */
+int sst_verify(sst_reader *r, hl_err *err);
+int sst_verify_digest(sst_reader *r, hl_err *err);
+
+/* Convert a Cassandra marshal class string ("org.apache.cassandra.db.marshal.
+ * MapType(...)") to a descriptor. *reversed is set for ReversedType(X). */
+int sst_parse_marshal(const char *s, size_t n, hl_arena *a, const ty_type **out, bool *reversed,
+		      hl_err *err);
+
+#endif
