@@ -615,7 +615,7 @@ static void test_scylla_values(void)
 		CHECK(mt->regulars[0].complex && mt->regulars[0].type->kind == TY_LIST);
 		CHECK(mt->regulars[1].type->kind == TY_MAP && mt->regulars[2].type->kind == TY_SET);
 		for (const st_cell *c = row->cells; c; c = c->next) {
-			char want[16];
+			char want[32];
 
 			CHECK(c->path != NULL);
 			if (c->col == 0) {
