@@ -39,9 +39,18 @@ def _server_survives(request):
         pytest.fail("helenus died during this test (exit %r)\n%s" % (rc, tail), pytrace=False)
 
 
-@pytest.fixture(scope="session")
-def cluster(helenus):
-    c = make_cluster(helenus.port)
+PROTOCOLS = {"v5": None, "v4": 4}  # None: let the driver negotiate (it lands on 5)
+
+
+@pytest.fixture(scope="session", params=list(PROTOCOLS))
+def cluster(helenus, request):
+    """A connected-on-demand Cluster. Every test that uses it runs twice: with
+    the version the driver negotiates (5, in v5 segments) and pinned to v4
+    (plain frames, what the Node.js and older Java drivers speak)."""
+    version = PROTOCOLS[request.param]
+    kw = {} if version is None else {"protocol_version": version}
+    c = make_cluster(helenus.port, **kw)
+    c.expected_protocol_version = version or 5
     yield c
     c.shutdown()
 

@@ -28,6 +28,10 @@ def test_connect_negotiates_v5_without_warnings(helenus, driver_log):
         assert c.protocol_version == 5
         row = s.execute("SELECT release_version FROM system.local WHERE key = 'local'").one()
         assert row.release_version.split(".")[0] in ("4", "5")
+        # the whole schema (system keyspaces included) turns into CQL without complaint
+        cql = c.metadata.export_schema_as_string()
+        assert "CREATE KEYSPACE system_schema" in cql
+        assert "CREATE TABLE system.local" in cql
         # still nothing bad after a query went through the pool connection
         assert _problems(driver_log.records) == []
     finally:

@@ -1,7 +1,8 @@
 """Schema DDL as the Python driver sees it: system_schema contents, driver
 metadata, SCHEMA_CHANGE results, IF [NOT] EXISTS and AlreadyExists."""
 import pytest
-from cassandra import AlreadyExists, InvalidRequest, ConfigurationException
+from cassandra import AlreadyExists, InvalidRequest
+from cassandra.protocol import ConfigurationException
 
 SIMPLE = "org.apache.cassandra.locator.SimpleStrategy"
 NTS = "org.apache.cassandra.locator.NetworkTopologyStrategy"

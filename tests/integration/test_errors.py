@@ -1,8 +1,8 @@
 """Errors reach the driver as the same exception classes Cassandra produces,
 and the connection stays usable after each one."""
 import pytest
-from cassandra import (AlreadyExists, InvalidRequest, ConfigurationException)
-from cassandra.protocol import SyntaxException
+from cassandra import AlreadyExists, InvalidRequest
+from cassandra.protocol import ConfigurationException, SyntaxException
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +58,7 @@ INVALID = [
     "TRUNCATE {ks}.nosuchtable",
     "SELECT * FROM system.local WHERE key = 1",
     "SELECT ttl(k) FROM {et}",
+    "SELECT * FROM et",  # no keyspace in the session and none in the name
 ]
 
 

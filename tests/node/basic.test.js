@@ -67,7 +67,10 @@ class Server {
   async stop() {
     if (!this.proc) return null;
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
-    const res = await Promise.race([this.exited, sleep(30000).then(() => null)]);
+    let timer;
+    const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve(null), 30000); });
+    const res = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
     if (res === null) {
       this.proc.kill('SIGKILL');
       await this.exited;
