@@ -8,7 +8,7 @@
 #include "core/core.h"
 #include "net/net.h"
 #include "server/server.h"
-#include "server/server.h"
+#include "tools/tools.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -29,6 +29,7 @@ static void usage(FILE *f)
 		"\n"
 		"commands:\n"
 		"  server      run a node (helenus server --help for its flags)\n"
+		"  admin       administer a running node, as nodetool (helenus admin help)\n"
 		"\n"
 		"options:\n"
 		"  -h, --help     show this help\n"
@@ -54,6 +55,7 @@ static void server_usage(FILE *f)
 		"  --cluster-name NAME     cluster_name\n"
 		"  --num-tokens N          num_tokens (default 16)\n"
 		"  --shards N              shard threads (default 0: one per core)\n"
+		"  --admin-port PORT       admin_port for `helenus admin` (default 7199; 0: any)\n"
 		"  --log-level LEVEL       debug, info, warn or error (default info)\n"
 		"  -h, --help              show this help\n");
 }
@@ -80,7 +82,7 @@ static int parse_level(const char *s, int *level)
 
 enum {
 	OPT_CONFIG = 256, OPT_LISTEN, OPT_RPC, OPT_NATIVE_PORT, OPT_STORAGE_PORT, OPT_DATA_DIR,
-	OPT_CLUSTER, OPT_NUM_TOKENS, OPT_SHARDS, OPT_LOG_LEVEL,
+	OPT_CLUSTER, OPT_NUM_TOKENS, OPT_SHARDS, OPT_LOG_LEVEL, OPT_ADMIN_PORT,
 };
 
 /* A flag that sets a configuration key, or 0 for the special ones. */
@@ -101,6 +103,8 @@ static const char *flag_key(int opt)
 		return "num_tokens";
 	case OPT_SHARDS:
 		return "shards";
+	case OPT_ADMIN_PORT:
+		return "admin_port";
 	default:
 		return NULL;
 	}
@@ -123,6 +127,7 @@ static int cmd_server(int argc, char **argv)
 		{ "cluster-name", required_argument, NULL, OPT_CLUSTER },
 		{ "num-tokens", required_argument, NULL, OPT_NUM_TOKENS },
 		{ "shards", required_argument, NULL, OPT_SHARDS },
+		{ "admin-port", required_argument, NULL, OPT_ADMIN_PORT },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -225,6 +230,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "server"))
 		return cmd_server(argc - 1, argv + 1);
+	if (!strcmp(cmd, "admin"))
+		return tool_admin(argc - 1, argv + 1);
 	fprintf(stderr, "helenus: unknown command '%s'\n\n", cmd);
 	usage(stderr);
 	return 2;

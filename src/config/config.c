@@ -74,6 +74,7 @@ static const key keys[] = {
 	{ "native_transport_max_frame_size", K_SIZE, F(native_transport_max_frame_size), 4 },
 	{ "native_transport_max_frame_size_in_mb", K_MB, F(native_transport_max_frame_size), 4 },
 	{ "shards", K_INT, F(shards), 0 },
+	{ "admin_port", K_PORT, F(admin_port), 0 },
 };
 
 #define NGROUPS 5
@@ -294,6 +295,7 @@ void cfg_defaults(cfg *c)
 	list_add(&c->seeds, &c->n_seeds, "127.0.0.1:7000", 14);
 	c->native_transport_max_frame_size = 16u << 20;
 	c->shards = 0;
+	c->admin_port = 7199;
 }
 
 void cfg_free(cfg *c)

@@ -68,6 +68,7 @@ typedef struct cfg {
 
 	uint64_t native_transport_max_frame_size;   /* bytes */
 	int shards;                      /* Helenus key; 0 = number of cores */
+	int admin_port;                  /* Helenus key: `helenus admin` (nodetool's role), on rpc_address; 7199 as JMX */
 } cfg;
 
 /* Defaults for a single developer node (127.0.0.1:9042, data under ./data). */

@@ -19,43 +19,13 @@
 #include "query/query.h"
 #include "schema/schema.h"
 #include "server/server.h"
+#include "server/srv_int.h"
 #include "system/system.h"
 #include "transport/transport.h"
 
 #define MAX_INFLIGHT 2048         /* per connection, then stop reading it */
 
-typedef struct srv_ctx srv_ctx;
 
-/* What a commit log's sync thread needs to reach its shard. */
-typedef struct srv_logref {
-	srv_ctx *ctx;
-	int shard;
-} srv_logref;
-
-struct srv_ctx {
-	const cfg *cfg;
-	sch_registry *reg;
-	sys_node node;
-	int nshards;
-	uint32_t max_frame;
-	int64_t *tokens;
-	qry_shard *qs;                 /* per shard, built before the shards start */
-	cl_log **logs;
-	srv_logref *logrefs;
-	_Atomic(net_server *) server;  /* set once serving; sync threads post through it */
-};
-
-typedef struct srv_conn srv_conn;
-
-typedef struct srv_msg srv_msg;
-
-typedef struct srv_shard {
-	net_shard *ns;
-	srv_ctx *ctx;
-	qry_shard *q;
-	srv_conn *conns;               /* open connections, for events */
-	srv_msg *parked, *parked_tail; /* writes waiting for the commit log to be durable */
-} srv_shard;
 
 struct srv_conn {
 	net_conn *nc;
@@ -867,6 +837,9 @@ int srv_run(const cfg *c, hl_err *err)
 	if (!ns)
 		goto out;
 	atomic_store(&ctx.server, ns);
+	ctx.started_us = hl_now_micros();
+	if (srv_admin_start(&ctx, &ctx.admin, err) < 0)
+		goto out;
 	char id[37];
 	hl_uuid_str(&ctx.node.host_id, id);
 	hl_info("node %s up: cluster '%s', %d shards, %d tokens, native port %d", id,
@@ -875,6 +848,7 @@ int srv_run(const cfg *c, hl_err *err)
 	hl_info("stopping (signal %d)", sig);
 	rc = 0;
 out:
+	srv_admin_stop(ctx.admin);
 	atomic_store(&ctx.server, NULL);
 	net_server_stop(ns);
 	for (int i = 0; ctx.logs && i < ctx.nshards; i++) {

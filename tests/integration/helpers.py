@@ -75,8 +75,16 @@ class HelenusServer:
         self.exit_codes = []
 
     def argv(self):
-        return [self.binary, "server", "--native-port", str(self.port),
+        # --admin-port 0: several servers may run at once; admin_port() reads
+        # the port the node picked from its "admin listening on" line.
+        return [self.binary, "server", "--native-port", str(self.port), "--admin-port", "0",
                 "--data-dir", self.data_dir, "--shards", str(self.shards)] + self.extra_args
+
+    def admin_port(self):
+        import re
+        ports = re.findall(r"admin listening on [^\s]*:(\d+)", self.stderr())
+        assert ports, "the server did not announce its admin port"
+        return int(ports[-1])
 
     def start(self, timeout=60.0):
         if not os.path.exists(self.binary):

@@ -49,8 +49,8 @@ class Server {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'helenus-node-'));
     this.port = await freePort();
     this.stderr = '';
-    this.proc = spawn(this.bin, ['server', '--native-port', String(this.port), '--data-dir', this.dir,
-      '--shards', '2'], { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(this.bin, ['server', '--native-port', String(this.port), '--admin-port', '0',
+      '--data-dir', this.dir, '--shards', '2'], { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout.on('data', (d) => { this.stderr += d.toString(); });
     this.proc.stderr.on('data', (d) => { this.stderr += d.toString(); });
     this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => resolve({ code, signal })));

@@ -1,0 +1,538 @@
+/*
+ * The admin listener: what `helenus admin` (nodetool's role) talks to. A
+ * thread of its own with blocking I/O on rpc_address:admin_port, one request
+ * per connection, requests handled one at a time (admin traffic is rare and
+ * must never compete with the shards' event loops). Work that needs shard
+ * state is posted to every shard and waited for here.
+ *
+ * Wire format (ours): request = u32 argc, then argc times (u32 len, bytes);
+ * response = u8 status (0 ok, 1 error) followed by text until the server
+ * closes the connection.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "server/srv_int.h"
+
+#define MAX_ARGS 64
+#define MAX_ARG 4096
+
+struct srv_admin {
+	srv_ctx *ctx;
+	int fd;
+	int stop[2];                   /* self-pipe: stop the accept loop */
+	pthread_t thread;
+	bool running;
+};
+
+/* ------------------------------------------------------------ shard jobs */
+
+typedef struct job job;
+typedef void (*job_fn)(job *j, qry_shard *q, int shard);
+
+struct job {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int pending;
+	job_fn fn;
+	void *arg;
+	srv_ctx *ctx;
+};
+
+typedef struct job_part {
+	job *j;
+	int shard;
+} job_part;
+
+static void job_on_shard(net_shard *ns, void *p)
+{
+	job_part *jp = p;
+	job *j = jp->j;
+	j->fn(j, &j->ctx->qs[net_shard_id(ns)], net_shard_id(ns));
+	pthread_mutex_lock(&j->mu);
+	j->pending--;
+	pthread_cond_signal(&j->cv);
+	pthread_mutex_unlock(&j->mu);
+	free(jp);
+}
+
+/* Run fn on every shard (on its thread) and wait for all of them. */
+static void run_on_shards(srv_ctx *ctx, job_fn fn, void *arg)
+{
+	job j;
+	pthread_mutex_init(&j.mu, NULL);
+	pthread_cond_init(&j.cv, NULL);
+	j.pending = ctx->nshards;
+	j.fn = fn;
+	j.arg = arg;
+	j.ctx = ctx;
+	net_server *srv = atomic_load(&ctx->server);
+	for (int i = 0; i < ctx->nshards; i++) {
+		job_part *jp = hl_malloc(sizeof *jp);
+		jp->j = &j;
+		jp->shard = i;
+		if (!srv || net_server_post(srv, i, job_on_shard, jp) < 0) {
+			free(jp);
+			pthread_mutex_lock(&j.mu);
+			j.pending--;
+			pthread_mutex_unlock(&j.mu);
+		}
+	}
+	pthread_mutex_lock(&j.mu);
+	while (j.pending > 0)
+		pthread_cond_wait(&j.cv, &j.mu);
+	pthread_mutex_unlock(&j.mu);
+	pthread_mutex_destroy(&j.mu);
+	pthread_cond_destroy(&j.cv);
+}
+
+/* ------------------------------------------------------------ table stats */
+
+typedef struct tstat {
+	hl_uuid id;
+	const char *ks, *name;
+	st_table_stats s;
+} tstat;
+
+typedef struct tstats {
+	int n;
+	tstat *t;
+	pthread_mutex_t mu;
+} tstats;
+
+static void stats_on_shard(job *j, qry_shard *q, int shard)
+{
+	tstats *ts = j->arg;
+	(void)shard;
+	for (int i = 0; i < ts->n; i++) {
+		st_table_stats s;
+		hl_err e;
+		if (st_table_stats_get(q->engine, &ts->t[i].id, &s, &e) < 0)
+			continue;
+		pthread_mutex_lock(&ts->mu);
+		ts->t[i].s.memory += s.memory;
+		ts->t[i].s.partitions += s.partitions;
+		ts->t[i].s.rows += s.rows;
+		pthread_mutex_unlock(&ts->mu);
+	}
+}
+
+/* Every user table (or those named by ks / ks.table filters) with its stats. */
+static void collect_stats(srv_ctx *ctx, const sch_schema *s, int nf, char **filters, tstats *ts)
+{
+	ts->n = 0;
+	ts->t = NULL;
+	pthread_mutex_init(&ts->mu, NULL);
+	int cap = 0;
+	for (int k = 0; k < sch_nkeyspaces(s); k++) {
+		const sch_keyspace *ks = sch_keyspace_at(s, k);
+		if (ks->cls != SCH_KS_USER)
+			continue;
+		for (int i = 0; i < ks->ntables; i++) {
+			const sch_table *t = ks->tables[i];
+			bool want = nf == 0;
+			for (int f = 0; f < nf && !want; f++) {
+				const char *dot = strchr(filters[f], '.');
+				if (dot)
+					want = (size_t)(dot - filters[f]) == strlen(t->ks) &&
+					       strncmp(filters[f], t->ks, strlen(t->ks)) == 0 &&
+					       strcmp(dot + 1, t->name) == 0;
+				else
+					want = strcmp(filters[f], t->ks) == 0;
+			}
+			if (!want)
+				continue;
+			if (ts->n == cap) {
+				cap = cap ? cap * 2 : 16;
+				ts->t = hl_realloc(ts->t, sizeof(tstat) * (size_t)cap);
+			}
+			tstat *x = &ts->t[ts->n++];
+			memset(x, 0, sizeof *x);
+			x->id = t->id;
+			x->ks = t->ks;
+			x->name = t->name;
+		}
+	}
+	run_on_shards(ctx, stats_on_shard, ts);
+}
+
+static void human(size_t bytes, char *out, size_t n)
+{
+	const char *u[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	int i = 0;
+	while (v >= 1024 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	if (i == 0)
+		snprintf(out, n, "%zu bytes", bytes);
+	else
+		snprintf(out, n, "%.2f %s", v, u[i]);
+}
+
+static size_t total_load(srv_ctx *ctx, const sch_schema *s)
+{
+	tstats ts;
+	collect_stats(ctx, s, 0, NULL, &ts);
+	size_t load = 0;
+	for (int i = 0; i < ts.n; i++)
+		load += ts.t[i].s.memory;
+	free(ts.t);
+	pthread_mutex_destroy(&ts.mu);
+	return load;
+}
+
+/* ------------------------------------------------------------ commands */
+
+static const char *addr_str(const sys_inet *in, char *buf, size_t n)
+{
+	if (in->len == 4)
+		inet_ntop(AF_INET, in->b, buf, (socklen_t)n);
+	else if (in->len == 16)
+		inet_ntop(AF_INET6, in->b, buf, (socklen_t)n);
+	else
+		snprintf(buf, n, "?");
+	return buf;
+}
+
+static int cmd_status(srv_ctx *ctx, const sch_schema *s, hl_buf *out)
+{
+	char addr[64], load[32], id[37];
+	human(total_load(ctx, s), load, sizeof load);
+	hl_uuid_str(&ctx->node.host_id, id);
+	const char *dc = ctx->node.data_center;
+	hl_buf_printf(out, "Datacenter: %s\n", dc);
+	for (size_t i = 0; i < strlen(dc) + 12; i++)
+		hl_buf_u8(out, '=');
+	hl_buf_printf(out, "\nStatus=Up/Down\n|/ State=Normal/Leaving/Joining/Moving\n");
+	hl_buf_printf(out, "--  %-15s %-12s %-7s %-17s %-37s %s\n", "Address", "Load", "Tokens",
+		      "Owns (effective)", "Host ID", "Rack");
+	hl_buf_printf(out, "UN  %-15s %-12s %-7d %-17s %-37s %s\n",
+		      addr_str(&ctx->node.broadcast_address, addr, sizeof addr), load,
+		      ctx->node.ntokens, "100.0%", id, ctx->node.rack);
+	return 0;
+}
+
+static int cmd_info(srv_ctx *ctx, const sch_schema *s, bool tokens, hl_buf *out)
+{
+	char load[32], id[37];
+	human(total_load(ctx, s), load, sizeof load);
+	hl_uuid_str(&ctx->node.host_id, id);
+	int64_t up = (hl_now_micros() - ctx->started_us) / 1000000;
+	hl_buf_printf(out, "%-23s: %s\n", "ID", id);
+	hl_buf_printf(out, "%-23s: %s\n", "Gossip active", "true");
+	hl_buf_printf(out, "%-23s: %s\n", "Native Transport active", "true");
+	hl_buf_printf(out, "%-23s: %s\n", "Load", load);
+	hl_buf_printf(out, "%-23s: %d\n", "Generation No", ctx->node.gossip_generation);
+	hl_buf_printf(out, "%-23s: %lld\n", "Uptime (seconds)", (long long)up);
+	hl_buf_printf(out, "%-23s: %d\n", "Shards", ctx->nshards);
+	hl_buf_printf(out, "%-23s: %s\n", "Data Center", ctx->node.data_center);
+	hl_buf_printf(out, "%-23s: %s\n", "Rack", ctx->node.rack);
+	hl_buf_printf(out, "%-23s: %s\n", "Exceptions", "0");
+	if (tokens) {
+		for (int i = 0; i < ctx->node.ntokens; i++)
+			hl_buf_printf(out, "%-23s: %lld\n", "Token", (long long)ctx->node.tokens[i]);
+	} else {
+		hl_buf_printf(out, "%-23s: (invoke with -T/--tokens to see all %d tokens)\n", "Token",
+			      ctx->node.ntokens);
+	}
+	return 0;
+}
+
+static int cmd_ring(srv_ctx *ctx, const sch_schema *s, hl_buf *out)
+{
+	char addr[64], load[32];
+	human(total_load(ctx, s), load, sizeof load);
+	addr_str(&ctx->node.broadcast_address, addr, sizeof addr);
+	hl_buf_printf(out, "\nDatacenter: %s\n==========\n", ctx->node.data_center);
+	hl_buf_printf(out, "%-16s %-8s %-8s %-8s %-12s %-17s %s\n", "Address", "Rack", "Status",
+		      "State", "Load", "Owns", "Token");
+	int n = ctx->node.ntokens;
+	if (n)
+		hl_buf_printf(out, "%-16s %-8s %-8s %-8s %-12s %-17s %lld\n", "", "", "", "", "", "",
+			      (long long)ctx->node.tokens[n - 1]);
+	for (int i = 0; i < n; i++)
+		hl_buf_printf(out, "%-16s %-8s %-8s %-8s %-12s %-17s %lld\n", addr, ctx->node.rack, "Up",
+			      "Normal", load, "100.00%", (long long)ctx->node.tokens[i]);
+	return 0;
+}
+
+static int cmd_describecluster(srv_ctx *ctx, const sch_schema *s, hl_buf *out)
+{
+	char v[37], addr[64];
+	hl_uuid_str(sch_version(s), v);
+	hl_buf_printf(out, "Cluster Information:\n");
+	hl_buf_printf(out, "\tName: %s\n", ctx->node.cluster_name);
+	hl_buf_printf(out, "\tSnitch: org.apache.cassandra.locator.SimpleSnitch\n");
+	hl_buf_printf(out, "\tDynamicEndPointSnitch: disabled\n");
+	hl_buf_printf(out, "\tPartitioner: %s\n", ctx->node.partitioner);
+	hl_buf_printf(out, "\tSchema versions:\n\t\t%s: [%s]\n\n", v,
+		      addr_str(&ctx->node.broadcast_address, addr, sizeof addr));
+	hl_buf_printf(out, "Stats for all nodes:\n\tLive: 1\n\tJoining: 0\n\tMoving: 0\n\tLeaving: 0\n"
+		      "\tUnreachable: 0\n");
+	return 0;
+}
+
+static int cmd_tablestats(srv_ctx *ctx, const sch_schema *s, int nf, char **filters, hl_buf *out,
+			  hl_err *err)
+{
+	tstats ts;
+	collect_stats(ctx, s, nf, filters, &ts);
+	if (nf && ts.n == 0) {
+		free(ts.t);
+		pthread_mutex_destroy(&ts.mu);
+		return hl_errf(err, HL_ERR_INVALID, "Unknown keyspace/table %s", filters[0]);
+	}
+	const char *cur = NULL;
+	for (int i = 0; i < ts.n; i++) {
+		tstat *t = &ts.t[i];
+		if (!cur || strcmp(cur, t->ks) != 0) {
+			cur = t->ks;
+			hl_buf_printf(out, "Keyspace : %s\n", t->ks);
+		}
+		char mem[32];
+		human(t->s.memory, mem, sizeof mem);
+		hl_buf_printf(out, "\t\tTable: %s\n", t->name);
+		hl_buf_printf(out, "\t\tSSTable count: 0\n");
+		hl_buf_printf(out, "\t\tMemtable cell count: %lld\n", (long long)t->s.rows);
+		hl_buf_printf(out, "\t\tMemtable data size: %zu\n", t->s.memory);
+		hl_buf_printf(out, "\t\tMemtable data size (human): %s\n", mem);
+		hl_buf_printf(out, "\t\tNumber of partitions (estimate): %lld\n",
+			      (long long)t->s.partitions);
+		hl_buf_printf(out, "\t\tNumber of rows (estimate): %lld\n", (long long)t->s.rows);
+		hl_buf_printf(out, "\n");
+	}
+	free(ts.t);
+	pthread_mutex_destroy(&ts.mu);
+	return 0;
+}
+
+static const char *help_text =
+	"usage: helenus admin [-h HOST] [-p PORT] <command> [args]\n"
+	"\n"
+	"commands:\n"
+	"  status                   the node's state, load, tokens and host id\n"
+	"  info [-T|--tokens]       node information\n"
+	"  ring                     the token ring\n"
+	"  describecluster          cluster name, partitioner, schema versions\n"
+	"  tablestats [ks[.table]]  per-table statistics\n"
+	"  version                  the release version\n"
+	"  help                     this text\n";
+
+static int execute(srv_ctx *ctx, int argc, char **argv, hl_buf *out, hl_err *err)
+{
+	if (argc < 1)
+		return hl_errf(err, HL_ERR_INVALID, "no command given");
+	const char *c = argv[0];
+	sch_schema *s = sch_acquire(ctx->reg);
+	int rc = 0;
+	if (!strcmp(c, "status"))
+		rc = cmd_status(ctx, s, out);
+	else if (!strcmp(c, "info"))
+		rc = cmd_info(ctx, s, argc > 1 && (!strcmp(argv[1], "-T") || !strcmp(argv[1], "--tokens")),
+			      out);
+	else if (!strcmp(c, "ring"))
+		rc = cmd_ring(ctx, s, out);
+	else if (!strcmp(c, "describecluster"))
+		rc = cmd_describecluster(ctx, s, out);
+	else if (!strcmp(c, "tablestats") || !strcmp(c, "cfstats"))
+		rc = cmd_tablestats(ctx, s, argc - 1, argv + 1, out, err);
+	else if (!strcmp(c, "version"))
+		hl_buf_printf(out, "ReleaseVersion: %s\n", ctx->node.release_version);
+	else if (!strcmp(c, "help"))
+		hl_buf_str(out, help_text);
+	else
+		rc = hl_errf(err, HL_ERR_INVALID, "unknown command '%s' (helenus admin help lists them)", c);
+	sch_release(s);
+	return rc;
+}
+
+/* ------------------------------------------------------------ connections */
+
+static int read_full(int fd, void *p, size_t n)
+{
+	uint8_t *b = p;
+	while (n) {
+		struct pollfd pf = { fd, POLLIN, 0 };
+		if (poll(&pf, 1, 5000) <= 0)
+			return -1;          /* a silent client must not hold the admin thread */
+		ssize_t r = read(fd, b, n);
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			return -1;
+		}
+		b += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static void write_full(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	while (n) {
+		ssize_t w = write(fd, b, n);
+		if (w <= 0) {
+			if (w < 0 && errno == EINTR)
+				continue;
+			return;
+		}
+		b += w;
+		n -= (size_t)w;
+	}
+}
+
+static void serve(srv_admin *a, int fd)
+{
+	char *argv[MAX_ARGS];
+	int argc = 0;
+	uint8_t hdr[4];
+	hl_buf out;
+	hl_err err;
+	hl_buf_init(&out);
+	hl_err_clear(&err);
+	uint8_t status = 1;
+	if (read_full(fd, hdr, 4) < 0)
+		goto done;
+	uint32_t n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+	if (n > MAX_ARGS) {
+		hl_errf(&err, HL_ERR_INVALID, "too many arguments");
+		goto reply;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (read_full(fd, hdr, 4) < 0)
+			goto done;
+		uint32_t l = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+		if (l > MAX_ARG) {
+			hl_errf(&err, HL_ERR_INVALID, "argument too long");
+			goto reply;
+		}
+		argv[argc] = hl_malloc(l + 1);
+		if (read_full(fd, argv[argc], l) < 0) {
+			free(argv[argc]);
+			goto done;
+		}
+		argv[argc][l] = 0;
+		argc++;
+	}
+	status = execute(a->ctx, argc, argv, &out, &err) == 0 ? 0 : 1;
+reply:
+	write_full(fd, &status, 1);
+	if (status == 0)
+		write_full(fd, out.p, out.len);
+	else
+		write_full(fd, err.msg, strlen(err.msg));
+done:
+	for (int i = 0; i < argc; i++)
+		free(argv[i]);
+	hl_buf_free(&out);
+}
+
+static void *admin_main(void *p)
+{
+	srv_admin *a = p;
+	for (;;) {
+		struct pollfd pf[2] = { { a->fd, POLLIN, 0 }, { a->stop[0], POLLIN, 0 } };
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[1].revents)
+			break;
+		if (!(pf[0].revents & POLLIN))
+			continue;
+		int fd = accept(a->fd, NULL, NULL);
+		if (fd < 0)
+			continue;
+		serve(a, fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+int srv_admin_start(srv_ctx *ctx, srv_admin **out, hl_err *err)
+{
+	const cfg *c = ctx->cfg;
+	*out = NULL;
+	srv_admin *a = hl_calloc(1, sizeof *a);
+	a->ctx = ctx;
+	a->fd = -1;
+	a->stop[0] = a->stop[1] = -1;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	memset(&ss, 0, sizeof ss);
+	const char *host = c->rpc_address ? c->rpc_address : "127.0.0.1";
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)c->admin_port);
+		sl = sizeof *s4;
+	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)c->admin_port);
+		sl = sizeof *s6;
+	} else {
+		free(a);
+		return hl_errf(err, HL_ERR_CONFIG, "admin: cannot listen on '%s'", host);
+	}
+	int one = 1;
+	a->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (a->fd < 0 || setsockopt(a->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    bind(a->fd, (struct sockaddr *)&ss, sl) < 0 || listen(a->fd, 16) < 0) {
+		hl_errf(err, HL_ERR_SERVER, "admin: cannot listen on %s:%d: %s (set admin_port or "
+			"--admin-port)", host, c->admin_port, strerror(errno));
+		goto fail;
+	}
+	if (getsockname(a->fd, (struct sockaddr *)&ss, &sl) == 0) {
+		int port = ntohs(ss.ss_family == AF_INET ? s4->sin_port : s6->sin6_port);
+		fprintf(stderr, "admin listening on %s:%d\n", host, port);
+	}
+	if (pipe2(a->stop, O_CLOEXEC) < 0) {
+		hl_errf(err, HL_ERR_SERVER, "admin: pipe: %s", strerror(errno));
+		goto fail;
+	}
+	if (pthread_create(&a->thread, NULL, admin_main, a) != 0) {
+		hl_errf(err, HL_ERR_SERVER, "admin: cannot start its thread");
+		goto fail;
+	}
+	a->running = true;
+	*out = a;
+	return 0;
+fail:
+	if (a->fd >= 0)
+		close(a->fd);
+	if (a->stop[0] >= 0) {
+		close(a->stop[0]);
+		close(a->stop[1]);
+	}
+	free(a);
+	return -1;
+}
+
+void srv_admin_stop(srv_admin *a)
+{
+	if (!a)
+		return;
+	if (a->running) {
+		char b = 1;
+		write_full(a->stop[1], &b, 1);
+		pthread_join(a->thread, NULL);
+	}
+	close(a->fd);
+	close(a->stop[0]);
+	close(a->stop[1]);
+	free(a);
+}

@@ -1,0 +1,14 @@
+/*
+ * tools: the client-side subcommands of the `helenus` binary (admin today;
+ * the shell, stress and SSTable tools later). Each takes the arguments after
+ * its subcommand name and returns the process exit status.
+ *
+ * Prefix: tool_.
+ */
+#ifndef HL_TOOLS_H
+#define HL_TOOLS_H
+
+/* `helenus admin [-h HOST] [-p PORT] <command> [args]`: nodetool's role. */
+int tool_admin(int argc, char **argv);
+
+#endif
