@@ -25,6 +25,17 @@ const char *sch_map_get(const sch_map *m, const char *key)
 	return NULL;
 }
 
+/* vlen bytes that may hold NUL (extension blobs) plus a terminator; strndup would stop at a NUL. */
+static char *dup_value(hl_arena *a, const char *val, size_t vlen)
+{
+	char *q = hl_arena_alloc(a, vlen + 1);
+
+	if (vlen)
+		memcpy(q, val, vlen);
+	q[vlen] = 0;
+	return q;
+}
+
 /* Insert or replace, keeping the entries sorted by key (byte order). */
 void sch__map_set(hl_arena *a, sch_map *m, const char *key, const char *val, size_t vlen)
 {
@@ -35,7 +46,7 @@ void sch__map_set(hl_arena *a, sch_map *m, const char *key, const char *val, siz
 		int c = strcmp(m->e[i].key, key);
 
 		if (c == 0) {
-			m->e[i].value = hl_arena_strndup(a, val, vlen);
+			m->e[i].value = dup_value(a, val, vlen);
 			m->e[i].vlen = vlen;
 			return;
 		}
@@ -50,7 +61,7 @@ void sch__map_set(hl_arena *a, sch_map *m, const char *key, const char *val, siz
 	if (m->n > at)
 		memcpy(e + at + 1, m->e + at, sizeof *e * (size_t)(m->n - at));
 	e[at].key = hl_arena_strdup(a, key);
-	e[at].value = hl_arena_strndup(a, val, vlen);
+	e[at].value = dup_value(a, val, vlen);
 	e[at].vlen = vlen;
 	m->e = e;
 	m->n++;
@@ -540,11 +551,19 @@ sch_schema *sch_schema_new_system(void)
 /* ---------------------------------------------------------------- registry */
 
 struct sch_registry {
-	pthread_mutex_t lock;          /* DDL serialization and pointer handoff */
-	sch_schema *cur;               /* holds one reference */
+	/* pointer handoff only: held for a pointer load + refcount, never for I/O */
+	pthread_mutex_t lock;
+	/*
+	 * Serializes every change (DDL build, save, publish; installs), so
+	 * saves reach the disk in publication order and never block readers.
+	 * Taken before lock, never inside it.
+	 */
+	pthread_mutex_t ddl;
+	sch_schema *cur;               /* holds one reference; replaced under both locks */
 	_Atomic uint64_t epoch;        /* == cur->epoch; read without the lock */
 	sch_registry_config cfg;
 	hl_arena *a;                   /* the config copy */
+	char *persist_dir;             /* under ddl; NULL: changes are not saved */
 };
 
 sch_registry *sch_registry_new(const sch_registry_config *cfg)
@@ -553,6 +572,7 @@ sch_registry *sch_registry_new(const sch_registry_config *cfg)
 	int i;
 
 	pthread_mutex_init(&r->lock, NULL);
+	pthread_mutex_init(&r->ddl, NULL);
 	r->a = hl_arena_new(4096);
 	if (cfg && cfg->ndcs > 0) {
 		const char **d = hl_arena_alloc(r->a, sizeof *d * (size_t)cfg->ndcs);
@@ -574,8 +594,18 @@ void sch_registry_free(sch_registry *r)
 		return;
 	sch_release(r->cur);
 	pthread_mutex_destroy(&r->lock);
+	pthread_mutex_destroy(&r->ddl);
 	hl_arena_free(r->a);
+	free(r->persist_dir);
 	free(r);
+}
+
+void sch_registry_set_persist(sch_registry *r, const char *dir)
+{
+	pthread_mutex_lock(&r->ddl);
+	free(r->persist_dir);
+	r->persist_dir = dir ? hl_strdup(dir) : NULL;
+	pthread_mutex_unlock(&r->ddl);
 }
 
 sch_schema *sch_acquire(sch_registry *r)
@@ -602,9 +632,11 @@ static void publish(sch_registry *r, sch_schema *s)
 
 void sch_registry_install(sch_registry *r, sch_schema *s)
 {
+	pthread_mutex_lock(&r->ddl);
 	pthread_mutex_lock(&r->lock);
 	publish(r, s);
 	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->ddl);
 }
 
 const sch_schema *sch_cache_get(sch_registry *r, sch_cache *c)
@@ -628,30 +660,33 @@ void sch_cache_clear(sch_cache *c)
 
 int sch_registry_apply(sch_registry *r, const sch_ddl *ddl, sch_change *chg, hl_err *err)
 {
-	/*
-	 * Build outside the lock, publish only if nobody published meanwhile
-	 * (optimistic: concurrent DDL is rare, a loser just rebuilds). Holding
-	 * a reference on cur makes the pointer comparison safe.
-	 */
-	for (;;) {
-		sch_schema *cur = sch_acquire(r), *out = NULL;
-		bool won = false;
-		int rc = sch_apply(cur, ddl, &r->cfg, hl_now_micros(), &out, chg, err);
+	sch_schema *cur, *out = NULL;
+	hl_err serr;
+	int rc;
 
-		if (rc == 0 && out) {
-			pthread_mutex_lock(&r->lock);
-			if (r->cur == cur) {
-				publish(r, out);
-				won = true;
-			}
-			pthread_mutex_unlock(&r->lock);
-			if (!won) {
-				sch_release(out);
-				sch_release(cur);
-				continue;
-			}
-		}
-		sch_release(cur);
-		return rc;
+	/*
+	 * The whole change runs under r->ddl: cur cannot be replaced meanwhile
+	 * (every publisher holds r->ddl), and the file on disk always matches
+	 * the newest published snapshot. DDL is rare; readers only ever wait
+	 * for r->lock, which is never held across the save.
+	 */
+	pthread_mutex_lock(&r->ddl);
+	cur = r->cur;
+	rc = sch_apply(cur, ddl, &r->cfg, hl_now_micros(), &out, chg, err);
+	/* persisted before published: a change clients saw survives a restart */
+	if (rc == 0 && out && r->persist_dir && sch_save(out, r->persist_dir, &serr)) {
+		hl_errf(err, HL_ERR_SERVER, "could not persist schema: %s", serr.msg);
+		sch_release(out);
+		out = NULL;
+		if (chg)
+			chg->changed = false;
+		rc = -1;
 	}
+	if (rc == 0 && out) {
+		pthread_mutex_lock(&r->lock);
+		publish(r, out);
+		pthread_mutex_unlock(&r->lock);
+	}
+	pthread_mutex_unlock(&r->ddl);
+	return rc;
 }

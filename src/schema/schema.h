@@ -200,10 +200,10 @@ sch_schema *sch_schema_new_system(void);
 
 /*
  * The holder of the current snapshot, created by the server (no globals).
- * DDL goes through sch_registry_apply: the new snapshot is built outside
- * the lock and swapped in under the registry's mutex only if the snapshot
- * it was built from is still current (else it is rebuilt). Readers call
- * sch_acquire (mutex held for the pointer load + refcount increment only)
+ * DDL goes through sch_registry_apply, serialized by a DDL mutex of its
+ * own: the new snapshot is built, saved (with persistence on) and then
+ * swapped in under the pointer mutex. Readers call sch_acquire (pointer
+ * mutex held for the load + refcount increment only, never across a save)
  * or, on hot paths, keep a per-thread sch_cache that touches the lock only
  * after a schema change.
  */
@@ -218,8 +218,19 @@ typedef struct sch_registry_config {
 sch_registry *sch_registry_new(const sch_registry_config *cfg);
 void sch_registry_free(sch_registry *r);       /* after every reader released */
 sch_schema *sch_acquire(sch_registry *r);     /* + reference; sch_release it */
-/* Install a snapshot built elsewhere (schema pull from a peer, load at start). */
-void sch_registry_install(sch_registry *r, sch_schema *s);  /* takes s's reference */
+/*
+ * Install a snapshot built elsewhere (schema pull from a peer, load at
+ * start). Takes s's reference. It is not saved: at start it came from the
+ * file; a future schema pull must sch_save it first.
+ */
+void sch_registry_install(sch_registry *r, sch_schema *s);
+/*
+ * From now on every change sch_registry_apply publishes is first saved to
+ * <dir>/schema.db (sch_save); a failed save fails the DDL with
+ * HL_ERR_SERVER "could not persist schema: ..." and publishes nothing.
+ * dir is copied; NULL turns persistence off.
+ */
+void sch_registry_set_persist(sch_registry *r, const char *dir);
 
 typedef struct sch_cache {
 	sch_schema *s;
@@ -393,6 +404,24 @@ int sch_create_index(sch_registry *r, const sch_index_def *def, bool if_not_exis
 		     bool *changed, hl_err *err);
 int sch_drop_index(sch_registry *r, const char *ks, const char *name, bool if_exists,
 		   bool *changed, hl_err *err);
+
+/* ---------------------------------------------------------------- persistence */
+
+/*
+ * The schema on disk: <dir>/schema.db holds the user keyspaces (format in
+ * persist.c's header and docs/formats.md). sch_save writes it atomically
+ * (temp file, fsync, rename, directory fsync): after a crash the file is
+ * the old or the new schema, never a mix. sch_load reads it into a new
+ * snapshot (refcount 1) identical to the saved one: version UUID, table
+ * ids, column ids, dropped columns, params. A missing file gives a fresh
+ * system-only snapshot; a truncated or corrupt one is an error naming the
+ * file and offset. cfg is accepted for symmetry and not enforced.
+ */
+int sch_save(const sch_schema *s, const char *dir, hl_err *err);
+int sch_load(const char *dir, const sch_registry_config *cfg, sch_schema **out, hl_err *err);
+/* The file's bytes, appended to out / decoded from memory (src names it in errors). */
+int sch_schema_encode(const sch_schema *s, hl_buf *out, hl_err *err);
+int sch_schema_decode(const void *p, size_t n, const char *src, sch_schema **out, hl_err *err);
 
 /* ---------------------------------------------------------------- CQL text */
 

@@ -810,7 +810,15 @@ int srv_run(const cfg *c, hl_err *err)
 		goto out;
 	const char *dcs[1] = { ctx.node.data_center };
 	sch_registry_config rc_cfg = { 1, dcs };
+	/* the schema survives restarts with its table and column ids, which the
+	 * commit log and SSTables refer to: load it before replaying anything */
+	const char *sdir = c->n_data_file_directories ? c->data_file_directories[0] : "./data/data";
+	sch_schema *loaded;
+	if (sch_load(sdir, &rc_cfg, &loaded, err) < 0)
+		goto out;
 	ctx.reg = sch_registry_new(&rc_cfg);
+	sch_registry_install(ctx.reg, loaded);
+	sch_registry_set_persist(ctx.reg, sdir);
 	net_opts o;
 	net_opts_from_cfg(&o, c);
 	o.app = (net_app){

@@ -1,12 +1,17 @@
 /*
  * Unit tests for schema/: DDL and its validation messages, IF [NOT] EXISTS
- * no-ops, schema versions, snapshot refcounting, system keyspaces and
- * DESCRIBE output compared with the exact text Cassandra 5.0 prints.
+ * no-ops, schema versions, snapshot refcounting, system keyspaces,
+ * DESCRIBE output compared with the exact text Cassandra 5.0 prints, and
+ * the schema file (save/load round trip, persistence through the registry,
+ * corrupt and truncated files, failing saves).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "schema/schema.h"
 #include "t.h"
@@ -833,6 +838,648 @@ static void test_concurrency(void)
 	sch_registry_free(r);
 }
 
+/* ---------------------------------------------------------------- persistence */
+
+static const char *const P_DCS[] = { "dc1" };
+static const sch_registry_config P_CFG = { .ndcs = 1, .dcs = P_DCS };
+
+static char *make_tmpdir(void)
+{
+	char *d = malloc(64);
+
+	snprintf(d, 64, "/tmp/hl-test-schema-XXXXXX");
+	if (!mkdtemp(d))
+		abort();
+	return d;
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+
+	snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+static void rm_tmpdir(char *dir)
+{
+	char *a = path_in(dir, "schema.db"), *b = path_in(dir, "schema.db.tmp");
+
+	unlink(a);
+	unlink(b);
+	rmdir(dir);
+	free(a);
+	free(b);
+	free(dir);
+}
+
+static uint8_t *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *p;
+	long len;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	p = malloc((size_t)len + 1);
+	*n = fread(p, 1, (size_t)len, f);
+	fclose(f);
+	return p;
+}
+
+static void spit(const char *path, const uint8_t *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f)
+		abort();
+	fwrite(p, 1, n, f);
+	fclose(f);
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* Re-seal a mutated body so the decoder, not the CRC, has to catch it. */
+static void reseal(uint8_t *p, size_t n)
+{
+	put_be32(p + 8, (uint32_t)(n - 16));
+	put_be32(p + 12, hl_crc32(0, p + 16, n - 16));
+}
+
+static int p_ddl(sch_registry *r, const sch_ddl *d, hl_err *err)
+{
+	sch_change c;
+
+	hl_err_clear(err);
+	return sch_registry_apply(r, d, &c, err);
+}
+
+static int p_type(sch_registry *r, const char *name, int n, const char *const *fn,
+		  const char *const *ft)
+{
+	sch_type_def td = { .ks = "ks1", .name = name, .nfields = n, .field_names = fn, .field_types = ft };
+	hl_err err;
+	bool ch;
+	int rc = sch_create_type(r, &td, false, &ch, &err);
+
+	if (rc)
+		fprintf(stderr, "create type %s: %s\n", name, err.msg);
+	return rc;
+}
+
+/*
+ * Everything the file must carry: both strategies, durable_writes false,
+ * UDTs (one naming a type that sorts after it, one dropped while a dropped
+ * column still refers to it), composite partition key, DESC clustering, a
+ * static, collections, tuples, non-default options including a blob
+ * extension with a NUL byte, indexes (plain and custom with options),
+ * dropped columns (one USING TIMESTAMP), a renamed clustering column, a
+ * column added after a drop, a counter table and a table with a given id.
+ */
+static void build_rich(sch_registry *r)
+{
+	static const char *const fn_addr[] = { "street", "zip" }, *const ft_addr[] = { "text", "int" };
+	static const char *const fn_in[] = { "x" }, *const ft_in[] = { "frozen<list<int>>" };
+	static const char *const fn_hold[] = { "h", "t" },
+		*const ft_hold[] = { "frozen<zz_inner>", "frozen<tuple<int, frozen<address>>>" };
+	static const char *const fn_gone[] = { "g1", "g2" }, *const ft_gone[] = { "int", "frozen<address>" };
+	static const sch_column_def cols[] = {
+		{ "pk1", "text", NULL, false }, { "pk2", "int", NULL, false },
+		{ "c1", "int", NULL, false }, { "c2", "text", NULL, false },
+		{ "s", "decimal", NULL, true }, { "v1", "text", NULL, false },
+		{ "v2", "list<int>", NULL, false }, { "m", "map<text, frozen<address>>", NULL, false },
+		{ "st", "set<text>", NULL, false }, { "tp", "frozen<tuple<int, text>>", NULL, false },
+		{ "who", "frozen<a_holder>", NULL, false }, { "g", "frozen<gone>", NULL, false },
+		{ "v0", "int", NULL, false }, { "Quoted", "blob", NULL, false },
+	};
+	static const char *const pk[] = { "pk1", "pk2" }, *const ck[] = { "c1", "c2" };
+	static const bool desc[] = { true, false };
+	sch_kv comp[2] = { { "class", "LeveledCompactionStrategy", 0 }, { "sstable_size_in_mb", "64", 0 } };
+	sch_kv cache[1] = { { "keys", "none", 0 } };
+	sch_kv ext[1] = { { "ext", "0x00ff01", 0 } };
+	sch_option topts[8] = {
+		{ .name = "compaction", .kind = SCH_OPT_MAP, .nmap = 2, .map = comp },
+		{ .name = "comment", .kind = SCH_OPT_STRING, .str = "it's" },
+		{ .name = "gc_grace_seconds", .kind = SCH_OPT_NUMBER, .str = "3600" },
+		{ .name = "default_time_to_live", .kind = SCH_OPT_NUMBER, .str = "60" },
+		{ .name = "bloom_filter_fp_chance", .kind = SCH_OPT_NUMBER, .str = "0.05" },
+		{ .name = "speculative_retry", .kind = SCH_OPT_STRING, .str = "95PERCENTILE" },
+		{ .name = "caching", .kind = SCH_OPT_MAP, .nmap = 1, .map = cache },
+		{ .name = "extensions", .kind = SCH_OPT_MAP, .nmap = 1, .map = ext },
+	};
+	sch_table_def td = { .ks = "ks1", .name = "Events", .ncols = 14, .cols = cols, .npk = 2, .pk = pk,
+			     .nck = 2, .ck = ck, .norder = 2, .order_cols = ck, .order_desc = desc,
+			     .nopts = 8, .opts = topts };
+	static const sch_column_def ccols[] = { { "k", "int", NULL, false }, { "n", "counter", NULL, false } };
+	static const char *const ckpk[] = { "k" };
+	sch_table_def cnt = { .ks = "ks1", .name = "cnt", .ncols = 2, .cols = ccols, .npk = 1, .pk = ckpk };
+	sch_option idopt = { .name = "id", .kind = SCH_OPT_STRING, .str = "5a1c395e-b41f-11e5-9f22-ba0be0483c18" };
+	sch_table_def t2 = { .ks = "ks2", .name = "t", .ncols = 2, .cols = ccols, .npk = 1, .pk = ckpk,
+			     .nopts = 1, .opts = &idopt };
+	static const sch_column_def t2cols[] = { { "k", "int", NULL, false }, { "n", "bigint", NULL, false } };
+	sch_kv sai_opt[1] = { { "case_sensitive", "false", 0 } };
+	sch_kv repl1[2] = { { "class", "SimpleStrategy", 0 }, { "replication_factor", "3", 0 } };
+	sch_kv repl2[2] = { { "class", "NetworkTopologyStrategy", 0 }, { "dc1", "2", 0 } };
+	sch_option ko1[2] = { { .name = "replication", .kind = SCH_OPT_MAP, .nmap = 2, .map = repl1 },
+			      { .name = "durable_writes", .kind = SCH_OPT_BOOL, .str = "false" } };
+	sch_option ko2[1] = { { .name = "replication", .kind = SCH_OPT_MAP, .nmap = 2, .map = repl2 } };
+	sch_ddl d;
+	hl_err err;
+
+	t2.cols = t2cols;
+	memset(&d, 0, sizeof d);
+	d.kind = SCH_DDL_CREATE_KEYSPACE;
+	d.keyspace = (sch_keyspace_def){ .name = "ks1", .nopts = 2, .opts = ko1 };
+	CHECK_EQ_I64(p_ddl(r, &d, &err), 0);
+	d.keyspace = (sch_keyspace_def){ .name = "ks2", .nopts = 1, .opts = ko2 };
+	CHECK_EQ_I64(p_ddl(r, &d, &err), 0);
+
+	CHECK_EQ_I64(p_type(r, "address", 2, fn_addr, ft_addr), 0);
+	CHECK_EQ_I64(p_type(r, "zz_inner", 1, fn_in, ft_in), 0);
+	CHECK_EQ_I64(p_type(r, "a_holder", 2, fn_hold, ft_hold), 0);
+	CHECK_EQ_I64(p_type(r, "gone", 2, fn_gone, ft_gone), 0);
+
+	memset(&d, 0, sizeof d);
+	d.kind = SCH_DDL_CREATE_TABLE;
+	d.table = td;
+	CHECK_EQ_I64(p_ddl(r, &d, &err), 0);
+	if (err.msg[0])
+		fprintf(stderr, "create Events: %s\n", err.msg);
+	d.table = cnt;
+	CHECK_EQ_I64(p_ddl(r, &d, &err), 0);
+	d.table = t2;
+	CHECK_EQ_I64(p_ddl(r, &d, &err), 0);
+
+	memset(&d, 0, sizeof d);
+	d.kind = SCH_DDL_CREATE_INDEX;
+	d.index = (sch_index_def){ .ks = "ks1", .table = "Events", .column = "v1" };
+	CHECK_EQ_I64(p_ddl(r, &d, &err), 0);
+	d.index = (sch_index_def){ .ks = "ks1", .table = "Events", .name = "v0_sai", .column = "v0",
+				   .custom_class = "sai", .nopts = 1, .opts = sai_opt };
+	CHECK_EQ_I64(p_ddl(r, &d, &err), 0);
+	d.index = (sch_index_def){ .ks = "ks1", .table = "Events", .column = "st", .target = SCH_IDX_VALUES };
+	CHECK_EQ_I64(p_ddl(r, &d, &err), 0);
+
+	/* drops: one with USING TIMESTAMP, then the UDT it used goes away */
+	{
+		static const char *const g[] = { "g" }, *const v2[] = { "v2" };
+		static const char *const from[] = { "c2" }, *const to[] = { "cc" };
+		static const sch_column_def add[] = { { "v3", "frozen<map<int, text>>", NULL, false } };
+
+		memset(&d, 0, sizeof d);
+		d.kind = SCH_DDL_ALTER_TABLE_DROP;
+		d.ks = "ks1";
+		d.name = "Events";
+		d.ncols = 1;
+		d.names = g;
+		d.has_timestamp = true;
+		d.timestamp = 1234567;
+		CHECK_EQ_I64(p_ddl(r, &d, &err), 0);
+		d.names = v2;
+		d.has_timestamp = false;
+		CHECK_EQ_I64(p_ddl(r, &d, &err), 0);
+		memset(&d, 0, sizeof d);
+		d.kind = SCH_DDL_DROP_TYPE;
+		d.ks = "ks1";
+		d.name = "gone";
+		CHECK_EQ_I64(p_ddl(r, &d, &err), 0);
+		memset(&d, 0, sizeof d);
+		d.kind = SCH_DDL_ALTER_TABLE_RENAME;
+		d.ks = "ks1";
+		d.name = "Events";
+		d.ncols = 1;
+		d.names = from;
+		d.new_names = to;
+		CHECK_EQ_I64(p_ddl(r, &d, &err), 0);
+		memset(&d, 0, sizeof d);
+		d.kind = SCH_DDL_ALTER_TABLE_ADD;
+		d.ks = "ks1";
+		d.name = "Events";
+		d.ncols = 1;
+		d.cols = add;
+		CHECK_EQ_I64(p_ddl(r, &d, &err), 0);
+	}
+}
+
+static void same_map(const sch_map *a, const sch_map *b)
+{
+	int i;
+
+	CHECK_EQ_I64(a->n, b->n);
+	for (i = 0; i < a->n && i < b->n; i++) {
+		CHECK_STR(a->e[i].key, b->e[i].key);
+		CHECK_EQ_I64(a->e[i].vlen, b->e[i].vlen);
+		CHECK(a->e[i].vlen == b->e[i].vlen && !memcmp(a->e[i].value, b->e[i].value, a->e[i].vlen));
+	}
+}
+
+static void same_table(const sch_table *a, const sch_table *b)
+{
+	const sch_params *p = &a->params, *q = &b->params;
+	hl_arena *ar = hl_arena_new(4096);
+	int i;
+
+	CHECK_STR(a->ks, b->ks);
+	CHECK_STR(a->name, b->name);
+	CHECK(!memcmp(a->id.b, b->id.b, 16));
+	CHECK_EQ_I64(a->is_virtual, b->is_virtual);
+	CHECK_EQ_I64(a->is_counter, b->is_counter);
+	CHECK_EQ_I64(a->ncols, b->ncols);
+	CHECK_EQ_I64(a->npk, b->npk);
+	CHECK_EQ_I64(a->nck, b->nck);
+	CHECK_EQ_I64(a->next_column_id, b->next_column_id);
+	for (i = 0; i < a->ncols && i < b->ncols; i++) {
+		CHECK_STR(a->cols[i].name, b->cols[i].name);
+		CHECK_EQ_I64(a->cols[i].kind, b->cols[i].kind);
+		CHECK_EQ_I64(a->cols[i].position, b->cols[i].position);
+		CHECK_EQ_I64(a->cols[i].order, b->cols[i].order);
+		CHECK_EQ_I64(a->cols[i].id, b->cols[i].id);
+		CHECK(ty_equal(a->cols[i].type, b->cols[i].type));
+	}
+	for (i = 0; i < a->npk && i < b->npk; i++)
+		CHECK_STR(a->pk[i]->name, b->pk[i]->name);
+	for (i = 0; i < a->nck && i < b->nck; i++)
+		CHECK_STR(a->ck[i]->name, b->ck[i]->name);
+	CHECK_EQ_I64(a->ndropped, b->ndropped);
+	for (i = 0; i < a->ndropped && i < b->ndropped; i++) {
+		CHECK_STR(a->dropped[i].name, b->dropped[i].name);
+		CHECK_EQ_I64(a->dropped[i].kind, b->dropped[i].kind);
+		CHECK_EQ_I64(a->dropped[i].dropped_time, b->dropped[i].dropped_time);
+		CHECK_EQ_I64(a->dropped[i].id, b->dropped[i].id);
+		CHECK(ty_equal(a->dropped[i].type, b->dropped[i].type));
+	}
+	CHECK_EQ_I64(a->nindexes, b->nindexes);
+	for (i = 0; i < a->nindexes && i < b->nindexes; i++) {
+		CHECK_STR(a->indexes[i].name, b->indexes[i].name);
+		CHECK_STR(a->indexes[i].kind, b->indexes[i].kind);
+		same_map(&a->indexes[i].options, &b->indexes[i].options);
+	}
+	CHECK_STR(p->additional_write_policy, q->additional_write_policy);
+	CHECK_EQ_I64(p->allow_auto_snapshot, q->allow_auto_snapshot);
+	CHECK(p->bloom_filter_fp_chance == q->bloom_filter_fp_chance);
+	same_map(&p->caching, &q->caching);
+	CHECK_EQ_I64(p->cdc, q->cdc);
+	CHECK_STR(p->comment, q->comment);
+	same_map(&p->compaction, &q->compaction);
+	same_map(&p->compression, &q->compression);
+	CHECK_STR(p->memtable, q->memtable);
+	CHECK(p->crc_check_chance == q->crc_check_chance);
+	CHECK_EQ_I64(p->default_time_to_live, q->default_time_to_live);
+	same_map(&p->extensions, &q->extensions);
+	CHECK_EQ_I64(p->gc_grace_seconds, q->gc_grace_seconds);
+	CHECK_EQ_I64(p->incremental_backups, q->incremental_backups);
+	CHECK_EQ_I64(p->max_index_interval, q->max_index_interval);
+	CHECK_EQ_I64(p->memtable_flush_period_in_ms, q->memtable_flush_period_in_ms);
+	CHECK_EQ_I64(p->min_index_interval, q->min_index_interval);
+	CHECK_STR(p->read_repair, q->read_repair);
+	CHECK_STR(p->speculative_retry, q->speculative_retry);
+	/* and what DESCRIBE prints from all of it */
+	CHECK_STR(sch_table_cql(a, true, ar), sch_table_cql(b, true, ar));
+	for (i = 0; i < a->nindexes && i < b->nindexes; i++)
+		CHECK_STR(sch_index_cql(a, &a->indexes[i], ar), sch_index_cql(b, &b->indexes[i], ar));
+	hl_arena_free(ar);
+}
+
+/* Field by field, every keyspace (system ones too: they must be untouched). */
+static void same_schema(const sch_schema *a, const sch_schema *b)
+{
+	hl_arena *ar = hl_arena_new(4096);
+	int i, j, f;
+
+	CHECK(!memcmp(sch_version(a)->b, sch_version(b)->b, 16));
+	CHECK_EQ_I64(sch_nkeyspaces(a), sch_nkeyspaces(b));
+	for (i = 0; i < sch_nkeyspaces(a) && i < sch_nkeyspaces(b); i++) {
+		const sch_keyspace *x = sch_keyspace_at(a, i), *y = sch_keyspace_at(b, i);
+
+		CHECK_STR(x->name, y->name);
+		CHECK_EQ_I64(x->cls, y->cls);
+		CHECK_EQ_I64(x->durable_writes, y->durable_writes);
+		CHECK_STR(x->strategy, y->strategy);
+		same_map(&x->replication, &y->replication);
+		CHECK_STR(sch_keyspace_cql(x, ar), sch_keyspace_cql(y, ar));
+		CHECK_EQ_I64(x->ntypes, y->ntypes);
+		for (j = 0; j < x->ntypes && j < y->ntypes; j++) {
+			const sch_udt *u = x->types[j], *v = y->types[j];
+
+			CHECK_STR(u->ks, v->ks);
+			CHECK_STR(u->name, v->name);
+			CHECK_EQ_I64(u->nfields, v->nfields);
+			for (f = 0; f < u->nfields && f < v->nfields; f++) {
+				CHECK_STR(u->field_names[f], v->field_names[f]);
+				CHECK(ty_equal(u->field_types[f], v->field_types[f]));
+			}
+			CHECK(ty_equal(u->type, v->type));
+			CHECK_STR(sch_type_cql(u, ar), sch_type_cql(v, ar));
+		}
+		CHECK_EQ_I64(x->ntables, y->ntables);
+		for (j = 0; j < x->ntables && j < y->ntables; j++)
+			same_table(x->tables[j], y->tables[j]);
+	}
+	hl_arena_free(ar);
+}
+
+static void test_persist_roundtrip(void)
+{
+	sch_registry *r = sch_registry_new(&P_CFG);
+	char *dir = make_tmpdir(), *file = path_in(dir, "schema.db");
+	sch_schema *s, *l = NULL, *fresh;
+	const sch_table *t;
+	const sch_keyspace *k;
+	hl_err err;
+	struct stat st;
+
+	/* nothing saved yet: a fresh system-only snapshot */
+	CHECK_EQ_I64(sch_load(dir, &P_CFG, &l, &err), 0);
+	fresh = sch_schema_new_system();
+	CHECK(l && sch_nkeyspaces(l) == 3);
+	if (l)
+		same_schema(l, fresh);
+	sch_release(l);
+	sch_release(fresh);
+
+	build_rich(r);
+	s = sch_acquire(r);
+	/* the pieces the round trip must carry really are there */
+	t = sch_find_table(s, "ks1", "Events");
+	CHECK(t && t->ndropped == 2 && t->nindexes == 3);
+	CHECK(t && sch_find_column(t, "cc") && sch_find_column(t, "cc")->id == 3);
+	CHECK(t && sch_find_column(t, "v3") && sch_find_column(t, "v3")->id == 14);
+	CHECK(t && t->params.extensions.n == 1 && t->params.extensions.e[0].vlen == 3);
+	CHECK(sch_find_type(s, "ks1", "gone") == NULL);
+	k = sch_find_keyspace(s, "ks1");
+	CHECK(k && !k->durable_writes);
+
+	CHECK_EQ_I64(sch_save(s, dir, &err), 0);
+	CHECK(stat(file, &st) == 0);
+	CHECK_EQ_I64(sch_load(dir, &P_CFG, &l, &err), 0);
+	CHECK(l != NULL);
+	if (l) {
+		const sch_table *lt = sch_find_table(l, "ks1", "Events");
+		const sch_dropped *g = NULL;
+		int i;
+
+		same_schema(s, l);
+		CHECK(sch_find_table_by_id(l, &t->id) == lt);
+		for (i = 0; lt && i < lt->ndropped; i++)
+			if (!strcmp(lt->dropped[i].name, "g"))
+				g = &lt->dropped[i];
+		/* the dropped column keeps the shape of a UDT that no longer exists */
+		CHECK(g && g->dropped_time == 1234567 && g->type->kind == TY_UDT && g->type->nsub == 2 &&
+		      g->type->sub[1]->kind == TY_UDT);
+		CHECK(sch_find_table(l, "ks2", "t") != NULL);
+		{
+			char v[37];
+
+			hl_uuid_str(&sch_find_table(l, "ks2", "t")->id, v);
+			CHECK_STR(v, "5a1c395e-b41f-11e5-9f22-ba0be0483c18");
+		}
+		CHECK(sch_find_table(l, "ks1", "cnt") && sch_find_table(l, "ks1", "cnt")->is_counter);
+		/* saving what was loaded gives the same bytes */
+		{
+			hl_buf b1, b2;
+
+			hl_buf_init(&b1);
+			hl_buf_init(&b2);
+			CHECK_EQ_I64(sch_schema_encode(s, &b1, &err), 0);
+			CHECK_EQ_I64(sch_schema_encode(l, &b2, &err), 0);
+			CHECK(b1.len == b2.len && !memcmp(b1.p, b2.p, b1.len));
+			hl_buf_free(&b1);
+			hl_buf_free(&b2);
+		}
+		sch_release(l);
+	}
+	sch_release(s);
+	sch_registry_free(r);
+	free(file);
+	rm_tmpdir(dir);
+}
+
+static void test_persist_registry(void)
+{
+	sch_registry *r1 = sch_registry_new(&P_CFG), *r2;
+	char *dir = make_tmpdir();
+	sch_schema *s1, *s2, *l;
+	hl_err err;
+	bool ch;
+	int next;
+	static const char *const drop[] = { "cnt" };
+	static const sch_column_def add[] = { { "v4", "int", NULL, false } };
+
+	sch_registry_set_persist(r1, dir);
+	build_rich(r1);
+	/* a no-op or failing DDL leaves the file as it was */
+	{
+		char *file = path_in(dir, "schema.db");
+		size_t n1 = 0, n2 = 0;
+		uint8_t *b1 = slurp(file, &n1), *b2;
+
+		CHECK_EQ_I64(mk_ks(r1, "ks1", "SimpleStrategy", "replication_factor", "1", true, &ch, &err), 0);
+		CHECK(!ch);
+		CHECK_EQ_I64(simple_ks(r1, "ks1"), -1);
+		b2 = slurp(file, &n2);
+		CHECK(b1 && b2 && n1 == n2 && !memcmp(b1, b2, n1));
+		free(b1);
+		free(b2);
+		free(file);
+	}
+
+	/* "restart": a new registry from the file */
+	CHECK_EQ_I64(sch_load(dir, &P_CFG, &l, &err), 0);
+	r2 = sch_registry_new(&P_CFG);
+	sch_registry_install(r2, l);
+	s1 = sch_acquire(r1);
+	s2 = sch_acquire(r2);
+	same_schema(s1, s2);
+	next = sch_find_table(s1, "ks1", "Events")->next_column_id;
+	sch_release(s1);
+	sch_release(s2);
+
+	/* the restarted node goes on from the saved ids: no column id reused */
+	sch_registry_set_persist(r2, dir);
+	CHECK_EQ_I64(sch_alter_table_add(r2, "ks1", "Events", 1, add, false, false, &ch, &err), 0);
+	CHECK_EQ_I64(sch_drop_table(r2, "ks1", drop[0], false, &ch, &err), 0);
+	sch_registry_free(r1);
+	CHECK_EQ_I64(sch_load(dir, &P_CFG, &l, &err), 0);
+	s2 = sch_acquire(r2);
+	same_schema(s2, l);
+	CHECK(sch_find_table(l, "ks1", "cnt") == NULL);
+	CHECK(sch_find_column(sch_find_table(l, "ks1", "Events"), "v4") != NULL);
+	CHECK_EQ_I64(sch_find_column(sch_find_table(l, "ks1", "Events"), "v4")->id, next);
+	sch_release(s2);
+	sch_release(l);
+	sch_registry_free(r2);
+	rm_tmpdir(dir);
+}
+
+static void expect_load_error(const char *dir, const char *what)
+{
+	sch_schema *l = NULL;
+	hl_err err;
+
+	hl_err_clear(&err);
+	CHECK_EQ_I64(sch_load(dir, &P_CFG, &l, &err), -1);
+	CHECK(l == NULL);
+	CHECK_EQ_I64(err.code, HL_ERR_SERVER);
+	CHECK(strstr(err.msg, "schema.db") != NULL);
+	CHECK(strstr(err.msg, "offset") != NULL);
+	if (what && !strstr(err.msg, what))
+		fprintf(stderr, "expected '%s' in: %s\n", what, err.msg);
+	CHECK(!what || strstr(err.msg, what) != NULL);
+}
+
+static void test_persist_corrupt(void)
+{
+	sch_registry *r = sch_registry_new(&P_CFG);
+	char *dir = make_tmpdir(), *file = path_in(dir, "schema.db");
+	sch_schema *s;
+	uint8_t *orig, *p;
+	size_t n, i, cut[] = { 0, 3, 15, 16, 40 };
+	hl_err err;
+	int ok = 0, bad = 0;
+
+	build_rich(r);
+	s = sch_acquire(r);
+	CHECK_EQ_I64(sch_save(s, dir, &err), 0);
+	orig = slurp(file, &n);
+	CHECK(orig != NULL && n > 200);
+	if (!orig)
+		goto exit;
+	p = malloc(n + 1);
+
+	/* truncated files, at the header and in the body */
+	for (i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+		spit(file, orig, cut[i]);
+		expect_load_error(dir, cut[i] < 16 ? "truncated header" : "body bytes");
+	}
+	spit(file, orig, n / 2);
+	expect_load_error(dir, "truncated or trailing");
+	spit(file, orig, n - 1);
+	expect_load_error(dir, "truncated or trailing");
+	/* trailing garbage */
+	memcpy(p, orig, n);
+	p[n] = 0;
+	spit(file, p, n + 1);
+	expect_load_error(dir, "trailing");
+	/* a flipped byte in the magic, the version, the body */
+	memcpy(p, orig, n);
+	p[0] ^= 0x20;
+	spit(file, p, n);
+	expect_load_error(dir, "bad magic");
+	memcpy(p, orig, n);
+	p[5] = 2;
+	spit(file, p, n);
+	expect_load_error(dir, "unsupported format version 2");
+	memcpy(p, orig, n);
+	p[n / 2] ^= 0x01;
+	spit(file, p, n);
+	expect_load_error(dir, "CRC mismatch");
+	memcpy(p, orig, n);
+	p[n - 1] ^= 0x80;
+	spit(file, p, n);
+	expect_load_error(dir, "CRC mismatch");
+
+	/*
+	 * Past the CRC: the decoder itself must refuse every truncation of the
+	 * body (each one resealed) and survive arbitrary flipped bytes.
+	 */
+	for (i = 16; i < n; i += (n > 1600 ? (n - 16) / 400 : 1)) {
+		sch_schema *l = NULL;
+
+		memcpy(p, orig, i);
+		reseal(p, i);
+		if (sch_schema_decode(p, i, "cut", &l, &err) == 0) {
+			bad++;
+			sch_release(l);
+		} else if (!strstr(err.msg, "offset")) {
+			bad++;
+		}
+	}
+	CHECK_EQ_I64(bad, 0);
+	for (i = 16; i < n; i += (n > 1600 ? (n - 16) / 400 : 1)) {
+		sch_schema *l = NULL;
+
+		memcpy(p, orig, n);
+		p[i] ^= 0xff;
+		reseal(p, n);
+		if (sch_schema_decode(p, n, "flip", &l, &err) == 0) {
+			ok++;
+			sch_release(l);
+		}
+	}
+	CHECK(ok >= 0);   /* some flips are harmless (a comment byte); none may crash */
+	/* the intact file still loads */
+	spit(file, orig, n);
+	{
+		sch_schema *l = NULL;
+
+		CHECK_EQ_I64(sch_load(dir, &P_CFG, &l, &err), 0);
+		if (l)
+			same_schema(s, l);
+		sch_release(l);
+	}
+	free(p);
+	free(orig);
+exit:
+	sch_release(s);
+	sch_registry_free(r);
+	free(file);
+	rm_tmpdir(dir);
+}
+
+static void test_persist_failure(void)
+{
+	sch_registry *r = sch_registry_new(&P_CFG);
+	char *dir = make_tmpdir(), *missing = path_in(dir, "missing/deeper");
+	sch_schema *before, *after, *l;
+	hl_err err;
+	bool ch = true;
+	static const char *const fn[] = { "x" }, *const ft[] = { "int" };
+	sch_type_def td = { .ks = "a", .name = "int", .nfields = 1, .field_names = fn, .field_types = ft };
+
+	CHECK_EQ_I64(simple_ks(r, "a"), 0);
+	/* a directory that cannot be written (missing: fails even for root) */
+	sch_registry_set_persist(r, missing);
+	before = sch_acquire(r);
+	CHECK_EQ_I64(mk_ks(r, "b", "SimpleStrategy", "replication_factor", "1", false, &ch, &err), -1);
+	CHECK(!ch);
+	CHECK_EQ_I64(err.code, HL_ERR_SERVER);
+	CHECK(strncmp(err.msg, "could not persist schema: cannot create ", 40) == 0);
+	after = sch_acquire(r);
+	/* nothing was published */
+	CHECK(after == before);
+	CHECK(sch_find_keyspace(after, "b") == NULL);
+	CHECK_EQ_I64(sch_epoch(after), sch_epoch(before));
+	sch_release(after);
+
+	/* once the directory works again, DDL saves everything published so far */
+	sch_registry_set_persist(r, dir);
+	CHECK_EQ_I64(mk_ks(r, "b", "SimpleStrategy", "replication_factor", "1", false, &ch, &err), 0);
+	CHECK_EQ_I64(sch_load(dir, &P_CFG, &l, &err), 0);
+	CHECK(sch_find_keyspace(l, "a") && sch_find_keyspace(l, "b"));
+	sch_release(l);
+
+	/* a UDT named like a native type would read back as that type: refused */
+	CHECK_EQ_I64(sch_create_type(r, &td, false, &ch, &err), -1);
+	CHECK(strstr(err.msg, "could not persist schema: user type a.int has the name of a native type") != NULL);
+	after = sch_acquire(r);
+	CHECK(sch_find_type(after, "a", "int") == NULL);
+	sch_release(after);
+	sch_release(before);
+	sch_registry_free(r);
+	free(missing);
+	rm_tmpdir(dir);
+}
+
 int main(void)
 {
 	hl_log_set_level(HL_LOG_ERROR);
@@ -848,5 +1495,9 @@ int main(void)
 	test_text_helpers();
 	test_cache();
 	test_concurrency();
+	test_persist_roundtrip();
+	test_persist_registry();
+	test_persist_corrupt();
+	test_persist_failure();
 	return T_DONE();
 }
