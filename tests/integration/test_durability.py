@@ -6,10 +6,6 @@ import pytest
 
 from helpers import HelenusServer, finish_server, make_cluster, wait_until
 
-PENDING = pytest.mark.xfail(reason="durability (commit log, SSTables, schema on disk) not implemented in "
-                                   "Helenus yet; remove this mark once it is", strict=False)
-
-
 def _connect(srv):
     c = make_cluster(srv.port)
     return c, c.connect()
@@ -55,7 +51,6 @@ def _after_restart(srv, how, n):
         c.shutdown()
 
 
-@PENDING
 def test_clean_restart_keeps_data(tmp_path):
     srv = HelenusServer(data_dir=tmp_path)
     srv.start()
@@ -65,7 +60,6 @@ def test_clean_restart_keeps_data(tmp_path):
         finish_server(srv)
 
 
-@PENDING
 def test_crash_keeps_acknowledged_writes(tmp_path):
     srv = HelenusServer(data_dir=tmp_path)
     srv.start()
