@@ -194,6 +194,20 @@ int64_t hl_mono_nanos(void);     /* monotonic */
 bool hl_utf8_valid(const void *p, size_t n);
 bool hl_ascii_valid(const void *p, size_t n);
 
+/* ---------------------------------------------------------------- json */
+
+/*
+ * Just enough JSON for the admin API: write a string literal with escapes,
+ * and read the value of a top-level key of an object that is a string or an
+ * array of strings. Readers are bounds-checked and return -1 on malformed
+ * input (or a missing key); results are allocated in the arena.
+ */
+void hl_json_string(hl_buf *b, const char *s, size_t n);
+int hl_json_get_string(const char *json, size_t n, const char *key, hl_arena *a, char **out,
+		       size_t *outlen);
+int hl_json_get_strings(const char *json, size_t n, const char *key, hl_arena *a, char ***out,
+			int *count);
+
 /* ---------------------------------------------------------------- log */
 
 enum { HL_LOG_DEBUG, HL_LOG_INFO, HL_LOG_WARN, HL_LOG_ERROR };

@@ -5,9 +5,11 @@
  * must never compete with the shards' event loops). Work that needs shard
  * state is posted to every shard and waited for here.
  *
- * Wire format (ours): request = u32 argc, then argc times (u32 len, bytes);
- * response = u8 status (0 ok, 1 error) followed by text until the server
- * closes the connection.
+ * The API is HTTP/1.1 + JSON on loopback (one request per connection):
+ *   POST /v1/command  {"args": ["status"]}  ->  200 {"ok": true, "output": "..."}
+ *                                           or 400 {"ok": false, "error": "..."}
+ *   GET  /metrics     Prometheus text exposition format (version 0.0.4)
+ * See docs/admin.md.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,13 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "server/srv_int.h"
 
 #define MAX_ARGS 64
-#define MAX_ARG 4096
 
 struct srv_admin {
 	srv_ctx *ctx;
@@ -357,26 +359,56 @@ static int execute(srv_ctx *ctx, int argc, char **argv, hl_buf *out, hl_err *err
 	return rc;
 }
 
-/* ------------------------------------------------------------ connections */
+/* ------------------------------------------------------------ metrics */
 
-static int read_full(int fd, void *p, size_t n)
+static void label(hl_buf *b, const char *v)
 {
-	uint8_t *b = p;
-	while (n) {
-		struct pollfd pf = { fd, POLLIN, 0 };
-		if (poll(&pf, 1, 5000) <= 0)
-			return -1;          /* a silent client must not hold the admin thread */
-		ssize_t r = read(fd, b, n);
-		if (r <= 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			return -1;
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			hl_buf_u8(b, '\\');
+		if (*v == '\n') {
+			hl_buf_str(b, "\\n");
+			continue;
 		}
-		b += r;
-		n -= (size_t)r;
+		hl_buf_u8(b, (uint8_t)*v);
 	}
-	return 0;
 }
+
+static void metrics(srv_ctx *ctx, hl_buf *out)
+{
+	sch_schema *s = sch_acquire(ctx->reg);
+	tstats ts;
+	collect_stats(ctx, s, 0, NULL, &ts);
+	hl_buf_str(out, "# HELP helenus_up 1 while the node serves requests.\n"
+			"# TYPE helenus_up gauge\nhelenus_up 1\n");
+	hl_buf_printf(out, "# HELP helenus_uptime_seconds Seconds since the node started serving.\n"
+			   "# TYPE helenus_uptime_seconds gauge\nhelenus_uptime_seconds %lld\n",
+		      (long long)((hl_now_micros() - ctx->started_us) / 1000000));
+	hl_buf_printf(out, "# HELP helenus_shards Shard (event loop) threads.\n"
+			   "# TYPE helenus_shards gauge\nhelenus_shards %d\n", ctx->nshards);
+	static const char *names[3] = { "helenus_memtable_bytes", "helenus_table_partitions",
+					 "helenus_table_rows" };
+	static const char *help[3] = { "Bytes held by the table's memtables.",
+				       "Partitions in the table's memtables.",
+				       "Rows in the table's memtables." };
+	for (int m = 0; m < 3; m++) {
+		hl_buf_printf(out, "# HELP %s %s\n# TYPE %s gauge\n", names[m], help[m], names[m]);
+		for (int i = 0; i < ts.n; i++) {
+			long long v = m == 0 ? (long long)ts.t[i].s.memory
+				    : m == 1 ? (long long)ts.t[i].s.partitions : (long long)ts.t[i].s.rows;
+			hl_buf_printf(out, "%s{keyspace=\"", names[m]);
+			label(out, ts.t[i].ks);
+			hl_buf_str(out, "\",table=\"");
+			label(out, ts.t[i].name);
+			hl_buf_printf(out, "\"} %lld\n", v);
+		}
+	}
+	free(ts.t);
+	pthread_mutex_destroy(&ts.mu);
+	sch_release(s);
+}
+
+/* ------------------------------------------------------------ HTTP */
 
 static void write_full(int fd, const void *p, size_t n)
 {
@@ -393,49 +425,130 @@ static void write_full(int fd, const void *p, size_t n)
 	}
 }
 
+/* Read until the end of the head, or of the body; a silent client times out. */
+static ssize_t read_some(int fd, void *p, size_t n)
+{
+	struct pollfd pf = { fd, POLLIN, 0 };
+	if (poll(&pf, 1, 5000) <= 0)
+		return -1;
+	for (;;) {
+		ssize_t r = read(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r;
+	}
+}
+
+static void respond(int fd, int code, const char *ctype, const hl_buf *body)
+{
+	const char *reason = code == 200 ? "OK" : code == 400 ? "Bad Request" :
+			     code == 404 ? "Not Found" : code == 405 ? "Method Not Allowed" :
+			     code == 413 ? "Payload Too Large" : "Error";
+	char head[256];
+	int n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
+			 "Content-Length: %zu\r\nConnection: close\r\n\r\n", code, reason, ctype,
+			 body->len);
+	write_full(fd, head, (size_t)n);
+	write_full(fd, body->p, body->len);
+}
+
+static void respond_json(int fd, int code, bool ok, const char *key, const char *text, size_t len)
+{
+	hl_buf b;
+	hl_buf_init(&b);
+	hl_buf_printf(&b, "{\"ok\": %s, \"%s\": ", ok ? "true" : "false", key);
+	hl_json_string(&b, text, len);
+	hl_buf_str(&b, "}\n");
+	respond(fd, code, "application/json", &b);
+	hl_buf_free(&b);
+}
+
+#define MAX_HEAD 16384
+#define MAX_BODY (1 << 20)
+
 static void serve(srv_admin *a, int fd)
 {
-	char *argv[MAX_ARGS];
-	int argc = 0;
-	uint8_t hdr[4];
-	hl_buf out;
-	hl_err err;
+	hl_buf in, out;
+	hl_buf_init(&in);
 	hl_buf_init(&out);
-	hl_err_clear(&err);
-	uint8_t status = 1;
-	if (read_full(fd, hdr, 4) < 0)
+	hl_arena *ar = hl_arena_new(4096);
+	size_t head_end = 0;
+	char tmp[4096];
+	/* the head */
+	for (;;) {
+		if (in.len) {
+			const uint8_t *e = memmem(in.p, in.len, "\r\n\r\n", 4);
+			if (e) {
+				head_end = (size_t)(e - in.p) + 4;
+				break;
+			}
+		}
+		if (in.len > MAX_HEAD)
+			goto bad;
+		ssize_t r = read_some(fd, tmp, sizeof tmp);
+		if (r <= 0)
+			goto done;
+		hl_buf_put(&in, tmp, (size_t)r);
+	}
+	char method[8] = "", path[256] = "";
+	if (sscanf((const char *)in.p, "%7s %255s HTTP/1.", method, path) != 2)
+		goto bad;
+	size_t clen = 0;
+	const char *h = (const char *)in.p;
+	for (size_t i = 0; i + 15 < head_end; i++) {
+		if ((i == 0 || h[i - 1] == '\n') && strncasecmp(h + i, "content-length:", 15) == 0) {
+			clen = strtoul(h + i + 15, NULL, 10);
+			break;
+		}
+	}
+	if (clen > MAX_BODY) {
+		hl_buf_str(&out, "request body too large");
+		respond_json(fd, 413, false, "error", (const char *)out.p, out.len);
 		goto done;
-	uint32_t n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
-	if (n > MAX_ARGS) {
-		hl_errf(&err, HL_ERR_INVALID, "too many arguments");
-		goto reply;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		if (read_full(fd, hdr, 4) < 0)
+	while (in.len < head_end + clen) {
+		ssize_t r = read_some(fd, tmp, sizeof tmp);
+		if (r <= 0)
 			goto done;
-		uint32_t l = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
-		if (l > MAX_ARG) {
-			hl_errf(&err, HL_ERR_INVALID, "argument too long");
-			goto reply;
-		}
-		argv[argc] = hl_malloc(l + 1);
-		if (read_full(fd, argv[argc], l) < 0) {
-			free(argv[argc]);
+		hl_buf_put(&in, tmp, (size_t)r);
+	}
+	const char *body = (const char *)in.p + head_end;
+	if (!strcmp(path, "/metrics")) {
+		if (strcmp(method, "GET")) {
+			respond_json(fd, 405, false, "error", "use GET", 7);
 			goto done;
 		}
-		argv[argc][l] = 0;
-		argc++;
+		metrics(a->ctx, &out);
+		respond(fd, 200, "text/plain; version=0.0.4; charset=utf-8", &out);
+		goto done;
 	}
-	status = execute(a->ctx, argc, argv, &out, &err) == 0 ? 0 : 1;
-reply:
-	write_full(fd, &status, 1);
-	if (status == 0)
-		write_full(fd, out.p, out.len);
-	else
-		write_full(fd, err.msg, strlen(err.msg));
+	if (!strcmp(path, "/v1/command")) {
+		if (strcmp(method, "POST")) {
+			respond_json(fd, 405, false, "error", "use POST", 8);
+			goto done;
+		}
+		char **argv;
+		int argc;
+		if (hl_json_get_strings(body, clen, "args", ar, &argv, &argc) < 0 || argc > MAX_ARGS) {
+			const char *m = "the body must be a JSON object with \"args\": an array of strings";
+			respond_json(fd, 400, false, "error", m, strlen(m));
+			goto done;
+		}
+		hl_err err;
+		hl_err_clear(&err);
+		if (execute(a->ctx, argc, argv, &out, &err) == 0)
+			respond_json(fd, 200, true, "output", out.p ? (const char *)out.p : "", out.len);
+		else
+			respond_json(fd, 400, false, "error", err.msg, strlen(err.msg));
+		goto done;
+	}
+	respond_json(fd, 404, false, "error", "no such endpoint", 16);
+	goto done;
+bad:
+	respond_json(fd, 400, false, "error", "malformed HTTP request", 22);
 done:
-	for (int i = 0; i < argc; i++)
-		free(argv[i]);
+	hl_arena_free(ar);
+	hl_buf_free(&in);
 	hl_buf_free(&out);
 }
 

@@ -1,8 +1,8 @@
 /*
- * `helenus admin`: sends one command to a node's admin listener (see
- * src/server/admin.c for the wire format) and prints the answer. Exit
- * status: 0 done, 1 the node refused or failed the command, 2 usage or
- * connection errors.
+ * `helenus admin`: sends one command to a node's admin API (HTTP + JSON,
+ * POST /v1/command; see docs/admin.md) and prints the answer. Exit status:
+ * 0 done, 1 the node refused or failed the command, 2 usage or connection
+ * errors (nodetool's convention).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,11 +15,6 @@
 
 #include "core/core.h"
 #include "tools/tools.h"
-
-static void put_u32(hl_buf *b, uint32_t v)
-{
-	hl_buf_u32(b, v);
-}
 
 static int connect_to(const char *host, const char *port)
 {
@@ -68,13 +63,22 @@ int tool_admin(int argc, char **argv)
 			strerror(errno ? errno : ECONNREFUSED));
 		return 2;
 	}
-	hl_buf req;
+	hl_buf body, req;
+	hl_buf_init(&body);
 	hl_buf_init(&req);
-	put_u32(&req, (uint32_t)(argc - i));
+	hl_buf_str(&body, "{\"args\": [");
 	for (int k = i; k < argc; k++) {
-		put_u32(&req, (uint32_t)strlen(argv[k]));
-		hl_buf_str(&req, argv[k]);
+		if (k > i)
+			hl_buf_str(&body, ", ");
+		hl_json_string(&body, argv[k], strlen(argv[k]));
 	}
+	hl_buf_str(&body, "]}");
+	hl_buf_printf(&req, "POST /v1/command HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: "
+		      "application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+		      host, port, body.len);
+	hl_buf_put(&req, body.p, body.len);
+	hl_buf_free(&body);
+	int rc = 2;
 	size_t off = 0;
 	while (off < req.len) {
 		ssize_t w = write(fd, req.p + off, req.len - off);
@@ -82,15 +86,12 @@ int tool_admin(int argc, char **argv)
 			if (w < 0 && errno == EINTR)
 				continue;
 			fprintf(stderr, "helenus admin: write failed: %s\n", strerror(errno));
-			hl_buf_free(&req);
-			close(fd);
-			return 2;
+			goto out;
 		}
 		off += (size_t)w;
 	}
-	hl_buf_free(&req);
-	uint8_t status = 2;
-	bool first = true;
+	hl_buf resp;
+	hl_buf_init(&resp);
 	char buf[65536];
 	for (;;) {
 		ssize_t r = read(fd, buf, sizeof buf);
@@ -98,23 +99,33 @@ int tool_admin(int argc, char **argv)
 			continue;
 		if (r <= 0)
 			break;
-		size_t skip = 0;
-		if (first) {
-			status = (uint8_t)buf[0];
-			skip = 1;
-			first = false;
-		}
-		FILE *f = status == 0 ? stdout : stderr;
-		if (status != 0 && skip && r > 1)
-			fputs("error: ", f);
-		fwrite(buf + skip, 1, (size_t)r - skip, f);
+		hl_buf_put(&resp, buf, (size_t)r);
 	}
+	const uint8_t *sep = resp.len ? memmem(resp.p, resp.len, "\r\n\r\n", 4) : NULL;
+	int code = 0;
+	if (!sep || sscanf((const char *)resp.p, "HTTP/1.%*d %d", &code) != 1) {
+		fprintf(stderr, "helenus admin: no valid answer from %s:%s\n", host, port);
+		hl_buf_free(&resp);
+		goto out;
+	}
+	const char *jb = (const char *)sep + 4;
+	size_t jn = resp.len - (size_t)(sep + 4 - resp.p);
+	hl_arena *a = hl_arena_new(4096);
+	char *text;
+	size_t tl;
+	if (code == 200 && hl_json_get_string(jb, jn, "output", a, &text, &tl) == 0) {
+		fwrite(text, 1, tl, stdout);
+		rc = 0;
+	} else if (hl_json_get_string(jb, jn, "error", a, &text, &tl) == 0) {
+		fprintf(stderr, "error: %.*s\n", (int)tl, text);
+		rc = 1;
+	} else {
+		fprintf(stderr, "helenus admin: unexpected answer (HTTP %d)\n", code);
+	}
+	hl_arena_free(a);
+	hl_buf_free(&resp);
+out:
+	hl_buf_free(&req);
 	close(fd);
-	if (first) {
-		fprintf(stderr, "helenus admin: the node closed the connection without answering\n");
-		return 2;
-	}
-	if (status != 0)
-		fputc('\n', stderr);
-	return status == 0 ? 0 : 1;
+	return rc;
 }

@@ -60,3 +60,38 @@ def test_errors(helenus):
     p = subprocess.run([helenus.binary, "admin", "-p", "1", "status"], capture_output=True,
                        text=True, timeout=30)
     assert p.returncode == 2 and "cannot connect" in p.stderr
+
+
+def test_metrics_are_valid_prometheus_text(helenus, session):
+    import urllib.request
+    from prometheus_client.parser import text_string_to_metric_families
+    session.execute("CREATE KEYSPACE IF NOT EXISTS met WITH replication = "
+                    "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+    session.execute('CREATE TABLE IF NOT EXISTS met."MixedCase" (k int PRIMARY KEY)')
+    session.execute('INSERT INTO met."MixedCase" (k) VALUES (1)')
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % helenus.admin_port(), timeout=10) as r:
+        assert r.status == 200
+        assert r.headers["Content-Type"].startswith("text/plain")
+        text = r.read().decode()
+    fams = {f.name: f for f in text_string_to_metric_families(text)}
+    assert fams["helenus_up"].samples[0].value == 1
+    parts = [s for s in fams["helenus_table_partitions"].samples
+             if s.labels == {"keyspace": "met", "table": "MixedCase"}]
+    assert len(parts) == 1 and parts[0].value == 1
+    session.execute("DROP KEYSPACE met")
+
+
+def test_admin_api_is_http_json(helenus):
+    import json
+    import urllib.error
+    import urllib.request
+    url = "http://127.0.0.1:%d/v1/command" % helenus.admin_port()
+    req = urllib.request.Request(url, data=json.dumps({"args": ["version"]}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        body = json.loads(r.read())
+    assert body["ok"] is True and body["output"].startswith("ReleaseVersion:")
+    bad = urllib.request.Request(url, data=b"{not json", headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as ei:
+        urllib.request.urlopen(bad, timeout=10)
+    assert ei.value.code == 400 and json.loads(ei.value.read())["ok"] is False
