@@ -10,7 +10,7 @@ int main(void)
 	hl_buf b;
 	hl_buf_init(&b);
 	hl_json_string(&b, "a\"b\\c\n\x01", 7);
-	CHECK(b.len == 18 && memcmp(b.p, "\"a\\\"b\\\\c\\n\\u0001\"", 18) == 0);
+	CHECK(b.len == 17 && memcmp(b.p, "\"a\\\"b\\\\c\\n\\u0001\"", 17) == 0);
 	hl_buf_free(&b);
 
 	const char *doc = "{ \"x\": {\"y\": [1, true, null, \"z\"]}, \"args\" : [\"status\", \"a\\u00e9\\n\"],"
