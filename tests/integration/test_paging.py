@@ -102,7 +102,7 @@ def _expected_scan():
     return [(k, c) for k in keys for c in range(PER)]
 
 
-@pytest.mark.parametrize("fetch", [7, 100, 1000])
+@pytest.mark.parametrize("fetch", [1, 4, 7, 100, 1000])
 def test_full_scan(session, many, fetch):
     st = SimpleStatement("SELECT k, c, v FROM %s" % many, fetch_size=fetch)
     rows = flat(pages(session, st))
@@ -162,3 +162,32 @@ def test_paging_state_survives_new_session(helenus, many):
     finally:
         c1.shutdown()
         c2.shutdown()
+
+
+@pytest.mark.parametrize("fetch", [1, 3, 7])
+def test_paging_over_deletions_and_statics(session, keyspace, fetch):
+    t = "%s.pdel_%d" % (keyspace, fetch)
+    session.execute("CREATE TABLE %s (k int, c int, s text STATIC, v int, PRIMARY KEY (k, c))" % t)
+    ins = session.prepare("INSERT INTO %s (k, c, v) VALUES (?, ?, ?)" % t)
+    for k in range(3):
+        session.execute("UPDATE %s SET s = 'static%d' WHERE k = %d" % (t, k, k))
+        for c in range(40):
+            session.execute(ins, [k, c, c])
+    session.execute("DELETE FROM %s WHERE k = 1 AND c >= 5 AND c < 30" % t)   # range tombstone
+    session.execute("DELETE FROM %s WHERE k = 1 AND c = 33" % t)             # row tombstone
+    session.execute("DELETE FROM %s WHERE k = 2" % t)                        # whole partition
+    want1 = [c for c in range(40) if not (5 <= c < 30) and c != 33]
+    st = SimpleStatement("SELECT c, s FROM %s WHERE k = 1" % t, fetch_size=fetch)
+    rows = flat(pages(session, st))
+    assert [r.c for r in rows] == want1
+    assert all(r.s == "static1" for r in rows)
+    st = SimpleStatement("SELECT c FROM %s WHERE k = 1 ORDER BY c DESC" % t, fetch_size=fetch)
+    assert [r.c for r in flat(pages(session, st))] == list(reversed(want1))
+    st = SimpleStatement("SELECT c FROM %s WHERE k = 1 AND c IN (1, 6, 31, 33, 39)" % t, fetch_size=fetch)
+    assert [r.c for r in flat(pages(session, st))] == [1, 31, 39]
+    st = SimpleStatement("SELECT k, c FROM %s" % t, fetch_size=fetch)
+    got = [(r.k, r.c) for r in flat(pages(session, st))]
+    assert sorted(got) == sorted([(0, c) for c in range(40)] + [(1, c) for c in want1])
+    assert len(got) == len(set(got))
+    st = SimpleStatement("SELECT DISTINCT k, s FROM %s" % t, fetch_size=fetch)
+    assert sorted(tuple(r) for r in flat(pages(session, st))) == [(0, "static0"), (1, "static1")]

@@ -310,3 +310,48 @@ def test_prepared_pk_indexes_on_the_wire(helenus, session, keyspace):
             f2 = c.request(4, P.PREPARE, P.long_string(q % keyspace), stream=60 + i)
             assert _parse_prepared_v4(f2.body)[0] == qid
         assert len(ids) == len(cases)
+
+
+def test_frame_delivered_byte_by_byte(helenus):
+    with _conn(helenus) as c:
+        c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        data = P.frame(4, P.STARTUP, P.string_map({"CQL_VERSION": "3.0.0"}), stream=1) + \
+            P.frame(4, P.QUERY, P.query_body("SELECT key FROM system.local"), stream=2)
+        import time
+        for i in range(len(data)):
+            c.send(data[i:i + 1])
+            if i % 16 == 0:
+                time.sleep(0.002)
+        f1, f2 = c.recv_frame(), c.recv_frame()
+        assert (f1.opcode, f1.stream) == (P.READY, 1)
+        assert (f2.opcode, f2.stream) == (P.RESULT, 2)
+
+
+def test_many_frames_in_one_write(helenus):
+    with _conn(helenus) as c:
+        c.startup(4)
+        blob = b"".join(P.frame(4, P.QUERY, P.query_body("SELECT key FROM system.local"), stream=s)
+                        for s in range(200, 260))
+        c.send(blob)
+        got = sorted(c.recv_frame().stream for _ in range(60))
+        assert got == list(range(200, 260))
+
+
+def test_many_connections_at_once(helenus):
+    conns = []
+    try:
+        for _ in range(150):
+            conns.append(_conn(helenus))
+        for c in conns:
+            c.send(P.frame(4, P.STARTUP, P.string_map({"CQL_VERSION": "3.0.0"}), stream=1))
+        for c in conns:
+            assert c.recv_frame().opcode == P.READY
+        for i, c in enumerate(conns):
+            c.send(P.frame(4, P.QUERY, P.query_body("SELECT key FROM system.local"), stream=i % 32000))
+        for i, c in enumerate(conns):
+            f = c.recv_frame()
+            assert f.opcode == P.RESULT and f.stream == i % 32000
+    finally:
+        for c in conns:
+            c.close()
+    _assert_serving(helenus)
