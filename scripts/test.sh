@@ -109,6 +109,11 @@ fi
 echo
 echo "=================== summary (logs in $LOGDIR)"
 printf '%s\n' "${SUMMARY[@]}"
+npass=0; nfail=0
+for l in "${SUMMARY[@]}"; do
+  case "$l" in PASS*) npass=$((npass + 1));; *) nfail=$((nfail + 1));; esac
+done
+echo "steps: $npass passed, $nfail failed"
 if [ $FAILED -ne 0 ]; then
   echo "RESULT: FAILED"
   exit 1
