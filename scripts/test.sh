@@ -113,9 +113,10 @@ npass=0; nfail=0
 for l in "${SUMMARY[@]}"; do
   case "$l" in PASS*) npass=$((npass + 1));; *) nfail=$((nfail + 1));; esac
 done
-echo "steps: $npass passed, $nfail failed"
 if [ $FAILED -ne 0 ]; then
   echo "RESULT: FAILED"
+  echo "steps: $npass passed, $nfail failed"
   exit 1
 fi
 echo "RESULT: PASSED"
+echo "steps: $npass passed, $nfail failed"
