@@ -482,6 +482,7 @@ void qry_exec_free(qry_exec *x)
 	if (x->local)
 		st_engine_free(x->local);
 	x->local = NULL;
+	q_agg_free(x);
 	qry_result_free(&x->res);
 	if (x->schema)
 		sch_release(x->schema);

@@ -480,6 +480,36 @@ static int plan_selector(planner *pl, const cql_selector *cs, q_sel *out)
 			}
 			break;
 		}
+		static const struct { const char *n; int agg; } aggs[] = {
+			{ "min", Q_AGG_MIN }, { "max", Q_AGG_MAX }, { "sum", Q_AGG_SUM }, { "avg", Q_AGG_AVG },
+		};
+		for (size_t a = 0; a < sizeof aggs / sizeof aggs[0]; a++) {
+			if (strcasecmp(fn, aggs[a].n) != 0)
+				continue;
+			if (s->n != 1 || s->args[0]->kind != CQL_SEL_COLUMN)
+				return perr(pl, HL_ERR_INVALID, "Invalid call to function system.%s: one column "
+					    "argument expected", aggs[a].n);
+			const sch_column *c = find_col(pl, s->args[0]->name);
+			if (!c)
+				return -1;
+			ty_kind k = c->type->kind;
+			bool num = k == TY_INT || k == TY_BIGINT || k == TY_SMALLINT || k == TY_TINYINT ||
+				   k == TY_COUNTER || k == TY_FLOAT || k == TY_DOUBLE;
+			if ((aggs[a].agg == Q_AGG_SUM || aggs[a].agg == Q_AGG_AVG) && !num)
+				return perr(pl, HL_ERR_INVALID, "Invalid call to function system.%s: %s is "
+					    "not a supported numeric type (varint and decimal sums are not "
+					    "supported yet)", aggs[a].n, ty_name(c->type, pl->a));
+			if (sch_type_is_multicell(c->type))
+				return perr(pl, HL_ERR_INVALID, "Invalid call to function system.%s on "
+					    "non-frozen %s", aggs[a].n, c->name);
+			out->kind = Q_SEL_AGG;
+			out->agg = aggs[a].agg;
+			out->col = c;
+			out->arg_type = c->type;
+			out->type = k == TY_COUNTER ? ty_simple(TY_BIGINT) : c->type;
+			out->name = hl_arena_printf(pl->a, "system.%s(%s)", aggs[a].n, c->name);
+			goto named;
+		}
 		if (strcasecmp(fn, "token") == 0) {
 			const sch_table *t = pl->p->table;
 			if (s->n != t->npk)
@@ -586,8 +616,7 @@ static int plan_select(planner *pl, cql_select *s)
 	p->sel = q;
 	if (s->json)
 		return perr(pl, HL_ERR_INVALID, "SELECT JSON is not supported yet");
-	if (s->ngroup)
-		return perr(pl, HL_ERR_INVALID, "GROUP BY is not supported yet");
+
 	/* selection */
 	if (s->star) {
 		const sch_column **order = hl_arena_alloc(pl->a, sizeof(*order) * (size_t)t->ncols);
@@ -603,17 +632,41 @@ static int plan_select(planner *pl, cql_select *s)
 	} else {
 		q->nsel = s->nsel;
 		q->sel = hl_arena_zalloc(pl->a, sizeof(q_sel) * (size_t)(s->nsel + 1));
-		int ncount = 0, nconst = 0;
+		int nagg = 0;
 		for (int i = 0; i < s->nsel; i++) {
 			if (plan_selector(pl, &s->sel[i], &q->sel[i]) < 0)
 				return -1;
-			ncount += q->sel[i].kind == Q_SEL_COUNT;
-			nconst += q->sel[i].kind == Q_SEL_CONST;
+			nagg += q->sel[i].kind == Q_SEL_COUNT || q->sel[i].kind == Q_SEL_AGG;
 		}
-		if (ncount && ncount + nconst != s->nsel)
-			return perr(pl, HL_ERR_INVALID, "Cannot include both aggregate and non-aggregate "
-				    "selectors in a selection without GROUP BY");
-		q->count_only = ncount > 0;
+		q->count_only = nagg > 0;
+	}
+	/* GROUP BY: a prefix of the primary key, partition key first and whole */
+	if (s->ngroup) {
+		q->ngroup = s->ngroup;
+		q->group = hl_arena_alloc(pl->a, sizeof(sch_column *) * (size_t)s->ngroup);
+		if (s->ngroup > 64)
+			return perr(pl, HL_ERR_INVALID, "Too many GROUP BY columns");
+		for (int i = 0; i < s->ngroup; i++) {
+			const cql_sel *g = s->group[i];
+			if (g->kind != CQL_SEL_COLUMN)
+				return perr(pl, HL_ERR_INVALID, "Only column names and monotonic scalar "
+					    "functions are supported in the GROUP BY clause.");
+			const sch_column *c = find_col(pl, g->name);
+			if (!c)
+				return -1;
+			int want = i < t->npk ? i : i - t->npk;
+			sch_kind kind = i < t->npk ? SCH_PARTITION_KEY : SCH_CLUSTERING;
+			if (c->kind != kind || c->position != want)
+				return perr(pl, HL_ERR_INVALID, "Group by currently only support groups of "
+					    "columns following their declared order in the PRIMARY KEY");
+			q->group[i] = c;
+		}
+		if (s->ngroup < t->npk)
+			return perr(pl, HL_ERR_INVALID, "Group by is not supported on only a part of the "
+				    "partition key");
+		q->count_only = true;
+		if (s->star)
+			return perr(pl, HL_ERR_INVALID, "SELECT * is not allowed with GROUP BY");
 	}
 	q->distinct = s->distinct;
 	if (s->distinct) {

@@ -30,8 +30,10 @@ typedef struct q_restr {
 
 enum {
 	Q_SEL_COLUMN, Q_SEL_WRITETIME, Q_SEL_TTL, Q_SEL_TOKEN, Q_SEL_COUNT, Q_SEL_CONST,
-	Q_SEL_FUNC,
+	Q_SEL_FUNC, Q_SEL_AGG,
 };
+
+enum { Q_AGG_MIN = 1, Q_AGG_MAX, Q_AGG_SUM, Q_AGG_AVG };
 
 typedef struct q_sel {
 	int kind;
@@ -41,12 +43,16 @@ typedef struct q_sel {
 	cql_term *term;                /* CONST */
 	const char *fn;                /* FUNC: lower-case name, one column arg */
 	const ty_type *arg_type;
+	int agg;                       /* AGG: Q_AGG_* over col */
 } q_sel;
 
 typedef struct q_select {
 	int nsel;
 	q_sel *sel;
-	bool distinct, count_only;     /* count_only: every selector is COUNT / CONST */
+	bool distinct;
+	bool count_only;               /* aggregation: an aggregate selector or GROUP BY */
+	int ngroup;                    /* GROUP BY: a primary-key prefix */
+	const sch_column **group;
 	/* partition key: per pk position an EQ or IN restriction, all or none */
 	bool pk_complete;
 	q_restr **pk;                  /* npk entries when pk_complete */
@@ -182,7 +188,11 @@ struct qry_exec {
 	q_seg *segs;
 	q_pos pos;
 	int32_t page_left;             /* -1: unpaged */
-	int64_t count;                 /* count(*) accumulator */
+	int64_t count;                 /* unused */
+	struct q_aggst *aggs;          /* aggregation state per selector */
+	int64_t group_rows;
+	st_bytes gkey[64];             /* GROUP BY values of the current group */
+	bool gkey_set;
 	bool done;
 	st_bytes *slices_buf;
 	int nslices;
@@ -226,6 +236,7 @@ void q_split_key(const sch_table *t, const uint8_t *key, uint32_t keylen, q_val 
 
 /* select.c */
 int q_select_start(qry_exec *x);
+void q_agg_free(qry_exec *x);
 int q_build_slices(qry_exec *x, const sch_table *t, q_restr **ck, int nck, bool *none,
 		   int *nslices, st_slice **slices, bool *has);
 int q_restr_values(qry_exec *x, const q_restr *r, int *n, st_bytes ***out);

@@ -547,57 +547,63 @@ static void put_fn(hl_buf *b, const q_sel *s, q_val v)
 	}
 }
 
+/* Append selector s's value for this row as a protocol [bytes]. */
+static void sel_put(qry_exec *x, const q_sel *s, const st_rpart *p, const st_rrow *row,
+		    const q_val *pkv, hl_buf *b)
+{
+	const sch_table *t = x->plan->table;
+	switch (s->kind) {
+	case Q_SEL_COLUMN: {
+		q_val v = col_value(t, s->col, p, row, pkv);
+		hl_buf_pbytes(b, v.p, v.len < 0 ? -1 : v.len);
+		break;
+	}
+	case Q_SEL_WRITETIME:
+	case Q_SEL_TTL: {
+		const st_rcell *c = s->col->kind == SCH_STATIC
+			? st_rcell_find(p->statics, p->nstatic, s->col->id)
+			: row ? st_rcell_find(row->cells, row->ncells, s->col->id) : NULL;
+		if (!c || (s->kind == Q_SEL_TTL && c->ttl <= 0)) {
+			hl_buf_pbytes(b, NULL, -1);
+		} else if (s->kind == Q_SEL_WRITETIME) {
+			hl_buf_u32(b, 8);
+			hl_buf_u64(b, (uint64_t)c->ts);
+		} else {
+			int64_t left = c->expire - x->now_s;
+			hl_buf_u32(b, 4);
+			hl_buf_u32(b, (uint32_t)(left > 0 ? left : 0));
+		}
+		break;
+	}
+	case Q_SEL_TOKEN:
+		hl_buf_u32(b, 8);
+		hl_buf_u64(b, (uint64_t)p->token);
+		break;
+	case Q_SEL_FUNC:
+		put_fn(b, s, col_value(t, s->col, p, row, pkv));
+		break;
+	case Q_SEL_CONST: {
+		q_val v;
+		if (s->term && q_eval(x, s->term, s->type, s->name, &v) == 0)
+			hl_buf_pbytes(b, v.p, v.len < 0 ? -1 : v.len);
+		else
+			hl_buf_pbytes(b, NULL, -1);
+		break;
+	}
+	default:
+		hl_buf_pbytes(b, NULL, -1);
+		break;
+	}
+}
+
 static void emit_row(qry_exec *x, const st_rpart *p, const st_rrow *row, const q_val *pkv)
 {
 	q_select *q = x->plan->sel;
 	const sch_table *t = x->plan->table;
 	hl_buf *b = &x->res.rows;
 	size_t start = b->len;
-	for (int i = 0; i < q->nsel; i++) {
-		const q_sel *s = &q->sel[i];
-		switch (s->kind) {
-		case Q_SEL_COLUMN: {
-			q_val v = col_value(t, s->col, p, row, pkv);
-			hl_buf_pbytes(b, v.p, v.len < 0 ? -1 : v.len);
-			break;
-		}
-		case Q_SEL_WRITETIME:
-		case Q_SEL_TTL: {
-			const st_rcell *c = s->col->kind == SCH_STATIC
-				? st_rcell_find(p->statics, p->nstatic, s->col->id)
-				: row ? st_rcell_find(row->cells, row->ncells, s->col->id) : NULL;
-			if (!c || (s->kind == Q_SEL_TTL && c->ttl <= 0)) {
-				hl_buf_pbytes(b, NULL, -1);
-			} else if (s->kind == Q_SEL_WRITETIME) {
-				hl_buf_u32(b, 8);
-				hl_buf_u64(b, (uint64_t)c->ts);
-			} else {
-				int64_t left = c->expire - x->now_s;
-				hl_buf_u32(b, 4);
-				hl_buf_u32(b, (uint32_t)(left > 0 ? left : 0));
-			}
-			break;
-		}
-		case Q_SEL_TOKEN:
-			hl_buf_u32(b, 8);
-			hl_buf_u64(b, (uint64_t)p->token);
-			break;
-		case Q_SEL_FUNC:
-			put_fn(b, s, col_value(t, s->col, p, row, pkv));
-			break;
-		case Q_SEL_CONST: {
-			q_val v;
-			if (s->term && q_eval(x, s->term, s->type, s->name, &v) == 0)
-				hl_buf_pbytes(b, v.p, v.len < 0 ? -1 : v.len);
-			else
-				hl_buf_pbytes(b, NULL, -1);
-			break;
-		}
-		default:
-			hl_buf_pbytes(b, NULL, -1);
-			break;
-		}
-	}
+	for (int i = 0; i < q->nsel; i++)
+		sel_put(x, &q->sel[i], p, row, pkv, b);
 	x->res.nrows++;
 	if (x->post_sort && row) {
 		if (x->nsorted == x->capsorted) {
@@ -664,30 +670,232 @@ static void post_sort(qry_exec *x)
 	x->res.rows = nb;
 }
 
-/* count(*) / count(col) accumulate instead of emitting. */
-static void count_row(qry_exec *x, const st_rpart *p, const st_rrow *row, const q_val *pkv)
+/*
+ * Aggregation: count, min, max, sum, avg over the rows of a group (the
+ * whole result without GROUP BY). Non-aggregate selectors take their value
+ * from the group's first row, as Cassandra does.
+ */
+typedef struct q_aggst {
+	int64_t count;
+	bool has;
+	int64_t isum;
+	double dsum;
+	hl_buf best;                   /* min/max: current value; others: first row's [bytes] */
+	bool first_set;
+} q_aggst;
+
+static bool is_int_kind(ty_kind k)
 {
-	x->count++;
-	(void)p; (void)row; (void)pkv;
+	return k == TY_INT || k == TY_BIGINT || k == TY_SMALLINT || k == TY_TINYINT || k == TY_COUNTER;
 }
 
-static void finish_count(qry_exec *x)
+static int64_t int_of(const uint8_t *p, uint32_t n)
+{
+	int64_t v = 0;
+	if (n == 0)
+		return 0;
+	v = (int8_t)p[0];
+	for (uint32_t i = 1; i < n; i++)
+		v = (int64_t)((uint64_t)v << 8) | p[i];
+	return v;
+}
+
+static double dbl_of(ty_kind k, const uint8_t *p, uint32_t n)
+{
+	if (k == TY_FLOAT && n == 4) {
+		uint32_t u = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+		float f;
+		memcpy(&f, &u, 4);
+		return f;
+	}
+	if (k == TY_DOUBLE && n == 8) {
+		uint64_t u = 0;
+		for (int i = 0; i < 8; i++)
+			u = u << 8 | p[i];
+		double d;
+		memcpy(&d, &u, 8);
+		return d;
+	}
+	return 0;
+}
+
+static void put_num(hl_buf *b, ty_kind k, int64_t iv, double dv)
+{
+	switch (k) {
+	case TY_TINYINT: hl_buf_u32(b, 1); hl_buf_u8(b, (uint8_t)iv); break;
+	case TY_SMALLINT: hl_buf_u32(b, 2); hl_buf_u16(b, (uint16_t)iv); break;
+	case TY_INT: hl_buf_u32(b, 4); hl_buf_u32(b, (uint32_t)iv); break;
+	case TY_BIGINT: case TY_COUNTER: hl_buf_u32(b, 8); hl_buf_u64(b, (uint64_t)iv); break;
+	case TY_FLOAT: {
+		float f = (float)dv;
+		uint32_t u;
+		memcpy(&u, &f, 4);
+		hl_buf_u32(b, 4);
+		hl_buf_u32(b, u);
+		break;
+	}
+	case TY_DOUBLE: {
+		uint64_t u;
+		memcpy(&u, &dv, 8);
+		hl_buf_u32(b, 8);
+		hl_buf_u64(b, u);
+		break;
+	}
+	default:
+		hl_buf_pbytes(b, NULL, -1);
+	}
+}
+
+static void agg_reset(qry_exec *x)
+{
+	q_select *q = x->plan->sel;
+	if (!x->aggs) {
+		x->aggs = hl_arena_zalloc(x->a, sizeof(q_aggst) * (size_t)(q->nsel + 1));
+		for (int i = 0; i < q->nsel; i++)
+			hl_buf_init(&x->aggs[i].best);
+	}
+	for (int i = 0; i < q->nsel; i++) {
+		q_aggst *g = &x->aggs[i];
+		g->count = 0;
+		g->has = false;
+		g->isum = 0;
+		g->dsum = 0;
+		g->first_set = false;
+		hl_buf_reset(&g->best);
+	}
+	x->group_rows = 0;
+}
+
+void q_agg_free(qry_exec *x)
+{
+	if (!x->aggs || !x->plan || !x->plan->sel)
+		return;
+	for (int i = 0; i < x->plan->sel->nsel; i++)
+		hl_buf_free(&x->aggs[i].best);
+	x->aggs = NULL;
+}
+
+/* The result row of the current group. */
+static void agg_emit(qry_exec *x)
 {
 	q_select *q = x->plan->sel;
 	hl_buf *b = &x->res.rows;
 	for (int i = 0; i < q->nsel; i++) {
-		if (q->sel[i].kind == Q_SEL_COUNT) {
+		const q_sel *s = &q->sel[i];
+		q_aggst *g = &x->aggs[i];
+		if (s->kind == Q_SEL_COUNT) {
 			hl_buf_u32(b, 8);
-			hl_buf_u64(b, (uint64_t)x->count);
-		} else {
-			q_val v;
-			if (q->sel[i].term && q_eval(x, q->sel[i].term, q->sel[i].type, q->sel[i].name, &v) == 0)
-				hl_buf_pbytes(b, v.p, v.len < 0 ? -1 : v.len);
+			hl_buf_u64(b, (uint64_t)g->count);
+			continue;
+		}
+		if (s->kind != Q_SEL_AGG) {
+			if (g->first_set)
+				hl_buf_put(b, g->best.p, g->best.len);
+			else if (s->kind == Q_SEL_CONST)
+				sel_put(x, s, NULL, NULL, NULL, b);
 			else
 				hl_buf_pbytes(b, NULL, -1);
+			continue;
+		}
+		ty_kind k = s->arg_type->kind;
+		switch (s->agg) {
+		case Q_AGG_MIN:
+		case Q_AGG_MAX:
+			hl_buf_pbytes(b, g->has ? g->best.p : NULL, g->has ? (int32_t)g->best.len : -1);
+			break;
+		case Q_AGG_SUM:
+			/* Cassandra's sum of no rows is 0, not null */
+			put_num(b, k, g->isum, g->dsum);
+			break;
+		case Q_AGG_AVG:
+			if (is_int_kind(k))
+				put_num(b, k, g->count ? g->isum / g->count : 0, 0);
+			else
+				put_num(b, k, 0, g->count ? g->dsum / (double)g->count : 0);
+			break;
 		}
 	}
-	x->res.nrows = 1;
+	x->res.nrows++;
+}
+
+static void agg_row(qry_exec *x, const st_rpart *p, const st_rrow *row, const q_val *pkv)
+{
+	q_select *q = x->plan->sel;
+	const sch_table *t = x->plan->table;
+	if (!x->aggs)
+		agg_reset(x);
+	/* GROUP BY: a new group starts when the grouping columns change */
+	if (q->ngroup) {
+		bool same = x->gkey_set;
+		for (int i = 0; i < q->ngroup && same; i++) {
+			q_val v = col_value(t, q->group[i], p, row, pkv);
+			same = v.len >= 0 && (uint32_t)v.len == x->gkey[i].len &&
+			       (v.len == 0 || memcmp(v.p, x->gkey[i].p, (size_t)v.len) == 0);
+		}
+		if (!same) {
+			if (x->gkey_set && x->group_rows)
+				agg_emit(x);
+			agg_reset(x);
+			for (int i = 0; i < q->ngroup; i++) {
+				q_val v = col_value(t, q->group[i], p, row, pkv);
+				x->gkey[i].len = v.len > 0 ? (uint32_t)v.len : 0;
+				x->gkey[i].p = v.len > 0 ? hl_arena_memdup(x->a, v.p, (size_t)v.len)
+							 : (const uint8_t *)"";
+			}
+			x->gkey_set = true;
+		}
+	}
+	x->group_rows++;
+	for (int i = 0; i < q->nsel; i++) {
+		const q_sel *s = &q->sel[i];
+		q_aggst *g = &x->aggs[i];
+		if (s->kind == Q_SEL_COUNT) {
+			if (!s->col || col_value(t, s->col, p, row, pkv).len >= 0)
+				g->count++;
+			continue;
+		}
+		if (s->kind != Q_SEL_AGG) {
+			if (!g->first_set) {
+				sel_put(x, s, p, row, pkv, &g->best);
+				g->first_set = true;
+			}
+			continue;
+		}
+		q_val v = col_value(t, s->col, p, row, pkv);
+		if (v.len < 0)
+			continue;
+		g->count++;
+		ty_kind k = s->arg_type->kind;
+		switch (s->agg) {
+		case Q_AGG_MIN:
+		case Q_AGG_MAX: {
+			int c = g->has ? ty_compare(s->arg_type, v.p, (size_t)v.len, g->best.p, g->best.len) : 0;
+			if (!g->has || (s->agg == Q_AGG_MIN ? c < 0 : c > 0)) {
+				hl_buf_reset(&g->best);
+				hl_buf_put(&g->best, v.p, (size_t)v.len);
+				g->has = true;
+			}
+			break;
+		}
+		case Q_AGG_SUM:
+		case Q_AGG_AVG:
+			if (is_int_kind(k))
+				g->isum = (int64_t)((uint64_t)g->isum + (uint64_t)int_of(v.p, (uint32_t)v.len));
+			else
+				g->dsum += dbl_of(k, v.p, (uint32_t)v.len);
+			break;
+		}
+	}
+}
+
+static void agg_finish(qry_exec *x)
+{
+	q_select *q = x->plan->sel;
+	if (!x->aggs)
+		agg_reset(x);
+	/* without GROUP BY an aggregate always answers one row, even over nothing */
+	if (!q->ngroup || x->group_rows)
+		agg_emit(x);
 }
 
 /* ------------------------------------------------------------ the loop */
@@ -706,7 +914,7 @@ static int sel_finish(qry_exec *x, bool more)
 {
 	q_select *q = x->plan->sel;
 	if (q->count_only)
-		finish_count(x);
+		agg_finish(x);
 	if (x->post_sort)
 		post_sort(x);
 	if (more) {
@@ -842,7 +1050,7 @@ static int sel_read_done(qry_exec *x)
 		if (q->distinct || (p->static_only && p->nrows == 0)) {
 			if ((q->distinct || q->needs_static_only) && (!nf || filter_row(x, f, nf, p, NULL, pkv))) {
 				if (q->count_only)
-					count_row(x, p, NULL, pkv);
+					agg_row(x, p, NULL, pkv);
 				else
 					emit_row(x, p, NULL, pkv);
 				if (x->page_left > 0)
@@ -861,7 +1069,7 @@ static int sel_read_done(qry_exec *x)
 			if (nf && !filter_row(x, f, nf, p, r, pkv))
 				continue;
 			if (q->count_only)
-				count_row(x, p, r, pkv);
+				agg_row(x, p, r, pkv);
 			else
 				emit_row(x, p, r, pkv);
 			x->pos.pp_count++;

@@ -191,11 +191,26 @@ def test_count_and_aliases(session, st):
     assert session.execute("SELECT count(*) FROM %s WHERE k = 12345" % st).one()[0] == 0
 
 
-@pytest.mark.xfail(reason="not implemented in Helenus yet (server answers 'not supported'); remove this mark once it is", strict=False)
 def test_aggregates(session, st):
-    r = session.execute("SELECT min(n), max(n), sum(n) FROM %s WHERE k = 1" % st).one()
+    r = session.execute("SELECT min(n), max(n), sum(n), avg(n), count(n) FROM %s WHERE k = 1" % st).one()
     ns = [(100 + c1 * 10 + c2) % 7 for c1 in range(NCLUST) for c2 in range(2)]
-    assert tuple(r) == (min(ns), max(ns), sum(ns))
+    assert tuple(r) == (min(ns), max(ns), sum(ns), sum(ns) // len(ns), len(ns))
+    # no rows: count 0, sum 0, min/max null (Cassandra's answers)
+    r = session.execute("SELECT count(*), sum(n), max(n) FROM %s WHERE k = 123456" % st).one()
+    assert tuple(r) == (0, 0, None)
+
+
+def test_group_by(session, st):
+    rows = list(session.execute("SELECT k, c1, count(*), max(c2) FROM %s WHERE k IN (1, 2) "
+                                "GROUP BY k, c1" % st))
+    assert [(r.k, r.c1) for r in rows] == [(k, c1) for k in (1, 2) for c1 in range(NCLUST)]
+    assert all(r.count == 2 and r.system_max_c2 == 1 for r in rows)
+    # a non-aggregated column shows the group's first row, as Cassandra does
+    r = session.execute("SELECT k, c2, count(*) FROM %s WHERE k = 1 GROUP BY k" % st).one()
+    assert (r.k, r.c2, r.count) == (1, 0, 2 * NCLUST)
+    with pytest.raises(InvalidRequest) as ei:
+        session.execute("SELECT count(*) FROM %s GROUP BY c1" % st)
+    assert "PRIMARY KEY" in str(ei.value)
 
 
 def test_column_order_follows_select_list(session, st):

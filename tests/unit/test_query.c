@@ -161,6 +161,39 @@ static void test_basic(env *e)
 	CHECK_EQ_I64(ints(&r, v, 200), 7);
 	CHECK(v[0] == 0 && v[1] == 0 && v[2] == 0 && v[3] == 1 && v[6] == 2);
 	hl_buf_free(&r.rows);
+	/* aggregates over one partition, and GROUP BY partition */
+	ok(e, "CREATE TABLE ks.n (k int, c int, i int, d double, PRIMARY KEY (k, c))");
+	for (int k = 0; k < 3; k++)
+		for (int c = 1; c <= 4; c++) {
+			snprintf(q, sizeof q, "INSERT INTO ks.n (k, c, i, d) VALUES (%d, %d, %d, %d.5)", k, c,
+				 c * 10 + k, c);
+			ok(e, q);
+		}
+	run(e, 0, "SELECT min(i), max(i), sum(i), avg(i), count(i) FROM ks.n WHERE k = 1", NULL, &r);
+	CHECK_EQ_I64(r.nrows, 1);
+	{
+		hl_rd rd;
+		hl_rd_init(&rd, r.rows.p, r.rows.len);
+		const uint8_t *pp;
+		int32_t l;
+		int32_t want[4] = { 11, 41, 104, 26 };
+		for (int i = 0; i < 4; i++) {
+			CHECK(hl_rd_pbytes(&rd, &pp, &l) == 0 && l == 4);
+			CHECK_EQ_I64(ty_get_int(pp, 4), want[i]);
+		}
+		CHECK(hl_rd_pbytes(&rd, &pp, &l) == 0 && l == 8);
+		CHECK_EQ_I64(ty_get_bigint(pp, 8), 4);
+	}
+	hl_buf_free(&r.rows);
+	run(e, 0, "SELECT k, count(*), max(c) FROM ks.n GROUP BY k", NULL, &r);
+	CHECK_EQ_I64(r.nrows, 3);
+	hl_buf_free(&r.rows);
+	run(e, 0, "SELECT max(i) FROM ks.n WHERE k = 99", NULL, &r);
+	CHECK_EQ_I64(r.nrows, 1);   /* one row of null */
+	hl_buf_free(&r.rows);
+	run(e, 0, "SELECT k, sum(c) FROM ks.n GROUP BY c", NULL, &r);
+	CHECK(r.kind < 0 && strstr(r.msg, "Group by"));
+	hl_buf_free(&r.rows);
 	/* DISTINCT */
 	run(e, 0, "SELECT DISTINCT k FROM ks.t", NULL, &r);
 	CHECK_EQ_I64(r.nrows, 20);
