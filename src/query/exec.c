@@ -42,7 +42,7 @@ const sch_schema *q_schema(qry_exec *x)
 	return x->schema;
 }
 
-static void track_arena(qry_exec *x, hl_arena *a)
+void q_track_arena(qry_exec *x, hl_arena *a)
 {
 	if (x->narenas == (int)(sizeof x->arenas / sizeof x->arenas[0])) {
 		/* free the oldest: only the latest ops' results are ever referenced */
@@ -73,7 +73,7 @@ qry_op *q_new_op(qry_exec *x, int kind, int shard)
 	op->shard = shard;
 	if (kind == QRY_OP_READ) {
 		op->arena = hl_arena_new(16384);
-		track_arena(x, op->arena);
+		q_track_arena(x, op->arena);
 	}
 	x->ops[x->nops++] = op;
 	return op;
@@ -287,6 +287,25 @@ void qry_op_run(qry_shard *target, qry_op *op)
 	case QRY_OP_TRUNCATE:
 		op->status = st_truncate(e, &op->table, &op->err);
 		break;
+	case QRY_OP_CAS:
+		/* one shard runs one op at a time: read, check and write cannot
+		 * interleave with another CAS on the partition */
+		q_cas_eval(op, e);
+		if (op->status < 0 || !((q_cas *)op->cas)->applied)
+			break;
+		if (!op->local && target->log && op->durable) {
+			op->status = cl_append(target->log, &op->table, op->mut, &op->pos, &op->err);
+			if (op->status < 0)
+				break;
+		}
+		op->status = st_apply(e, &op->table, op->mut, &op->err);
+		if (op->status == 0 && !op->local && target->log && op->durable &&
+		    target->wait_durable) {
+			/* visible at once (a later CAS must see it), acknowledged once durable */
+			op->wait = true;
+			op->applied_early = true;
+		}
+		break;
 	default:
 		op->status = hl_errf(&op->err, HL_ERR_SERVER, "unknown storage op");
 	}
@@ -298,6 +317,8 @@ void qry_op_run(qry_shard *target, qry_op *op)
 void qry_op_apply(qry_shard *target, qry_op *op)
 {
 	op->wait = false;
+	if (op->applied_early)
+		return;
 	op->status = st_apply(target->engine, &op->table, op->mut, &op->err);
 }
 

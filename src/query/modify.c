@@ -45,6 +45,8 @@ static int full_clusterings(qry_exec *x, const sch_table *t, q_modify *m, int *n
 	return 0;
 }
 
+static int make_cas(qry_exec *x, q_plan *p, int nclust, st_bytes **clusts);
+
 static int64_t next_timestamp(qry_exec *x)
 {
 	return x->now_us;
@@ -177,6 +179,23 @@ static int collect(qry_exec *x, q_plan *p, int64_t batch_ts, bool has_batch_ts)
 				return -1;
 		}
 	}
+	bool conditional = m->if_exists || m->if_not_exists || m->nconds;
+	if (conditional) {
+		if (nkeys != 1)
+			return hl_errf(&x->err, HL_ERR_INVALID, "IN on the partition key is not supported "
+				       "with conditional %s", m->kind == Q_MOD_DELETE ? "deletions" : "updates");
+		if (range)
+			return hl_errf(&x->err, HL_ERR_INVALID, "DELETE statements must restrict all "
+				       "PRIMARY KEY columns with equality relations in order to use IF "
+				       "conditions");
+		if (nclust > 1)
+			return hl_errf(&x->err, HL_ERR_INVALID, "IN on the clustering key columns is not "
+				       "supported with conditional %s",
+				       m->kind == Q_MOD_DELETE ? "deletions" : "updates");
+		if (t->nck && nclust == 0 && !m->static_only && m->kind != Q_MOD_DELETE)
+			return hl_errf(&x->err, HL_ERR_INVALID, "Some clustering keys are missing: %s",
+				       t->ck[0]->name);
+	}
 	for (int k = 0; k < nkeys; k++) {
 		int64_t token = hl_token(keys[k].p, (size_t)keys[k].len);
 		int shard = qry_shard_of_token(token, x->sh->nshards);
@@ -233,7 +252,200 @@ static int collect(qry_exec *x, q_plan *p, int64_t batch_ts, bool has_batch_ts)
 				return -1;
 		}
 	}
+	if (conditional && make_cas(x, p, nclust, clusts) < 0)
+		return -1;
 	return 0;
+}
+
+/* Turn the single write op of a conditional statement into a CAS op. */
+static int make_cas(qry_exec *x, q_plan *p, int nclust, st_bytes **clusts)
+{
+	q_modify *m = p->mod;
+	const sch_table *t = p->table;
+	qry_op *op = x->ops[x->nops - 1];
+	q_cas *c = hl_arena_zalloc(x->a, sizeof *c);
+	c->table = t;
+	c->if_exists = m->if_exists;
+	c->if_not_exists = m->if_not_exists;
+	c->nconds = m->nconds;
+	c->conds = m->conds;
+	c->cond_vals = hl_arena_zalloc(x->a, sizeof(q_val) * (size_t)(m->nconds + 1) * 1);
+	c->cond_nvals = hl_arena_zalloc(x->a, sizeof(int) * (size_t)(m->nconds + 1));
+	q_val **vals = hl_arena_zalloc(x->a, sizeof(q_val *) * (size_t)(m->nconds + 1));
+	for (int i = 0; i < m->nconds; i++) {
+		const q_cond *qc = &m->conds[i];
+		if (qc->op == CQL_OP_IN) {
+			q_restr r = { CQL_OP_IN, 1, NULL, qc->value, qc->nvalues, qc->values };
+			if (q_eval_in(x, &r, qc->col->type, qc->col->name, &c->cond_nvals[i], &vals[i]) < 0)
+				return -1;
+		} else {
+			vals[i] = hl_arena_alloc(x->a, sizeof(q_val));
+			if (q_eval(x, qc->value, qc->col->type, qc->col->name, vals[i]) < 0)
+				return -1;
+			if (vals[i]->len == QRY_UNSET)
+				return hl_errf(&x->err, HL_ERR_INVALID, "Invalid 'unset' value in condition");
+			c->cond_nvals[i] = 1;
+		}
+	}
+	c->cond_vals = (q_val *)vals;   /* an array of arrays, see q_cas_run */
+	c->nclust = nclust ? t->nck : 0;
+	c->clust = nclust ? clusts[0] : NULL;
+	op->kind = QRY_OP_CAS;
+	op->cas = c;
+	op->arena = hl_arena_new(4096);
+	q_track_arena(x, op->arena);
+	st_read_cmd *rc = &op->cmd;
+	st_read_init(rc);
+	rc->kind = ST_READ_PARTITION;
+	rc->key = op->mut->key;
+	rc->keylen = op->mut->keylen;
+	rc->token = op->mut->token;
+	rc->now = x->now_s;
+	rc->count_static_only = true;
+	if (c->nclust) {
+		st_slice *sl = hl_arena_zalloc(x->a, sizeof *sl);
+		sl->start.n = sl->end.n = t->nck;
+		sl->start.vals = sl->end.vals = c->clust;
+		sl->start.inclusive = sl->end.inclusive = true;
+		rc->has_slices = true;
+		rc->nslices = 1;
+		rc->slices = sl;
+	} else if (t->nck) {
+		rc->has_slices = true;       /* static row only */
+		rc->nslices = 0;
+	}
+	return 0;
+}
+
+static bool cond_holds(const q_cond *qc, const q_val *vals, int nvals, const st_rcell *cell)
+{
+	const ty_type *t = qc->col->type;
+	q_val cur = { cell ? cell->value : NULL, cell ? (int32_t)cell->len : QRY_NULL };
+	for (int i = 0; i < nvals; i++) {
+		q_val w = vals[i];
+		int cmp = 0;
+		bool both = cur.len >= 0 && w.len >= 0;
+		if (both)
+			cmp = ty_compare(t, cur.p, (size_t)cur.len, w.p, (size_t)w.len);
+		bool eq = both ? cmp == 0 : (cur.len < 0 && w.len < 0);
+		bool ok;
+		switch (qc->op) {
+		case CQL_OP_EQ: case CQL_OP_IN: ok = eq; break;
+		case CQL_OP_NEQ: ok = !eq; break;
+		case CQL_OP_LT: ok = both && cmp < 0; break;
+		case CQL_OP_LTE: ok = both && cmp <= 0; break;
+		case CQL_OP_GT: ok = both && cmp > 0; break;
+		case CQL_OP_GTE: ok = both && cmp >= 0; break;
+		default: ok = false;
+		}
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+/* On the owning shard: read, check the conditions, apply if they hold. */
+void q_cas_eval(qry_op *op, st_engine *e)
+{
+	q_cas *c = op->cas;
+	c->applied = false;
+	op->status = st_read(e, &op->table, &op->cmd, op->arena, &op->res, &op->err);
+	if (op->status < 0)
+		return;
+	const st_rpart *p = op->res.parts;
+	bool rowwise = c->nclust || c->table->nck == 0;
+	const st_rrow *row = p && rowwise ? p->rows : NULL;
+	if (rowwise)
+		c->row_exists = row != NULL;
+	else
+		c->row_exists = p && (p->nstatic > 0 || p->rows);
+	bool ok = true;
+	if (c->if_not_exists)
+		ok = !c->row_exists;
+	else if (c->if_exists)
+		ok = c->row_exists;
+	q_val **vals = (q_val **)c->cond_vals;
+	for (int i = 0; ok && i < c->nconds; i++) {
+		const q_cond *qc = &c->conds[i];
+		const st_rcell *cell = NULL;
+		if (qc->col->kind == SCH_STATIC)
+			cell = p ? st_rcell_find(p->statics, p->nstatic, qc->col->id) : NULL;
+		else if (row)
+			cell = st_rcell_find(row->cells, row->ncells, qc->col->id);
+		ok = cond_holds(qc, vals[i], c->cond_nvals[i], cell);
+	}
+	c->applied = ok;
+}
+
+/* The [applied] result of a CAS, with the current values when not applied. */
+static int cas_result(qry_exec *x, qry_op *op)
+{
+	q_cas *c = op->cas;
+	const sch_table *t = c->table;
+	qry_result_init(&x->res);
+	x->res.kind = QRY_RESULT_ROWS;
+	x->has_res = true;
+	x->done = true;
+	/* the columns shown when not applied */
+	const sch_column **order = hl_arena_alloc(x->a, sizeof(*order) * (size_t)(t->ncols + 1));
+	sch_select_order(t, order);
+	const sch_column **show = hl_arena_alloc(x->a, sizeof(*show) * (size_t)(t->ncols + 1));
+	int nshow = 0;
+	const st_rpart *p = op->res.parts;
+	const st_rrow *row = p && (c->nclust || t->nck == 0) ? p->rows : NULL;
+	if (!c->applied && c->row_exists) {
+		for (int i = 0; i < t->ncols; i++) {
+			bool want = c->if_not_exists || c->if_exists;
+			for (int k = 0; k < c->nconds && !want; k++)
+				want = c->conds[k].col == order[i];
+			if (c->if_exists && !c->nconds)
+				want = false;   /* IF EXISTS failing means no row: nothing to show */
+			if (want)
+				show[nshow++] = order[i];
+		}
+	}
+	qry_colspec *cs = hl_arena_zalloc(x->a, sizeof(qry_colspec) * (size_t)(nshow + 1));
+	cs[0].ks = t->ks;
+	cs[0].table = t->name;
+	cs[0].name = "[applied]";
+	cs[0].type = ty_simple(TY_BOOLEAN);
+	for (int i = 0; i < nshow; i++) {
+		cs[i + 1].ks = t->ks;
+		cs[i + 1].table = t->name;
+		cs[i + 1].name = show[i]->name;
+		cs[i + 1].type = show[i]->type;
+	}
+	x->res.meta.ncols = nshow + 1;
+	x->res.meta.cols = cs;
+	hl_buf *b = &x->res.rows;
+	hl_buf_u32(b, 1);
+	hl_buf_u8(b, c->applied ? 1 : 0);
+	q_val pkv[64];
+	if (p && t->npk <= 64)
+		q_split_key(t, p->key, p->keylen, pkv);
+	for (int i = 0; i < nshow; i++) {
+		const sch_column *col = show[i];
+		const st_rcell *cell = NULL;
+		switch (col->kind) {
+		case SCH_PARTITION_KEY:
+			hl_buf_pbytes(b, pkv[col->position].p, pkv[col->position].len);
+			continue;
+		case SCH_CLUSTERING:
+			if (c->clust)
+				hl_buf_pbytes(b, c->clust[col->position].p, (int32_t)c->clust[col->position].len);
+			else
+				hl_buf_pbytes(b, NULL, -1);
+			continue;
+		case SCH_STATIC:
+			cell = p ? st_rcell_find(p->statics, p->nstatic, col->id) : NULL;
+			break;
+		default:
+			cell = row ? st_rcell_find(row->cells, row->ncells, col->id) : NULL;
+		}
+		hl_buf_pbytes(b, cell ? cell->value : NULL, cell ? (int32_t)cell->len : -1);
+	}
+	x->res.nrows = 1;
+	return QRY_DONE;
 }
 
 int q_writes_done(qry_exec *x)
@@ -243,6 +455,8 @@ int q_writes_done(qry_exec *x)
 			x->err = x->ops[i]->err;
 			return -1;
 		}
+	if (x->nops == 1 && x->ops[0]->kind == QRY_OP_CAS)
+		return cas_result(x, x->ops[0]);
 	qry_result_init(&x->res);
 	x->res.kind = QRY_RESULT_VOID;
 	x->has_res = true;

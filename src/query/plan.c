@@ -869,8 +869,7 @@ static int plan_insert(planner *pl, cql_insert *s)
 		return -1;
 	if (s->json)
 		return perr(pl, HL_ERR_INVALID, "INSERT JSON is not supported yet");
-	if (s->if_not_exists)
-		return perr(pl, HL_ERR_INVALID, "Conditional updates (IF NOT EXISTS) are not supported yet");
+
 	q_modify *m = hl_arena_zalloc(pl->a, sizeof *m);
 	pl->p->mod = m;
 	m->kind = Q_MOD_INSERT;
@@ -937,7 +936,54 @@ static int plan_insert(planner *pl, cql_insert *s)
 	}
 	hl_buf_free(&miss);
 	pk_indexes(pl, NULL, pkv);
+	m->if_not_exists = s->if_not_exists;
 	return plan_attrs(pl, m, &s->attrs);
+}
+
+/* IF conditions of UPDATE / DELETE. */
+static int plan_conds(planner *pl, q_modify *m, bool if_exists, int n, const cql_rel *conds)
+{
+	m->if_exists = if_exists;
+	m->nconds = n;
+	m->conds = hl_arena_zalloc(pl->a, sizeof(q_cond) * (size_t)(n + 1));
+	for (int i = 0; i < n; i++) {
+		const cql_rel *r = &conds[i];
+		if (r->kind != CQL_REL_SINGLE)
+			return perr(pl, HL_ERR_INVALID, "Conditions on collection elements and UDT fields "
+				    "are not supported yet");
+		const sch_column *c = find_col(pl, r->cols[0]);
+		if (!c)
+			return -1;
+		if (c->kind == SCH_PARTITION_KEY || c->kind == SCH_CLUSTERING)
+			return perr(pl, HL_ERR_INVALID, "PRIMARY KEY column '%s' cannot have IF conditions",
+				    c->name);
+		switch (r->op) {
+		case CQL_OP_EQ: case CQL_OP_NEQ: case CQL_OP_LT: case CQL_OP_LTE: case CQL_OP_GT:
+		case CQL_OP_GTE: case CQL_OP_IN:
+			break;
+		default:
+			return perr(pl, HL_ERR_INVALID, "Unsupported operator %s in condition on %s",
+				    cql_op_str(r->op), c->name);
+		}
+		if (r->op != CQL_OP_EQ && r->op != CQL_OP_NEQ && r->op != CQL_OP_IN && r->value &&
+		    r->value->kind == CQL_TERM_LITERAL && r->value->lit.kind == TY_LIT_NULL)
+			return perr(pl, HL_ERR_INVALID, "Invalid comparison with null for operator \"%s\"",
+				    cql_op_str(r->op));
+		q_cond *qc = &m->conds[i];
+		qc->col = c;
+		qc->op = r->op;
+		qc->value = r->value;
+		qc->nvalues = r->nvalues;
+		qc->values = r->values;
+		if (r->op == CQL_OP_IN && r->value && r->value->kind == CQL_TERM_BIND)
+			set_spec(pl, r->value->bind_index, r->value->bind_name ? r->value->bind_name :
+				 hl_arena_printf(pl->a, "in(%s)", c->name), ty_list(pl->a, c->type, false));
+		else
+			spec_term(pl, r->value, c->name, c->type);
+		for (int j = 0; j < r->nvalues; j++)
+			spec_term(pl, r->values[j], c->name, c->type);
+	}
+	return 0;
 }
 
 static int plan_update(planner *pl, cql_update *s)
@@ -945,11 +991,11 @@ static int plan_update(planner *pl, cql_update *s)
 	const sch_table *t;
 	if (resolve_table(pl, &s->table, &t) < 0 || writable(pl) < 0)
 		return -1;
-	if (s->if_exists || s->nconds)
-		return perr(pl, HL_ERR_INVALID, "Conditional updates are not supported yet");
 	q_modify *m = hl_arena_zalloc(pl->a, sizeof *m);
 	pl->p->mod = m;
 	m->kind = Q_MOD_UPDATE;
+	if (plan_conds(pl, m, s->if_exists, s->nconds, s->conds) < 0)
+		return -1;
 	m->assign = hl_arena_zalloc(pl->a, sizeof(q_assign) * (size_t)(s->nassign + 1));
 	int nstatic = 0;
 	plan_attrs(pl, m, &s->attrs);
@@ -986,11 +1032,11 @@ static int plan_delete(planner *pl, cql_delete *s)
 	const sch_table *t;
 	if (resolve_table(pl, &s->table, &t) < 0 || writable(pl) < 0)
 		return -1;
-	if (s->if_exists || s->nconds)
-		return perr(pl, HL_ERR_INVALID, "Conditional deletions are not supported yet");
 	q_modify *m = hl_arena_zalloc(pl->a, sizeof *m);
 	pl->p->mod = m;
 	m->kind = Q_MOD_DELETE;
+	if (plan_conds(pl, m, s->if_exists, s->nconds, s->conds) < 0)
+		return -1;
 	m->assign = hl_arena_zalloc(pl->a, sizeof(q_assign) * (size_t)(s->ndel + 1));
 	int nstatic = 0;
 	for (int i = 0; i < s->ndel; i++) {
@@ -1073,6 +1119,9 @@ static int plan_inner(qry_exec *x, cql_stmt *st, hl_arena *a, q_plan **out, hl_e
 			sub->nbind = st->nbind;
 			if (plan_inner(x, sub, a, &p->batch[i], err, false) < 0)
 				return -1;
+			q_modify *bm = p->batch[i]->mod;
+			if (bm && (bm->if_exists || bm->if_not_exists || bm->nconds))
+				return perr(&pl, HL_ERR_INVALID, "Conditional batches are not supported yet");
 			if (b->attrs.timestamp && p->batch[i]->mod->timestamp)
 				return perr(&pl, HL_ERR_INVALID, "Timestamp must be set either on BATCH or "
 					    "individual statements");

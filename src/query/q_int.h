@@ -92,7 +92,36 @@ typedef struct q_modify {
 	cql_term *insert_ck[32];       /* INSERT: clustering values by position */
 	bool static_only;              /* only static columns written */
 	cql_term *ttl, *timestamp;
+	/* lightweight transaction conditions */
+	bool if_exists, if_not_exists;
+	int nconds;
+	struct q_cond *conds;
 } q_modify;
+
+/* One IF condition of a lightweight transaction: col op value(s). */
+typedef struct q_cond {
+	const sch_column *col;
+	cql_op op;
+	cql_term *value;
+	int nvalues;
+	cql_term **values;
+} q_cond;
+
+/* A compare-and-set, run on the shard owning the partition (which runs one
+ * thing at a time: that is what makes it linearizable on one node). */
+typedef struct q_cas {
+	const sch_table *table;
+	bool if_exists, if_not_exists;
+	int nconds;
+	const q_cond *conds;
+	q_val *cond_vals;              /* evaluated values, per condition (IN: several) */
+	int *cond_nvals;
+	int nclust;                    /* row the conditions read (0: static/partition) */
+	const st_bytes *clust;
+	/* answer */
+	bool applied;
+	bool row_exists;
+} q_cas;
 
 /* ------------------------------------------------------------ plans */
 
@@ -214,6 +243,7 @@ struct qry_exec {
 };
 
 /* exec.c */
+void q_track_arena(qry_exec *x, hl_arena *a);
 int q_fail(qry_exec *x, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 qry_op *q_new_op(qry_exec *x, int kind, int shard);
 int q_pending(qry_exec *x, q_cont cont);
@@ -242,6 +272,7 @@ int q_build_slices(qry_exec *x, const sch_table *t, q_restr **ck, int nck, bool 
 int q_restr_values(qry_exec *x, const q_restr *r, int *n, st_bytes ***out);
 
 /* modify.c */
+void q_cas_eval(qry_op *op, st_engine *e);
 int q_modify_start(qry_exec *x);
 int q_batch_collect(qry_exec *x, q_plan *p, const qry_value *vals, int nvals,
 		    int64_t batch_ts, bool has_batch_ts);

@@ -175,7 +175,7 @@ int qry_shard_of_token(int64_t token, int nshards);
  * current one, through the inter-shard queue otherwise), then calls
  * qry_exec_resume once all of them completed.
  */
-enum { QRY_OP_READ = 1, QRY_OP_WRITE = 2, QRY_OP_TRUNCATE = 3 };
+enum { QRY_OP_READ = 1, QRY_OP_WRITE = 2, QRY_OP_TRUNCATE = 3, QRY_OP_CAS = 4 };
 
 typedef struct qry_op {
 	int kind;
@@ -188,7 +188,9 @@ typedef struct qry_op {
 	st_mutation *mut;              /* WRITE */
 	bool durable;                  /* WRITE: goes through the commit log */
 	bool wait;                     /* WRITE: logged, applied once pos is durable */
+	bool applied_early;            /* CAS: already in the memtable while it waits */
 	cl_pos pos;
+	void *cas;                     /* CAS: the conditions and their answer (query-private) */
 	int status;                    /* 0 or -1 with err */
 	hl_err err;
 } qry_op;

@@ -120,4 +120,42 @@ int sst_decode_partition(sst_reader *r, const uint8_t *p, size_t len, uint64_t b
 /* Murmur3 x64-128 as Cassandra computes it (both halves). */
 void sst_murmur3_128(const void *key, size_t len, int64_t *h1, int64_t *h2);
 
+/* ------------------------------------------------------------ writer helpers (sst_wmeta.c) */
+
+#define SST_PSIZE_OFFSETS 150   /* partition size histogram (4.0) */
+#define SST_CELLS_OFFSETS 118   /* cells per partition histogram */
+#define SST_TOMB_BINS 100
+
+/* nb int32 local deletion time of a tombstone / of an expiration. */
+int32_t sst_w_ldt32(int64_t ldt);
+int32_t sst_w_exp32(int64_t exp);
+
+/* Cassandra's MurmurHash.hash2_64, seed 0 (HyperLogLog input). */
+uint64_t sst_hash2_64(const void *key, size_t len);
+
+/* HyperLogLog++ (p 13, sp 25) as stream-lib 2.5.2 builds and serializes it. */
+typedef struct sst_hll {
+	int32_t *tmp;
+	int ntmp;
+	int32_t *sparse;
+	int nsparse;
+	int32_t *regs;           /* normal form; NULL while sparse */
+} sst_hll;
+void sst_hll_init(sst_hll *h);
+void sst_hll_free(sst_hll *h);
+void sst_hll_offer(sst_hll *h, const void *key, size_t len);
+void sst_hll_serialize(sst_hll *h, hl_buf *out);
+
+void sst_ehist_offsets(int64_t *off, int n);
+int sst_ehist_bucket(const int64_t *off, int n, int64_t v);
+
+typedef struct sst_tomb_bin {
+	int64_t point;
+	int64_t count;
+} sst_tomb_bin;
+/* bins holds SST_TOMB_BINS + 1 entries. */
+void sst_tomb_add(sst_tomb_bin *bins, int *n, int64_t point);
+
+void sst_bloom_spec(double p, int *buckets, int *hashes);
+
 #endif

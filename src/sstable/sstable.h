@@ -1,8 +1,10 @@
 /*
  * sstable: reader for Apache Cassandra's "big" SSTable format, versions
- * ma, mb, mc, md, me (3.0/3.11), na, nb (4.x) and oa (5.0). BTI ("da") is
- * not supported. The byte layout is described in
- * shared/docs/sstable-format.md; this module follows it.
+ * ma, mb, mc, md, me (3.0/3.11), na, nb (4.x) and oa (5.0), and a writer
+ * for version nb (what Cassandra 4.0/4.1 write and 5.0 writes by default,
+ * so all three read our files). BTI ("da") is not supported. The byte
+ * layout is described in shared/docs/sstable-format.md; this module
+ * follows it. The writer is documented with its API below.
  *
  * A reader opens one sstable (the component files <dir>/<base>-<Component>,
  * e.g. base "nb-1-big"), decodes its metadata (TOC.txt, Statistics.db,
@@ -190,5 +192,136 @@ int sst_verify_digest(sst_reader *r, hl_err *err);
  * MapType(...)") to a descriptor. *reversed is set for ReversedType(X). */
 int sst_parse_marshal(const char *s, size_t n, hl_arena *a, const ty_type **out, bool *reversed,
 		      hl_err *err);
+
+/* ------------------------------------------------------------ writer */
+
+/*
+ * sst_writer: writes one nb sstable, <dir>/nb-<generation>-big-<Component>:
+ * Data.db (LZ4 16 KiB chunks by default; Snappy, Deflate, Zstd, or none
+ * with CRC.db), Index.db with promoted row indexes for partitions longer
+ * than column_index_size, Summary.db, Filter.db, CompressionInfo.db,
+ * Statistics.db (VALIDATION, COMPACTION with the HyperLogLog++ key
+ * estimator, STATS, HEADER), Digest.crc32 and TOC.txt.
+ *
+ * Crash safety: every component is written under "<final name>.tmp" and
+ * only renamed into place by sst_writer_finish, after being fsynced, with
+ * TOC.txt renamed last; an sstable without TOC.txt is incomplete (the
+ * storage loader ignores it). On any error (or sst_writer_abort) every
+ * file the writer created, temporary or already renamed, is removed.
+ *
+ * Partitions are appended whole, in strictly increasing (token, key) order
+ * (Murmur3: token = hl_token(key)); each st_mutation must hold the
+ * partition's complete data for this sstable. What is written from it:
+ *  - the partition deletion, the static row (always present when the
+ *    schema has static columns, as Cassandra does), the rows in clustering
+ *    order (rows with nothing in them are skipped; two rows with the same
+ *    clustering are an error), row markers with TTL, row deletions, cells
+ *    (live, expiring, tombstones), complex (collection / UDT) cells sorted
+ *    by path and complex deletions;
+ *  - range tombstones, which may overlap and come in any order: they are
+ *    normalized as Cassandra's RangeTombstoneList does (where two overlap,
+ *    the superseding deletion wins) and written as range tombstone markers
+ *    interleaved with the rows; a tombstone ending where another starts
+ *    becomes one boundary marker;
+ *  - counter cells (8-byte totals in the storage engine) as a counter
+ *    context with one global shard: counter id = opts host_id, logical
+ *    clock = the cell timestamp, count = the total. A counter value that is
+ *    not 8 bytes is taken to be a serialized context already.
+ *
+ * Limits of nb: local deletion / expiration times are int32. An expiration
+ * time past 2038-01-19 is capped at INT32_MAX - 1 (Cassandra's CAP policy);
+ * tombstone deletion times are written modulo 2^32 as Cassandra does.
+ */
+typedef struct sst_writer sst_writer;
+
+/* A regular or static column. Complex (one cell per element) iff the type
+ * is multi-cell (ty_is_multicell). */
+typedef struct sst_write_col {
+	const char *name;        /* UTF-8 column name */
+	int index;               /* st_cell.col / st_complex_del.col of its data */
+	bool is_static;
+	const ty_type *type;
+} sst_write_col;
+
+typedef struct sst_write_schema {
+	/* Partition key: 1 type, or the components of a composite key (the
+	 * key bytes are then Cassandra's CompositeType encoding). */
+	int nkey;
+	const ty_type *const *key_types;
+	int nclust;
+	const st_clust_col *clust;       /* types, reversed = DESC */
+	/* Columns in any order (the file orders them as Cassandra does:
+	 * simple before complex, each by name bytes). Data for a column index
+	 * not listed here is an error. */
+	int ncols;
+	const sst_write_col *cols;
+} sst_write_schema;
+
+typedef enum sst_compressor {
+	SST_COMPRESS_LZ4 = 0,     /* default */
+	SST_COMPRESS_NONE,        /* CRC.db instead of CompressionInfo.db */
+	SST_COMPRESS_SNAPPY,
+	SST_COMPRESS_DEFLATE,
+	SST_COMPRESS_ZSTD,
+} sst_compressor;
+
+/*
+ * The delta-encoding bases of Data.db (Cassandra's EncodingStats, recorded
+ * in the SerializationHeader). Any values give a valid file; the true
+ * minima of the data give the smallest one (and what Cassandra writes).
+ * Fill with sst_enc_stats_init + sst_enc_stats_add over the partitions
+ * before opening the writer; unset fields fall back to Cassandra's epochs.
+ */
+typedef struct sst_enc_stats {
+	bool has_ts, has_ldt, has_ttl;
+	int64_t min_ts;
+	int64_t min_ldt;
+	int32_t min_ttl;
+} sst_enc_stats;
+
+void sst_enc_stats_init(sst_enc_stats *s);
+/* Fold one partition in, as Cassandra's EncodingStats.Collector does. */
+void sst_enc_stats_add(sst_enc_stats *s, const st_mutation *m);
+
+/* Writer options; NULL or zeroed fields mean Cassandra's defaults. */
+typedef struct sst_write_opts {
+	sst_compressor compressor;
+	uint32_t chunk_length;           /* 0: 16 KiB; a power of two >= 1 KiB */
+	int zstd_level;                  /* 0: 3 */
+	double bloom_fp_chance;          /* 0: 0.01; >= 1.0: no Filter.db */
+	uint32_t column_index_size;      /* 0: 4 KiB; bytes per promoted-index block */
+	int32_t min_index_interval;      /* 0: 128 (Summary.db samples every n-th key) */
+	int32_t max_index_interval;      /* 0: 2048; only checked: summaries are
+					  * always written at full sampling */
+	const sst_enc_stats *enc;        /* NULL: epochs (valid, larger vints) */
+	bool has_host_id;                /* originating host (Statistics, counter ids) */
+	hl_uuid host_id;
+	int64_t repaired_at;             /* 0: unrepaired */
+	int32_t sstable_level;           /* LCS level, 0 */
+	bool no_sync;                    /* skip fsync (tests, bulk tools) */
+} sst_write_opts;
+
+/*
+ * Start <dir>/nb-<generation>-big-*. Fails if the directory is not
+ * writable, the schema is invalid, or an sstable of that generation
+ * already exists there (TOC.txt or Data.db present).
+ */
+int sst_writer_open(const char *dir, int64_t generation, const sst_write_schema *schema,
+		    const sst_write_opts *opts, sst_writer **out, hl_err *err);
+/* Append one partition. On error the writer is unusable: call abort. */
+int sst_writer_add(sst_writer *w, const st_mutation *partition, hl_err *err);
+/* Write the remaining components and publish the sstable (TOC.txt last).
+ * At least one partition must have been added. Frees the writer in every
+ * case; on error nothing of the sstable is left behind. */
+int sst_writer_finish(sst_writer *w, hl_err *err);
+/* Drop everything written so far and free the writer (NULL is a no-op). */
+void sst_writer_abort(sst_writer *w);
+/* Bytes appended to the (uncompressed) Data.db so far, and partitions. */
+uint64_t sst_writer_data_size(const sst_writer *w);
+int64_t sst_writer_partitions(const sst_writer *w);
+
+/* The Cassandra marshal class string of a type (the inverse of
+ * sst_parse_marshal), ReversedType(...) around it when reversed. */
+void sst_format_marshal(const ty_type *t, bool reversed, hl_buf *out);
 
 #endif

@@ -224,8 +224,6 @@ def test_counters(session, keyspace):
         session.execute("INSERT INTO %s (k, n) VALUES (2, 1)" % t)
 
 
-@pytest.mark.xfail(reason="lightweight transactions not implemented in Helenus yet; remove this mark once "
-                          "they are", strict=False)
 def test_lightweight_transactions(session, keyspace):
     t = "%s.lwt" % keyspace
     session.execute("CREATE TABLE %s (k int PRIMARY KEY, v text)" % t)
@@ -240,3 +238,42 @@ def test_lightweight_transactions(session, keyspace):
     r = session.execute("DELETE FROM %s WHERE k = 1 IF EXISTS" % t).one()
     assert r[0] is True
     assert session.execute("SELECT * FROM %s WHERE k = 1" % t).one() is None
+
+
+def test_lwt_static_conditions_in_and_errors(session, keyspace):
+    t = "%s.lwt2" % keyspace
+    session.execute("CREATE TABLE %s (k int, c int, v int, s int static, PRIMARY KEY (k, c))" % t)
+    r = session.execute("UPDATE %s SET s = 1 WHERE k = 1 IF s = null" % t).one()
+    assert r.applied is True
+    r = session.execute("UPDATE %s SET s = 2 WHERE k = 1 IF s IN (5, 6)" % t).one()
+    assert r.applied is False and r.s == 1
+    r = session.execute("UPDATE %s SET s = 2 WHERE k = 1 IF s >= 1" % t).one()
+    assert r.applied is True
+    # the failing INSERT IF NOT EXISTS shows the row in SELECT * order
+    session.execute("INSERT INTO %s (k, c, v) VALUES (1, 1, 10) IF NOT EXISTS" % t)
+    rs = session.execute("INSERT INTO %s (k, c, v) VALUES (1, 1, 11) IF NOT EXISTS" % t)
+    assert rs.column_names == ["[applied]", "k", "c", "s", "v"]
+    assert tuple(rs.one()) == (False, 1, 1, 2, 10)
+    with pytest.raises(InvalidRequest) as ei:
+        session.execute("UPDATE %s SET v = 1 WHERE k IN (1, 2) AND c = 1 IF v = 1" % t)
+    assert "IN on the partition key" in str(ei.value)
+    with pytest.raises(InvalidRequest):
+        session.execute("UPDATE %s SET v = 1 WHERE k = 1 AND c = 1 IF v > null" % t)
+
+
+def test_lwt_is_linearizable_under_concurrency(session, keyspace):
+    """Many concurrent compare-and-set increments of one cell: every applied
+    one saw the previous value, so the final value counts exactly the applied
+    ones."""
+    t = "%s.lwt3" % keyspace
+    session.execute("CREATE TABLE %s (k int PRIMARY KEY, v int)" % t)
+    session.execute("INSERT INTO %s (k, v) VALUES (1, 0)" % t)
+    applied = 0
+    for _ in range(10):
+        cur = session.execute("SELECT v FROM %s WHERE k = 1" % t).one().v
+        futs = [session.execute_async("UPDATE %s SET v = %d WHERE k = 1 IF v = %d" % (t, cur + 1, cur))
+                for _ in range(20)]
+        wins = sum(1 for f in futs if f.result().one()[0])
+        assert wins == 1
+        applied += wins
+    assert session.execute("SELECT v FROM %s WHERE k = 1" % t).one().v == applied
