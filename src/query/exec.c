@@ -37,6 +37,20 @@ int q_fail(qry_exec *x, int code, const char *fmt, ...)
 	return -1;
 }
 
+/* A client warning (v4+ warning flag), kept in the request arena. */
+void q_warn(qry_exec *x, const char *fmt, ...)
+{
+	if (x->res.nwarnings >= (int)(sizeof x->res.warnings / sizeof x->res.warnings[0]))
+		return;
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	x->res.warnings[x->res.nwarnings++] = hl_arena_strdup(x->a, buf);
+	hl_warn("%s", buf);
+}
+
 const sch_schema *q_schema(qry_exec *x)
 {
 	return x->schema;
@@ -647,6 +661,8 @@ static int run_batch_plan(qry_exec *x, q_plan *p)
 	for (int i = 0; i < p->nbatch; i++)
 		if (q_batch_collect(x, p->batch[i], x->values, x->nvalues, bts, has) < 0)
 			return -1;
+	if (q_batch_check(x) < 0)
+		return -1;
 	if (!x->nops)
 		return q_writes_done(x);
 	return q_pending(x, q_writes_done);
@@ -836,6 +852,8 @@ int qry_exec_batch(qry_exec *x, const qry_batch *b)
 		if (q_batch_collect(x, p, x->values, x->nvalues, bts, has) < 0)
 			return finish(x, -1);
 	}
+	if (q_batch_check(x) < 0)
+		return finish(x, -1);
 	if (!x->nops)
 		return finish(x, q_writes_done(x));
 	return finish(x, q_pending(x, q_writes_done));

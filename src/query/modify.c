@@ -448,6 +448,37 @@ static int cas_result(qry_exec *x, qry_op *op)
 	return QRY_DONE;
 }
 
+/* Bytes a mutation carries (what batch_size_*_threshold measures). */
+static size_t mut_size(const st_mutation *m)
+{
+	size_t n = m->keylen;
+	for (const st_mrow *r = m->rows; r; r = r->next)
+		for (const st_cell *c = r->cells; c; c = c->next)
+			n += c->len + c->path_len;
+	if (m->static_row)
+		for (const st_cell *c = m->static_row->cells; c; c = c->next)
+			n += c->len + c->path_len;
+	return n;
+}
+
+/* Cassandra's batch size guardrails: warn above 5 KiB, refuse above 50 KiB
+ * (multi-partition batches only, as Cassandra checks). */
+int q_batch_check(qry_exec *x)
+{
+	if (x->nops < 2)
+		return 0;
+	size_t total = 0;
+	for (int i = 0; i < x->nops; i++)
+		if (x->ops[i]->mut)
+			total += mut_size(x->ops[i]->mut);
+	if (total > Q_BATCH_FAIL)
+		return hl_errf(&x->err, HL_ERR_INVALID, "Batch too large");
+	if (total > Q_BATCH_WARN)
+		q_warn(x, "Batch for %d partitions is of size %zu, exceeding specified threshold of %d by "
+		       "%zu.", x->nops, total, Q_BATCH_WARN, total - Q_BATCH_WARN);
+	return 0;
+}
+
 int q_writes_done(qry_exec *x)
 {
 	for (int i = 0; i < x->nops; i++)
@@ -457,7 +488,12 @@ int q_writes_done(qry_exec *x)
 		}
 	if (x->nops == 1 && x->ops[0]->kind == QRY_OP_CAS)
 		return cas_result(x, x->ops[0]);
+	int nw = x->res.nwarnings;
+	const char *w[4];
+	memcpy(w, x->res.warnings, sizeof w);
 	qry_result_init(&x->res);
+	x->res.nwarnings = nw;
+	memcpy(x->res.warnings, w, sizeof w);
 	x->res.kind = QRY_RESULT_VOID;
 	x->has_res = true;
 	x->done = true;

@@ -8,6 +8,12 @@
 #include "query/query.h"
 #include "cql/cql.h"
 
+/* Guardrails (cassandra.yaml defaults). */
+#define Q_TOMBSTONE_WARN 1000
+#define Q_TOMBSTONE_FAIL 100000
+#define Q_BATCH_WARN (5 * 1024)
+#define Q_BATCH_FAIL (50 * 1024)
+
 /* Serialized value; len < 0 is null (QRY_NULL) or unset (QRY_UNSET). */
 typedef struct q_val {
 	const uint8_t *p;
@@ -222,6 +228,8 @@ struct qry_exec {
 	int64_t group_rows;
 	st_bytes gkey[64];             /* GROUP BY values of the current group */
 	bool gkey_set;
+	int64_t tombstones;            /* scanned by this request's reads */
+	int64_t live_rows;
 	bool done;
 	st_bytes *slices_buf;
 	int nslices;
@@ -243,6 +251,7 @@ struct qry_exec {
 };
 
 /* exec.c */
+void q_warn(qry_exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void q_track_arena(qry_exec *x, hl_arena *a);
 int q_fail(qry_exec *x, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 qry_op *q_new_op(qry_exec *x, int kind, int shard);
@@ -277,6 +286,7 @@ int q_modify_start(qry_exec *x);
 int q_batch_collect(qry_exec *x, q_plan *p, const qry_value *vals, int nvals,
 		    int64_t batch_ts, bool has_batch_ts);
 int q_writes_done(qry_exec *x);
+int q_batch_check(qry_exec *x);
 
 /* ddl.c */
 int q_ddl(qry_exec *x, cql_stmt *st);

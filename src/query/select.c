@@ -917,6 +917,10 @@ static int sel_finish(qry_exec *x, bool more)
 		agg_finish(x);
 	if (x->post_sort)
 		post_sort(x);
+	if (x->tombstones > Q_TOMBSTONE_WARN)
+		q_warn(x, "Read %lld live rows and %lld tombstone cells for query %s.%s (see "
+		       "tombstone_warn_threshold)", (long long)x->live_rows, (long long)x->tombstones,
+		       x->plan->table->ks, x->plan->table->name);
 	if (more) {
 		hl_buf b;
 		hl_buf_init(&b);
@@ -994,6 +998,8 @@ static int sel_step(qry_exec *x)
 	if (q->distinct)
 		c->limit_per_partition = 1;
 	c->count_static_only = q->needs_static_only || q->distinct;
+	/* tombstone_failure_threshold counts over the whole request */
+	c->tombstone_fail = Q_TOMBSTONE_FAIL - x->tombstones > 0 ? Q_TOMBSTONE_FAIL - x->tombstones : 1;
 	return q_pending(x, sel_read_done);
 }
 
@@ -1009,9 +1015,24 @@ static int sel_read_done(qry_exec *x)
 	qry_op *op = x->ops[0];
 	if (op->status < 0) {
 		x->err = op->err;
+		if (x->err.code == HL_ERR_READ_FAILURE) {
+			/* Cassandra's TombstoneOverwhelmingException, as a read failure */
+			x->err.cl = x->params ? x->params->consistency : QRY_CL_ONE;
+			x->err.received = 0;
+			x->err.blockfor = 1;
+			x->err.failures = 1;
+			x->err.data_present = false;
+			hl_errf(&x->err, HL_ERR_READ_FAILURE, "Operation failed - received 0 responses and 1 "
+				"failures: READ_TOO_MANY_TOMBSTONES from /127.0.0.1:7000");
+			x->err.cl = x->params ? x->params->consistency : QRY_CL_ONE;
+			x->err.blockfor = 1;
+			x->err.failures = 1;
+		}
 		return -1;
 	}
 	st_result *res = &op->res;
+	x->tombstones += res->tombstones;
+	x->live_rows += res->nrows;
 	int64_t ppl = 0;
 	bool ppset = false;
 	if (pp_limit(x, &ppl, &ppset) < 0)
