@@ -1,17 +1,16 @@
 /*
  * storage/engine.c: the per-shard engine object and its tables: the table
  * registry (open addressing by table id), create / alter / drop / truncate,
- * and per-table statistics. Each table owns one arena holding its whole
- * memtable, so truncate and drop free it wholesale.
+ * and per-table statistics. Each memtable owns one arena, so truncate, drop
+ * and the end of a flush free it wholesale. A durable table also owns its
+ * SSTable readers (files.c) and may have memtables in flight on the flush
+ * thread (bg.c).
  */
 #include "storage/st_int.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* Big enough that small tables stay in one chunk, small enough that the
- * hundreds of system tables cost little while empty. */
-#define TABLE_ARENA_CHUNK (32 * 1024)
+#include <unistd.h>
 
 static size_t id_hash(const hl_uuid *id)
 {
@@ -26,16 +25,73 @@ static size_t id_hash(const hl_uuid *id)
 
 st_engine *st_engine_new(void)
 {
+	return st_engine_new_opts(NULL);
+}
+
+/* Cassandra sizes memtable space at a quarter of the heap; here a quarter of
+ * RAM, split between the shards. */
+static size_t default_space(int nshards)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	size_t ram = pages > 0 && psz > 0 ? (size_t)pages * (size_t)psz : (size_t)4 << 30;
+
+	return ram / 4 / (size_t)(nshards > 0 ? nshards : 1);
+}
+
+st_engine *st_engine_new_opts(const st_engine_opts *opts)
+{
 	st_engine *e = hl_calloc(1, sizeof(*e));
 
 	e->nslots = 16;
 	e->slots = hl_calloc(e->nslots, sizeof(e->slots[0]));
+	if (opts)
+		e->opts = *opts;
+	if (e->opts.nshards <= 0) {
+		e->opts.nshards = 1;
+		e->opts.shard = 0;
+	}
+	if (e->opts.data_dir)
+		e->opts.data_dir = hl_strdup(e->opts.data_dir);
+	if (!e->opts.memtable_space)
+		e->opts.memtable_space = default_space(e->opts.nshards);
+	if (e->opts.compaction_min < 2)
+		e->opts.compaction_min = 4;
+	if (e->opts.compaction_max < e->opts.compaction_min)
+		e->opts.compaction_max = e->opts.compaction_min > 32 ? e->opts.compaction_min : 32;
+	e->flush_at = e->opts.memtable_space / 2;
+	st__bg_init(e);
 	return e;
 }
 
+void st__memtable_free(st_memtable *mt)
+{
+	if (!mt)
+		return;
+	st__mt_free_contents(mt);
+	free(mt);
+}
+
+/* Files stay on disk: this is also the shutdown path. */
 static void table_free(st_table *t)
 {
-	hl_arena_free(t->arena);
+	st__memtable_free(t->mt);
+	while (t->frozen) {
+		st_memtable *n = t->frozen->next;
+
+		st__memtable_free(t->frozen);
+		t->frozen = n;
+	}
+	while (t->ssts) {
+		st_sst *n = t->ssts->next;
+
+		st__sst_free(t->ssts);
+		t->ssts = n;
+	}
+	if (t->sch_arena)
+		hl_arena_free(t->sch_arena);
+	free(t->ks);
+	free(t->name);
+	free(t->dir);
 	free((void *)t->layout.clust);
 	free((void *)t->layout.cols);
 	free(t);
@@ -45,10 +101,13 @@ void st_engine_free(st_engine *e)
 {
 	if (!e)
 		return;
+	/* Helper threads first: they may still read frozen memtables. */
+	st__bg_stop(e);
 	for (size_t i = 0; i < e->nslots; i++)
 		if (e->slots[i])
 			table_free(e->slots[i]);
 	free(e->slots);
+	free((void *)e->opts.data_dir);
 	free(e);
 }
 
@@ -108,14 +167,23 @@ static int layout_copy(st_table_layout *dst, const st_table_layout *src, hl_err 
 	dst->clust = cc;
 	dst->ncols = src->ncols;
 	dst->cols = cols;
+	dst->keyspace = NULL;
+	dst->table = NULL;
+	dst->npk = src->npk;
+	dst->pk_types = src->pk_types;
+	dst->has_gc_grace = src->has_gc_grace;
+	dst->gc_grace_seconds = src->gc_grace_seconds;
 	return 0;
 }
 
-static void memtable_init(st_table *t)
+st_memtable *st__memtable_new(st_table *t)
 {
-	t->arena = hl_arena_new(TABLE_ARENA_CHUNK);
-	st_sl_init(&t->parts, t->arena, &t->rng);
-	t->nrows = 0;
+	st_memtable *mt = hl_malloc(sizeof(*mt));
+
+	/* Per-memtable seeds differ so skip-list shapes do not repeat. */
+	t->seed = t->seed * 6364136223846793005ULL + 1442695040888963407ULL;
+	st__mt_init(mt, &t->layout, t->seed);
+	return mt;
 }
 
 int st_create_table(st_engine *e, const st_table_layout *layout, hl_err *err)
@@ -132,9 +200,19 @@ int st_create_table(st_engine *e, const st_table_layout *layout, hl_err *err)
 		free(t);
 		goto exit;
 	}
-	/* Any non-zero seed works for xorshift; the id keeps runs reproducible. */
-	t->rng = (uint64_t)id_hash(&layout->id) | 1;
-	memtable_init(t);
+	/* The id keeps runs reproducible. */
+	t->seed = (uint64_t)id_hash(&layout->id);
+	t->mt = st__memtable_new(t);
+	if (e->opts.data_dir && layout->keyspace && layout->table && layout->keyspace[0] &&
+	    layout->table[0]) {
+		t->ks = hl_strdup(layout->keyspace);
+		t->name = hl_strdup(layout->table);
+		st__build_schema(t);
+		if (st__load_table(e, t, err)) {
+			table_free(t);
+			goto exit;
+		}
+	}
 	if ((e->ntables + 1) * 2 > e->nslots)
 		grow(e);
 	e->slots[find_slot(e, &layout->id)] = t;
@@ -164,7 +242,40 @@ int st_alter_table(st_engine *e, const st_table_layout *layout, hl_err *err)
 	free((void *)t->layout.clust);
 	free((void *)t->layout.cols);
 	t->layout = nl;
+	/* Memtables compare with the layout they carry: give them the new
+	 * arrays (only this thread reads them; flush threads never do). */
+	t->mt->layout = nl;
+	for (st_memtable *f = t->frozen; f; f = f->next)
+		f->layout = nl;
+	if (t->dir)
+		st__build_schema(t);
 	return 0;
+}
+
+/* Truncate and drop remove this shard's SSTables from disk. */
+static void drop_sstables(st_table *t)
+{
+	while (t->ssts) {
+		st_sst *n = t->ssts->next;
+
+		st__sst_unlink(t->dir, t->ssts->base);
+		st__sst_free(t->ssts);
+		t->ssts = n;
+	}
+	t->nssts = 0;
+}
+
+/* Frozen memtables still on the flush thread go to the engine (bg.c frees
+ * them when their job ends); the rest are freed here. */
+static void drop_memtables(st_engine *e, st_table *t)
+{
+	size_t b = st__mt_bytes(t->mt);
+
+	st__bg_forget(e, t);
+	if (t->dir)
+		e->active_bytes -= b < e->active_bytes ? b : e->active_bytes;
+	st__memtable_free(t->mt);
+	t->mt = NULL;
 }
 
 int st_drop_table(st_engine *e, const hl_uuid *table, hl_err *err)
@@ -173,6 +284,9 @@ int st_drop_table(st_engine *e, const hl_uuid *table, hl_err *err)
 
 	if (!e->slots[i])
 		return hl_errf(err, HL_ERR_INVALID, "storage: unknown table");
+	drop_memtables(e, e->slots[i]);
+	if (e->slots[i]->dir)
+		drop_sstables(e->slots[i]);
 	table_free(e->slots[i]);
 	e->slots[i] = NULL;
 	e->ntables--;
@@ -193,8 +307,11 @@ int st_truncate(st_engine *e, const hl_uuid *table, hl_err *err)
 
 	if (!t)
 		return hl_errf(err, HL_ERR_INVALID, "storage: unknown table");
-	hl_arena_free(t->arena);
-	memtable_init(t);
+	drop_memtables(e, t);
+	if (t->dir)
+		drop_sstables(t);
+	t->epoch++;
+	t->mt = st__memtable_new(t);
 	return 0;
 }
 
@@ -205,8 +322,19 @@ int st_table_stats_get(const st_engine *e, const hl_uuid *table, st_table_stats 
 
 	if (!t)
 		return hl_errf(err, HL_ERR_INVALID, "storage: unknown table");
-	out->memory = hl_arena_used(t->arena) + sizeof(*t);
-	out->partitions = (int64_t)t->parts.count;
-	out->rows = t->nrows;
+	memset(out, 0, sizeof(*out));
+	out->memory = hl_arena_used(t->mt->arena) + sizeof(*t);
+	for (const st_memtable *f = t->frozen; f; f = f->next) {
+		if (f->flushed)
+			continue;
+		out->memory += hl_arena_used(f->arena);
+		out->memtables_flushing++;
+	}
+	out->partitions = (int64_t)t->mt->parts.count;
+	out->rows = t->mt->nrows;
+	for (const st_sst *s = t->ssts; s; s = s->next) {
+		out->sstables++;
+		out->disk_bytes += s->bytes;
+	}
 	return 0;
 }

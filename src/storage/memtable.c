@@ -15,11 +15,15 @@
 
 #include <string.h>
 
-/* The table record starts with its layout, so one context pointer serves
+/* Big enough that small tables stay in one chunk, small enough that the
+ * hundreds of system tables cost little while empty. */
+#define TABLE_ARENA_CHUNK (32 * 1024)
+
+/* The memtable record starts with its layout, so one context pointer serves
  * both the row comparators (which read the layout) and the constructors. */
 static void *make_part(const void *probe, void *ctx)
 {
-	st_table *t = ctx;
+	st_memtable *t = ctx;
 	const st_pkey *k = probe;
 	mt_part *p = hl_arena_zalloc(t->arena, sizeof(*p));
 
@@ -32,7 +36,7 @@ static void *make_part(const void *probe, void *ctx)
 	return p;
 }
 
-static mt_row *row_new(st_table *t, const st_bytes *clust, int n)
+static mt_row *row_new(st_memtable *t, const st_bytes *clust, int n)
 {
 	mt_row *r = hl_arena_zalloc(t->arena, sizeof(*r));
 
@@ -52,7 +56,7 @@ static mt_row *row_new(st_table *t, const st_bytes *clust, int n)
 
 static void *make_row(const void *probe, void *ctx)
 {
-	st_table *t = ctx;
+	st_memtable *t = ctx;
 
 	t->nrows++;
 	return row_new(t, probe, t->layout.nclust);
@@ -85,9 +89,8 @@ static int check_cells(const st_table_layout *l, const st_mrow *r, bool is_stati
 
 /* Everything is checked before anything is applied, so a bad mutation
  * leaves the memtable untouched. */
-static int validate(const st_table *t, const st_mutation *m, hl_err *err)
+int st__mt_validate(const st_table_layout *l, const st_mutation *m, hl_err *err)
 {
-	const st_table_layout *l = &t->layout;
 
 	if (m->keylen > 0xFFFF)
 		return hl_errf(err, HL_ERR_INVALID,
@@ -119,7 +122,7 @@ static mt_cdel *find_cdel(mt_row *r, int col)
 	return NULL;
 }
 
-static void merge_cdel(st_table *t, mt_row *r, int col, const st_deletion *d)
+static void merge_cdel(st_memtable *t, mt_row *r, int col, const st_deletion *d)
 {
 	mt_cdel *c = find_cdel(r, col);
 	mt_cdel *n;
@@ -189,7 +192,7 @@ static int find_cell(const st_table_layout *l, const mt_row *r, const st_cell *c
 	return -lo - 1;
 }
 
-static void set_value(st_table *t, mt_cell *m, const st_cell *c)
+static void set_value(st_memtable *t, mt_cell *m, const st_cell *c)
 {
 	if (c->len > m->cap) {
 		m->value = hl_arena_alloc(t->arena, c->len);
@@ -203,7 +206,7 @@ static void set_value(st_table *t, mt_cell *m, const st_cell *c)
 	m->ldt = c->ldt;
 }
 
-static void merge_cell(st_table *t, mt_row *r, const st_cell *c)
+static void merge_cell(st_memtable *t, mt_row *r, const st_cell *c)
 {
 	int pos = find_cell(&t->layout, r, c);
 	mt_cell *m;
@@ -240,7 +243,7 @@ static void merge_cell(st_table *t, mt_row *r, const st_cell *c)
 	set_value(t, m, c);
 }
 
-static void merge_row(st_table *t, mt_row *r, const st_mrow *u)
+static void merge_row(st_memtable *t, mt_row *r, const st_mrow *u)
 {
 	bool purge = false;
 
@@ -267,7 +270,7 @@ static void merge_row(st_table *t, mt_row *r, const st_mrow *u)
 
 /* ------------------------------------------------------------ range tombstones */
 
-static void copy_bound(st_table *t, st_bound *dst, const st_bound *src)
+static void copy_bound(st_memtable *t, st_bound *dst, const st_bound *src)
 {
 	st_bytes *v = NULL;
 
@@ -292,7 +295,7 @@ static bool same_bound(const st_table_layout *l, const st_bound *a, const st_bou
 
 /* Repeated deletes of the same range (a common pattern) merge into one
  * record instead of piling up. */
-static void add_rt(st_table *t, mt_part *p, const st_range_tomb *u)
+static void add_rt(st_memtable *t, mt_part *p, const st_range_tomb *u)
 {
 	mt_rt *rt;
 
@@ -314,19 +317,76 @@ static void add_rt(st_table *t, mt_part *p, const st_range_tomb *u)
 
 /* ------------------------------------------------------------ apply */
 
-int st_apply(st_engine *e, const hl_uuid *table, const st_mutation *m, hl_err *err)
+void st__mt_init(st_memtable *mt, const st_table_layout *l, uint64_t seed)
 {
-	st_table *t = st__table(e, table);
+	memset(mt, 0, sizeof(*mt));
+	mt->layout = *l;
+	mt->arena = hl_arena_new(TABLE_ARENA_CHUNK);
+	/* Any non-zero seed works for xorshift. */
+	mt->rng = seed | 1;
+	st_sl_init(&mt->parts, mt->arena, &mt->rng);
+	mt->base_used = hl_arena_used(mt->arena);
+	mt->min_ts = INT64_MAX;
+}
+
+void st__mt_reset(st_memtable *mt)
+{
+	hl_arena_reset(mt->arena);
+	st_sl_init(&mt->parts, mt->arena, &mt->rng);
+	mt->nrows = 0;
+	mt->min_ts = INT64_MAX;
+}
+
+size_t st__mt_bytes(const st_memtable *mt)
+{
+	return mt->arena ? hl_arena_used(mt->arena) - mt->base_used : 0;
+}
+
+void st__mt_free_contents(st_memtable *mt)
+{
+	if (mt->arena)
+		hl_arena_free(mt->arena);
+	mt->arena = NULL;
+	memset(&mt->parts, 0, sizeof(mt->parts));
+}
+
+bool st__mt_empty(const st_memtable *mt)
+{
+	return mt->parts.count == 0;
+}
+
+static int64_t min_ts(int64_t a, int64_t b)
+{
+	return b != ST_NO_TS && b < a ? b : a;
+}
+
+/* Compaction may purge a tombstone only if no memtable holds older data it
+ * shadows: keep the smallest timestamp each memtable received. */
+static int64_t row_min_ts(const st_mrow *r, int64_t m)
+{
+	m = min_ts(m, r->marker.ts);
+	m = min_ts(m, r->del.ts);
+	for (const st_cell *c = r->cells; c; c = c->next)
+		m = min_ts(m, c->ts);
+	for (const st_complex_del *d = r->cdels; d; d = d->next)
+		m = min_ts(m, d->del.ts);
+	return m;
+}
+
+void st__mt_apply(st_memtable *t, const st_mutation *m)
+{
 	st_pkey k;
 	mt_part *p;
-	int rc = -1;
+	int64_t mts = min_ts(t->min_ts, m->pdel.ts);
 
-	if (!t) {
-		hl_errf(err, HL_ERR_INVALID, "storage: unknown table");
-		goto exit;
-	}
-	if (validate(t, m, err))
-		goto exit;
+	if (m->static_row)
+		mts = row_min_ts(m->static_row, mts);
+	for (const st_mrow *u = m->rows; u; u = u->next)
+		mts = row_min_ts(u, mts);
+	for (const st_range_tomb *rt = m->rts; rt; rt = rt->next)
+		mts = min_ts(mts, rt->del.ts);
+	t->min_ts = mts;
+
 	k.token = m->token;
 	k.key = m->key;
 	k.keylen = m->keylen;
@@ -346,7 +406,103 @@ int st_apply(st_engine *e, const hl_uuid *table, const st_mutation *m, hl_err *e
 	}
 	for (const st_range_tomb *rt = m->rts; rt; rt = rt->next)
 		add_rt(t, p, rt);
+}
+
+int st_apply(st_engine *e, const hl_uuid *table, const st_mutation *m, hl_err *err)
+{
+	st_table *t = st__table(e, table);
+	int rc = -1;
+
+	if (!t) {
+		hl_errf(err, HL_ERR_INVALID, "storage: unknown table");
+		goto exit;
+	}
+	if (st__mt_validate(&t->layout, m, err))
+		goto exit;
+	if (!st__token_owned(e, m->token)) {
+		/* SSTable reads serve only the shard's range: data accepted here
+		 * would vanish at the next flush. A misrouted write is a bug. */
+		hl_errf(err, HL_ERR_SERVER, "storage: token %lld is not owned by shard %d",
+			(long long)m->token, e->opts.shard);
+		goto exit;
+	}
+	if (t->dir) {
+		size_t before = hl_arena_used(t->mt->arena);
+
+		st__mt_apply(t->mt, m);
+		e->active_bytes += hl_arena_used(t->mt->arena) - before;
+		st__maybe_flush(e);
+	} else {
+		st__mt_apply(t->mt, m);
+	}
 	rc = 0;
 exit:
 	return rc;
+}
+
+/* ------------------------------------------------------------ export */
+
+static bool row_empty(const mt_row *r)
+{
+	return r->marker.ts == ST_NO_TS && r->del.ts == ST_NO_TS && r->ncells == 0 &&
+		r->ncdels == 0;
+}
+
+bool st__part_empty(const mt_part *p)
+{
+	if (p->pdel.ts != ST_NO_TS || p->rts || (p->statics && !row_empty(p->statics)))
+		return false;
+	for (st_sl_node *n = st_sl_first(&p->rows); n; n = n->next[0])
+		if (!row_empty(n->item))
+			return false;
+	return true;
+}
+
+static void export_row(st_mrow *o, const mt_row *r)
+{
+	if (r->marker.ts != ST_NO_TS)
+		st_row_marker(o, r->marker.ts, r->marker.ttl, r->marker.expire);
+	if (r->del.ts != ST_NO_TS)
+		st_row_delete(o, r->del.ts, r->del.ldt);
+	for (int i = 0; i < r->ncdels; i++)
+		st_row_complex_delete(o, r->cdels[i].col, r->cdels[i].del.ts, r->cdels[i].del.ldt);
+	for (int i = 0; i < r->ncells; i++) {
+		const mt_cell *c = &r->cells[i];
+
+		if (c->path) {
+			if (c->ttl == 0 && c->ldt != ST_NO_LDT)
+				st_row_tombstone_path(o, c->col, c->path, c->path_len, c->ts, c->ldt);
+			else
+				st_row_cell_path(o, c->col, c->path, c->path_len, c->ts, c->ttl, c->ldt,
+						 c->value, c->len);
+		} else if (c->ttl == 0 && c->ldt != ST_NO_LDT) {
+			st_row_tombstone(o, c->col, c->ts, c->ldt);
+		} else {
+			st_row_cell(o, c->col, c->ts, c->ttl, c->ldt, c->value, c->len);
+		}
+	}
+}
+
+/* The builder copies every byte string into a, so the mutation outlives
+ * the memtable (a flush may hand it to the writer after the memtable is
+ * gone; a merged read applies it into a scratch memtable). */
+st_mutation *st__mt_export(const mt_part *p, int nclust, hl_arena *a)
+{
+	st_mutation *m = st_mut_new(a, p->key, p->keylen, p->token);
+
+	m->pdel = p->pdel;
+	if (p->statics && !row_empty(p->statics))
+		export_row(st_mut_static(m), p->statics);
+	for (st_sl_node *n = st_sl_first(&p->rows); n; n = n->next[0]) {
+		const mt_row *r = n->item;
+
+		if (row_empty(r))
+			continue;
+		export_row(st_mut_row(m, nclust, r->clust), r);
+	}
+	/* Sorted output is not required (apply and the writer order range
+	 * tombstones themselves); keep insertion order reversed as stored. */
+	for (const mt_rt *rt = p->rts; rt; rt = rt->next)
+		st_mut_range_tombstone(m, &rt->start, &rt->end, rt->del.ts, rt->del.ldt);
+	return m;
 }

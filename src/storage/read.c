@@ -1,18 +1,33 @@
 /*
- * storage/read.c: the read path over the memtable. It walks partitions in
+ * storage/read.c: the read path. The core walks one memtable's partitions in
  * (token, key) order, rows of each partition through the requested slices
  * (forward or reversed), applies the deletions that shadow each row
  * (partition deletion, covering range tombstones, row deletion, collection
  * deletions), TTL expiry at the command's `now` and dropped columns, decides
  * row liveness as Cassandra does, and copies what survives into the caller's
  * arena, counting rows / partitions against the limits and tombstones seen.
+ *
+ * When a table has more than its active memtable (memtables being flushed,
+ * SSTables), reads are merged: every source's version of a partition is
+ * applied into a scratch memtable, which reconciles them exactly as writes
+ * do, and the core runs over that. Range reads do this in bounded batches
+ * of partitions taken in (token, key) order from all sources at once (see
+ * read_merged_range).
  */
 #include "storage/st_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+/* A merged range read stops filling its scratch memtable at this many
+ * partitions or bytes, reads it, and continues with the next batch only if
+ * the limits are not met. One partition is never split, so the largest
+ * partition bounds the memory too. */
+#define MERGE_BATCH_PARTS 256
+#define MERGE_BATCH_BYTES ((size_t)4 << 20)
+
 typedef struct rd {
-	st_table *t;
+	const st_memtable *mt;
 	const st_table_layout *l;
 	const st_read_cmd *cmd;
 	hl_arena *out;
@@ -373,27 +388,11 @@ static int cmp_part_from(const void *item, const void *probe, void *ctx)
 	return c ? c : kp->inclusive ? 0 : -1;
 }
 
-static void read_range(rd *x)
+/* Read partitions from node n on, up to the end of the command's range. */
+static void scan_parts(rd *x, st_sl_node *n)
 {
 	const st_read_cmd *c = x->cmd;
-	tok_probe tp = { c->start_token, c->start_inclusive };
-	st_sl_node *n = st_sl_seek(&x->t->parts, &tp, cmp_part_tok, NULL);
 
-	if (c->has_from) {
-		key_probe kp = { { c->from_token, c->from_key, c->from_keylen }, c->from_inclusive };
-		st_sl_node *m = st_sl_seek(&x->t->parts, &kp, cmp_part_from, NULL);
-
-		if (!m)
-			n = NULL;
-		else if (n) {
-			const mt_part *a = n->item;
-			st_pkey bk = { ((mt_part *)m->item)->token, ((mt_part *)m->item)->key,
-				       ((mt_part *)m->item)->keylen };
-
-			if (st__cmp_part(a, &bk, NULL) < 0)
-				n = m;
-		}
-	}
 	for (; n && !x->stop; n = n->next[0]) {
 		const mt_part *p = n->item;
 		const st_bytes *after = NULL;
@@ -406,6 +405,301 @@ static void read_range(rd *x)
 			after = c->after_clust;
 		read_part(x, p, after);
 	}
+}
+
+/* The first partition of sl at or after the command's start (its start
+ * token and, when paging, its from position). */
+static st_sl_node *range_first(const st_read_cmd *c, const st_sl *sl)
+{
+	tok_probe tp = { c->start_token, c->start_inclusive };
+	st_sl_node *n = st_sl_seek(sl, &tp, cmp_part_tok, NULL);
+
+	if (c->has_from) {
+		key_probe kp = { { c->from_token, c->from_key, c->from_keylen }, c->from_inclusive };
+		st_sl_node *m = st_sl_seek(sl, &kp, cmp_part_from, NULL);
+
+		if (!m)
+			n = NULL;
+		else if (n) {
+			const mt_part *a = n->item;
+			st_pkey bk = { ((mt_part *)m->item)->token, ((mt_part *)m->item)->key,
+				       ((mt_part *)m->item)->keylen };
+
+			if (st__cmp_part(a, &bk, NULL) < 0)
+				n = m;
+		}
+	}
+	return n;
+}
+
+static void read_range(rd *x)
+{
+	scan_parts(x, range_first(x->cmd, &x->mt->parts));
+}
+
+/* ------------------------------------------------------------ merged reads */
+
+/* Is (token, key) inside the command's range and at/after its from point? */
+static bool pos_admitted(const st_read_cmd *c, int64_t token, const uint8_t *key, uint32_t keylen)
+{
+	if (token < c->start_token || (token == c->start_token && !c->start_inclusive))
+		return false;
+	if (c->has_from) {
+		int d = token != c->from_token ? (token < c->from_token ? -1 : 1) :
+			st__cmp_bytes(key, keylen, c->from_key, c->from_keylen);
+
+		if (d < 0 || (d == 0 && !c->from_inclusive))
+			return false;
+	}
+	return true;
+}
+
+static bool pos_past_end(const st_read_cmd *c, int64_t token)
+{
+	return token > c->end_token || (token == c->end_token && !c->end_inclusive);
+}
+
+static int cmp_pos(int64_t ta, const uint8_t *a, uint32_t an, int64_t tb, const uint8_t *b,
+		   uint32_t bn)
+{
+	if (ta != tb)
+		return ta < tb ? -1 : 1;
+	return st__cmp_bytes(a, an, b, bn);
+}
+
+/* Read the next partition of the file that this shard serves into the
+ * cursor, remembering the one before it. 0 ok (cur NULL at the end). */
+static int sst_advance(const st_engine *e, st_sst *s, hl_err *err)
+{
+	for (;;) {
+		int rc;
+
+		if (s->cur) {
+			hl_buf_reset(&s->prev_key);
+			hl_buf_put(&s->prev_key, s->cur->key, s->cur->keylen);
+			s->prev_token = s->cur->token;
+			s->has_prev = true;
+		}
+		s->cur = NULL;
+		hl_arena_reset(s->ca);
+		rc = sst_next_partition(s->r, s->ca, &s->cur, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			s->cur = NULL;
+			return 0;
+		}
+		if (st__token_owned(e, s->cur->token))
+			return 0;
+	}
+}
+
+/*
+ * Position the cursor on the first partition admitted by c. The cursor is
+ * reused when the target lies between its previous and current partition
+ * (sequential paging); otherwise the file is scanned again from the start.
+ * TODO(sstable seek): an index seek would make the restart cheap.
+ */
+static int sst_seek(const st_engine *e, st_sst *s, const st_read_cmd *c, hl_err *err)
+{
+	bool reuse = s->started;
+
+	if (reuse && s->has_prev && pos_admitted(c, s->prev_token, s->prev_key.p,
+						 (uint32_t)s->prev_key.len))
+		reuse = false;
+	if (!reuse) {
+		sst_rewind(s->r);
+		s->cur = NULL;
+		s->has_prev = false;
+		s->started = true;
+		if (sst_advance(e, s, err))
+			return -1;
+	}
+	while (s->cur && !pos_admitted(c, s->cur->token, s->cur->key, s->cur->keylen))
+		if (sst_advance(e, s, err))
+			return -1;
+	return 0;
+}
+
+typedef struct msrc {
+	st_sl_node *node;              /* memtable source */
+	st_sst *sst;                   /* SSTable source */
+} msrc;
+
+static bool msrc_head(const msrc *m, int64_t *token, const uint8_t **key, uint32_t *keylen)
+{
+	if (m->sst) {
+		if (!m->sst->cur)
+			return false;
+		*token = m->sst->cur->token;
+		*key = m->sst->cur->key;
+		*keylen = m->sst->cur->keylen;
+		return true;
+	}
+	if (!m->node)
+		return false;
+	*token = ((const mt_part *)m->node->item)->token;
+	*key = ((const mt_part *)m->node->item)->key;
+	*keylen = ((const mt_part *)m->node->item)->keylen;
+	return true;
+}
+
+static int nsources(const st_table *t)
+{
+	int n = 1 + t->nssts;
+
+	for (const st_memtable *f = t->frozen; f; f = f->next)
+		n++;
+	return n;
+}
+
+/*
+ * Range read over memtables + SSTables. Partitions are taken in (token,
+ * key) order from every source (a k-way merge by linear scan of the heads:
+ * sources are few), all versions of one partition are applied into the
+ * scratch memtable, and when it holds a batch the core reads it with the
+ * command's limits, accumulating into the same result. Only if the limits
+ * are not met does the next batch start, so a LIMIT 10 read touches about
+ * one batch. Validation of SSTable data against the layout happens on
+ * apply; a mismatch fails the read.
+ */
+static void read_merged_range(st_engine *e, st_table *t, rd *x)
+{
+	const st_read_cmd *c = x->cmd;
+	int n = nsources(t), k = 0;
+	msrc *src = hl_calloc((size_t)n, sizeof(*src));
+	hl_arena *scratch = hl_arena_new(64 * 1024);
+	st_memtable tmp;
+	bool more = true;
+
+	src[k++].node = range_first(c, &t->mt->parts);
+	for (st_memtable *f = t->frozen; f; f = f->next)
+		if (!f->flushed)
+			src[k++].node = range_first(c, &f->parts);
+	for (st_sst *s = t->ssts; s; s = s->next) {
+		src[k].sst = s;
+		if (sst_seek(e, s, c, x->err)) {
+			x->rc = -1;
+			goto exit;
+		}
+		k++;
+	}
+	st__mt_init(&tmp, &t->layout, t->seed);
+	while (more && !x->stop) {
+		int nparts = 0;
+
+		while (nparts < MERGE_BATCH_PARTS && hl_arena_used(tmp.arena) < MERGE_BATCH_BYTES) {
+			int64_t bt = 0, ht;
+			const uint8_t *bk = NULL, *hk;
+			uint32_t bn = 0, hn;
+			int best = -1;
+
+			for (int i = 0; i < n; i++)
+				if (msrc_head(&src[i], &ht, &hk, &hn) &&
+				    (best < 0 || cmp_pos(ht, hk, hn, bt, bk, bn) < 0)) {
+					best = i;
+					bt = ht, bk = hk, bn = hn;
+				}
+			if (best < 0 || pos_past_end(c, bt)) {
+				more = false;
+				break;
+			}
+			/* bk may point into a cursor that advances below: copy it. */
+			bk = bn ? hl_arena_memdup(scratch, bk, bn) : NULL;
+			for (int i = 0; i < n; i++) {
+				if (!msrc_head(&src[i], &ht, &hk, &hn) ||
+				    cmp_pos(ht, hk, hn, bt, bk, bn) != 0)
+					continue;
+				if (src[i].sst) {
+					if (st__mt_validate(&t->layout, src[i].sst->cur, x->err)) {
+						x->rc = -1;
+						goto done;
+					}
+					st__mt_apply(&tmp, src[i].sst->cur);
+					if (sst_advance(e, src[i].sst, x->err)) {
+						x->rc = -1;
+						goto done;
+					}
+				} else {
+					st__mt_apply(&tmp, st__mt_export(src[i].node->item,
+									 t->layout.nclust, scratch));
+					src[i].node = src[i].node->next[0];
+				}
+			}
+			nparts++;
+		}
+		scan_parts(x, st_sl_first(&tmp.parts));
+		st__mt_free_contents(&tmp);
+		hl_arena_reset(scratch);
+		st__mt_init(&tmp, &t->layout, t->seed);
+	}
+done:
+	st__mt_free_contents(&tmp);
+exit:
+	hl_arena_free(scratch);
+	free(src);
+}
+
+/* Single partition: gather it from every source that may hold it. */
+static void read_merged_part(st_engine *e, st_table *t, rd *x)
+{
+	const st_read_cmd *c = x->cmd;
+	st_pkey k = { c->token, c->key, c->keylen };
+	hl_arena *scratch = NULL;
+	st_memtable tmp;
+	const st_memtable *only = NULL;
+	int found = 0;
+
+	st__mt_init(&tmp, &t->layout, t->seed);
+	for (const st_memtable *m = t->mt; m; m = m == t->mt ? t->frozen : m->next) {
+		st_sl_node *nd;
+
+		if (m->flushed)
+			continue;
+		nd = st_sl_seek(&m->parts, &k, st__cmp_part, NULL);
+		if (!nd || st__cmp_part(nd->item, &k, NULL) != 0)
+			continue;
+		if (!scratch)
+			scratch = hl_arena_new(16 * 1024);
+		st__mt_apply(&tmp, st__mt_export(nd->item, t->layout.nclust, scratch));
+		only = m;
+		found++;
+	}
+	if (st__token_owned(e, c->token)) {
+		for (st_sst *s = t->ssts; s; s = s->next) {
+			st_mutation *m = NULL;
+			int rc;
+
+			if (!sst_may_contain(s->r, c->key, c->keylen))
+				continue;
+			if (!scratch)
+				scratch = hl_arena_new(16 * 1024);
+			rc = sst_get_partition(s->r, c->key, c->keylen, c->token, scratch, &m, x->err);
+			if (rc < 0 || (rc > 0 && st__mt_validate(&t->layout, m, x->err))) {
+				x->rc = -1;
+				goto exit;
+			}
+			if (rc > 0) {
+				st__mt_apply(&tmp, m);
+				found++;
+				only = NULL;
+			}
+		}
+	}
+	/* One memtable holds it and nothing else: read it in place. */
+	if (found == 1 && only)
+		x->mt = only;
+	else if (found)
+		x->mt = &tmp;
+	if (found) {
+		st_sl_node *nd = st_sl_seek(&x->mt->parts, &k, st__cmp_part, NULL);
+
+		read_part(x, nd->item, x->l->nclust ? c->after_clust : NULL);
+	}
+exit:
+	st__mt_free_contents(&tmp);
+	if (scratch)
+		hl_arena_free(scratch);
 }
 
 void st_read_init(st_read_cmd *c)
@@ -440,13 +734,16 @@ int st_read(st_engine *e, const hl_uuid *table, const st_read_cmd *cmd, hl_arena
 {
 	rd x = { 0 };
 
+	st_table *t;
+
 	memset(res, 0, sizeof(*res));
-	x.t = st__table(e, table);
-	if (!x.t) {
+	t = st__table(e, table);
+	if (!t) {
 		x.rc = hl_errf(err, HL_ERR_INVALID, "storage: unknown table");
 		goto exit;
 	}
-	x.l = &x.t->layout;
+	x.mt = t->mt;
+	x.l = &t->layout;
 	x.cmd = cmd;
 	x.out = out;
 	x.res = res;
@@ -473,9 +770,14 @@ int st_read(st_engine *e, const hl_uuid *table, const st_read_cmd *cmd, hl_arena
 		x.slices = &all_slice;
 		x.nslices = 1;
 	}
-	if (cmd->kind == ST_READ_PARTITION) {
+	if (t->frozen || t->ssts) {
+		if (cmd->kind == ST_READ_PARTITION)
+			read_merged_part(e, t, &x);
+		else
+			read_merged_range(e, t, &x);
+	} else if (cmd->kind == ST_READ_PARTITION) {
 		st_pkey k = { cmd->token, cmd->key, cmd->keylen };
-		st_sl_node *n = st_sl_seek(&x.t->parts, &k, st__cmp_part, NULL);
+		st_sl_node *n = st_sl_seek(&x.mt->parts, &k, st__cmp_part, NULL);
 
 		if (n && st__cmp_part(n->item, &k, NULL) == 0)
 			read_part(&x, n->item, x.l->nclust ? cmd->after_clust : NULL);

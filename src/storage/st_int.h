@@ -8,6 +8,9 @@
 #define HL_ST_INT_H
 
 #include "storage/storage.h"
+#include "sstable/sstable.h"
+
+#include <pthread.h>
 
 /* ------------------------------------------------------------ skip list */
 
@@ -97,17 +100,153 @@ typedef struct mt_part {
 	int nrts;
 } mt_part;
 
-typedef struct st_table {
-	st_table_layout layout;        /* arrays heap-owned by the table */
+/*
+ * One memtable. It starts with a (shallow) copy of the table layout so the
+ * skip-list comparators can take the memtable as their context. Only the
+ * shard thread reads `layout` (it is refreshed on ALTER); a flush thread
+ * walks a frozen memtable's records but never its layout.
+ */
+typedef struct st_memtable {
+	st_table_layout layout;
 	hl_arena *arena;               /* everything in the memtable */
 	st_sl parts;
 	uint64_t rng;
 	int64_t nrows;
+	/* frozen memtables */
+	st_log_pos pos;                /* commit log position the freeze covers */
+	bool inflight;                 /* a flush job holds it */
+	bool flushed;                  /* in an SSTable; contents freed, kept
+	                                * only to report log positions in order */
+	size_t base_used;              /* arena bytes when empty */
+	int64_t min_ts;                /* smallest timestamp applied (INT64_MAX: none) */
+	struct st_memtable *next;
+} st_memtable;
+
+void st__mt_init(st_memtable *mt, const st_table_layout *l, uint64_t seed);
+/* Empty it, keeping the arena's first chunk. */
+void st__mt_reset(st_memtable *mt);
+size_t st__mt_bytes(const st_memtable *mt);
+void st__memtable_free(st_memtable *mt);
+void st__mt_free_contents(st_memtable *mt);
+bool st__mt_empty(const st_memtable *mt);
+/* Check a mutation against the layout (nothing applied on error). */
+int st__mt_validate(const st_table_layout *l, const st_mutation *m, hl_err *err);
+/* Merge a validated mutation. */
+void st__mt_apply(st_memtable *mt, const st_mutation *m);
+/* A stored partition as a complete mutation (every tombstone, marker and
+ * TTL), built in arena a. */
+st_mutation *st__mt_export(const mt_part *p, int nclust, hl_arena *a);
+/* A partition is empty when it holds nothing to write. */
+bool st__part_empty(const mt_part *p);
+
+/* ------------------------------------------------------------ sstables */
+
+/*
+ * One SSTable as a table sees it. The reader belongs to the shard thread;
+ * helper threads open their own readers on the same files. `cur` is a
+ * range-read cursor kept across reads so paging continues where the last
+ * read stopped: `cur` is the first unconsumed partition of the file, and
+ * no partition lies strictly between `prev` and `cur`.
+ */
+typedef struct st_sst {
+	sst_reader *r;
+	char *base;                    /* "nb-12-big" */
+	int64_t gen;
+	uint64_t bytes;                /* Data.db size */
+	int64_t min_ts, max_ts;
+	bool compacting;               /* input of a running compaction */
+	/* cursor */
+	hl_arena *ca;
+	st_mutation *cur;              /* NULL: at end (when started) */
+	bool started;
+	bool has_prev;
+	int64_t prev_token;
+	hl_buf prev_key;
+	struct st_sst *next;
+} st_sst;
+
+typedef struct st_job st_job;
+
+typedef struct st_table {
+	st_table_layout layout;        /* arrays heap-owned by the table */
+	st_memtable *mt;               /* active */
+	st_memtable *frozen;           /* being flushed, oldest first */
+	st_sst *ssts;                  /* newest first */
+	int nssts;
+	/* durable tables */
+	char *ks, *name;
+	char *dir;                     /* NULL: memory only */
+	hl_arena *sch_arena;           /* ssch and its strings */
+	sst_schema ssch;               /* how SSTables map to the layout */
+	int64_t gen_counter;           /* next generation counter */
+	uint64_t epoch;                /* bumped by truncate: older jobs are void */
+	bool compacting;
+	uint64_t seed;
+	/* flushed out of freeze order: reported once the older ones are done */
+	bool has_pending_pos;
+	st_log_pos pending_pos;
 } st_table;
+
+/* Background work, run by the engine's helper threads. */
+enum { ST_JOB_FLUSH, ST_JOB_COMPACT };
+
+struct st_job {
+	int kind;
+	hl_uuid table;
+	uint64_t epoch;
+	hl_arena *a;                   /* job lifetime: paths, schema copies */
+	char *dir;
+	int64_t gen;                   /* output generation */
+	int64_t now;                   /* compaction: seconds, for TTL/gc */
+	int64_t gc_before;             /* compaction: purge tombstones with ldt < this */
+	bool purge;                    /* compaction: no other SSTable overlaps */
+	int64_t max_purgeable_ts;      /* compaction: only tombstones older than
+	                                * all memtable data may go */
+	bool has_range;
+	int64_t own_start, own_end;
+	bool has_host_id;
+	hl_uuid host_id;
+	sst_schema ssch;               /* copies in a */
+	st_table_layout layout;        /* deep copy in a */
+	/* flush */
+	st_memtable *mt;
+	/* compaction inputs */
+	int nin;
+	char **in_base;
+	int64_t *in_gen;
+	/* result */
+	int status;
+	hl_err err;
+	char *out_base;                /* NULL: no output (nothing to write) */
+	sst_reader *out;
+	bool cancel;                   /* table dropped/truncated meanwhile */
+	struct st_job *next;
+};
+
+/* A queue served by one helper thread. */
+typedef struct st_worker {
+	st_engine *e;
+	pthread_t th;
+	bool started;
+	st_job *head, *tail;           /* queued */
+	st_job *running;
+} st_worker;
 
 struct st_engine {
 	st_table **slots;              /* open addressing by table id */
 	size_t nslots, ntables;
+	/* durability */
+	st_engine_opts opts;           /* data_dir copied */
+	size_t flush_at;               /* active memtable bytes that trigger a flush */
+	pthread_mutex_t mu;            /* guards the workers' queues and done */
+	pthread_cond_t cv;             /* workers: a job was queued / stop */
+	pthread_cond_t done_cv;        /* st_wait_idle: a job finished */
+	bool stop;
+	size_t active_bytes;           /* active memtables of durable tables */
+	st_worker flusher, compactor;
+	st_job *done, *done_tail;      /* finished, waiting for st_poll */
+	int pending;                   /* queued + running + done */
+	st_memtable *orphans;          /* frozen memtables of dropped tables, in flight */
 };
 
 st_table *st__table(const st_engine *e, const hl_uuid *id);
@@ -119,6 +258,43 @@ typedef struct st_pkey {
 	uint32_t keylen;
 } st_pkey;
 int st__cmp_part(const void *item, const void *probe, void *ctx);
+
+/* A fresh active memtable for t. */
+st_memtable *st__memtable_new(st_table *t);
+
+/* ------------------------------------------------------------ files (files.c) */
+
+/* Fill t->ssch from t->layout (columns with names). */
+void st__build_schema(st_table *t);
+/* Deep copy of an sst_schema / layout into arena a (helper threads). */
+void st__copy_schema(hl_arena *a, const sst_schema *src, sst_schema *dst);
+void st__copy_layout(hl_arena *a, const st_table_layout *src, st_table_layout *dst);
+/* Create the table directory and open this shard's SSTables in it. */
+int st__load_table(st_engine *e, st_table *t, hl_err *err);
+/* Next generation of this shard for the table (unique in its directory). */
+int64_t st__next_gen(st_engine *e, st_table *t);
+bool st__owns_gen(const st_engine *e, int64_t gen);
+/* Open an SSTable of the table and put it in t->ssts (newest first). */
+st_sst *st__sst_new(sst_reader *r, const char *base, int64_t gen);
+void st__sst_add(st_table *t, st_sst *s);
+void st__sst_free(st_sst *s);
+/* Unlink every component of <dir>/<base>-*. */
+void st__sst_unlink(const char *dir, const char *base);
+int64_t st__gen_of(const char *base);
+bool st__token_owned(const st_engine *e, int64_t token);
+
+/* ------------------------------------------------------------ background (bg.c) */
+
+void st__bg_init(st_engine *e);
+void st__bg_stop(st_engine *e);
+/* Freeze t's active memtable and queue its flush (no-op when empty). */
+int st__freeze(st_engine *e, st_table *t, hl_err *err);
+/* After an apply: flush the biggest memtable when over the limit. */
+void st__maybe_flush(st_engine *e);
+void st__maybe_compact(st_engine *e, st_table *t);
+/* Table going away / truncated: void its jobs, hand its frozen memtables
+ * still being flushed to the engine. */
+void st__bg_forget(st_engine *e, st_table *t);
 
 /* ------------------------------------------------------------ clustering */
 

@@ -17,6 +17,13 @@
  * TIMESTAMP); local deletion / expiration times and `now` are seconds since
  * the epoch; TTLs are seconds.
  *
+ * Durability (see docs/storage.md): an engine created with st_engine_new_opts
+ * and a data directory keeps each table's data in an active memtable, the
+ * memtables being flushed, and SSTables (Cassandra's big format, in
+ * <data_dir>/<keyspace>/<table>-<id as 32 hex>/). Reads merge all of them.
+ * Flushes and compactions run on the engine's own helper threads; their
+ * results are published on the shard thread by st_poll.
+ *
  * Prefix: st_.
  */
 #ifndef HL_STORAGE_H
@@ -44,6 +51,7 @@ typedef struct st_bytes {
 typedef struct st_clust_col {
 	const ty_type *type;
 	bool reversed;
+	const char *name;              /* optional (SSTable tools); may be NULL */
 } st_clust_col;
 
 /*
@@ -65,6 +73,12 @@ typedef struct st_col {
 	 * ignored even if the column was re-added later. */
 	bool has_dropped_at;
 	int64_t dropped_at;
+	/* Name and CQL type. Needed only by durable tables: SSTable columns are
+	 * matched by name (and static-ness) when files are opened or imported,
+	 * and new SSTables record them in their header. A column without a name
+	 * is never read from or written to SSTables. Borrowed like the types. */
+	const char *name;
+	const ty_type *type;
 } st_col;
 
 /*
@@ -78,6 +92,20 @@ typedef struct st_table_layout {
 	const st_clust_col *clust;
 	int ncols;
 	const st_col *cols;
+	/* Durable tables only (an engine with a data_dir, and both names set):
+	 * the directory is <data_dir>/<keyspace>/<table>-<id hex>/. Without
+	 * names the table stays memory-only even in a durable engine (system
+	 * tables, tests). Names are copied; they cannot change on ALTER. */
+	const char *keyspace;
+	const char *table;
+	/* Partition key component types, in key order (the SSTable header's key
+	 * type: one type, or a CompositeType of several). Borrowed. */
+	int npk;
+	const ty_type *const *pk_types;
+	/* gc_grace_seconds: compaction purges tombstones older than this.
+	 * !has_gc_grace: Cassandra's default, 864000 (10 days). */
+	bool has_gc_grace;
+	int64_t gc_grace_seconds;
 } st_table_layout;
 
 /* ------------------------------------------------------------ mutations */
@@ -314,8 +342,83 @@ const st_rcell *st_rcell_find(const st_rcell *cells, int n, int col);
 
 /* ------------------------------------------------------------ engine */
 
+/* A commit log position as the commit log module defines it (cl_pos):
+ * segment id, then byte offset. The engine only stores and returns it. */
+typedef struct st_log_pos {
+	uint64_t segment;
+	uint32_t offset;
+} st_log_pos;
+
+/*
+ * Called on the shard thread at the moment a memtable is frozen for flush.
+ * It must return a position P such that every mutation appended to the
+ * commit log at or before P has already been st_apply'd to this engine
+ * (with periodic sync: cl_current_pos; with writes parked until fsync, the
+ * position just before the oldest parked write). The flush of that
+ * memtable then covers the log up to P.
+ */
+typedef st_log_pos (*st_log_pos_fn)(void *ctx, const hl_uuid *table);
+/* Called on the shard thread from st_poll once a table's memtables frozen
+ * at or before `upto` are in SSTables: the caller may cl_discard(table,
+ * upto). Reported in freeze order per table. */
+typedef void (*st_flushed_fn)(void *ctx, const hl_uuid *table, st_log_pos upto);
+/* Called on a helper thread (no engine lock held) when st_poll has work:
+ * typically posts a message to the shard's loop, which then calls st_poll.
+ * It must not call into the engine. */
+typedef void (*st_notify_fn)(void *ctx);
+
+typedef struct st_engine_opts {
+	/* NULL: memory only (the behaviour of st_engine_new). */
+	const char *data_dir;
+	/* This engine's shard and the shard count: SSTable generations are
+	 * chosen as counter * nshards + shard + 1, so shards writing the same
+	 * table directory never collide. 0/0 means shard 0 of 1. */
+	int shard, nshards;
+	/* Tokens this engine serves (both ends inclusive). SSTables may hold
+	 * other shards' partitions (an import links the same files on every
+	 * shard); reads, flushes and compactions ignore partitions outside.
+	 * !has_range: every token. */
+	bool has_range;
+	int64_t own_start, own_end;
+	/* Memtable memory (bytes) for all tables of this engine: when the
+	 * active memtables exceed half of it, the largest is flushed.
+	 * 0: physical RAM / 4 / nshards. */
+	size_t memtable_space;
+	/* Size-tiered compaction (min_threshold / max_threshold, Cassandra's
+	 * defaults 4 / 32 when 0); no_auto_compaction: only st_compact. */
+	int compaction_min, compaction_max;
+	bool no_auto_compaction;
+	/* The node's host id, recorded in new SSTables (Statistics.db, and as
+	 * the counter id of counter cells). */
+	bool has_host_id;
+	hl_uuid host_id;
+	/* Callbacks (all optional) and their context. */
+	st_log_pos_fn log_pos;
+	st_flushed_fn on_flushed;
+	st_notify_fn notify;
+	void *ctx;
+} st_engine_opts;
+
 st_engine *st_engine_new(void);
+/* A durable engine when opts->data_dir is set. Never fails (the data
+ * directory is created when the first durable table is). */
+st_engine *st_engine_new_opts(const st_engine_opts *opts);
+/* Stops the helper threads: a running flush or compaction is finished
+ * (its output stays on disk; a flush not yet published is replayed from
+ * the commit log on restart), queued ones are abandoned. Blocks. */
 void st_engine_free(st_engine *e);
+
+/*
+ * Publish finished background work (new SSTables from flushes and
+ * compactions, deletion of compacted inputs), run the on_flushed callbacks
+ * and start the next queued jobs. Shard thread only; never blocks on I/O
+ * other than unlinking compacted files. Returns the number of jobs
+ * published.
+ */
+int st_poll(st_engine *e);
+/* Block until no flush or compaction is queued or running, publishing as
+ * st_poll does (tests, shutdown, nodetool flush -- not for a serving loop). */
+void st_wait_idle(st_engine *e);
 
 int st_create_table(st_engine *e, const st_table_layout *layout, hl_err *err);
 /* New layout for an existing table (same id and clustering columns). */
@@ -324,10 +427,49 @@ int st_drop_table(st_engine *e, const hl_uuid *table, hl_err *err);
 int st_truncate(st_engine *e, const hl_uuid *table, hl_err *err);
 bool st_has_table(const st_engine *e, const hl_uuid *table);
 
+/*
+ * Durable tables:
+ * - st_create_table opens the SSTables already in the table directory that
+ *   belong to this shard (by generation, see st_engine_opts), so data
+ *   survives restarts; unreadable ones are skipped with a warning.
+ * - st_drop_table deletes this shard's SSTable files; st_truncate deletes
+ *   them too and discards memtables (a flush still running is discarded
+ *   when it ends). st_engine_free keeps everything on disk.
+ * These open / unlink files on the calling thread.
+ */
+
+/*
+ * Cassandra's nodetool import: every SSTable in src_dir (components
+ * <v>-<gen>-big-<Component>) is first opened and checked against the table
+ * (columns by name and kind, clustering types and order, Murmur3
+ * partitioner); if any fails, nothing is imported. Then each one's
+ * components are hard-linked (copied when src_dir is on another
+ * filesystem) into the table directory under a fresh generation of this
+ * shard, TOC.txt last, and opened; reads see them at once. Source files are
+ * left in place.
+ * Called once per shard with the same src_dir: each shard links its own
+ * copy (hard links cost no space) and serves only its token range from it,
+ * so no shard depends on another's files. *nimported (optional) receives
+ * the number of SSTables imported. Blocks on disk.
+ */
+int st_import(st_engine *e, const hl_uuid *table, const char *src_dir, int *nimported,
+	      hl_err *err);
+
+/* Freeze the table's memtable (if not empty) and flush it in the background. */
+int st_flush(st_engine *e, const hl_uuid *table, hl_err *err);
+/* st_flush on every durable table with data in memory. */
+int st_flush_all(st_engine *e, hl_err *err);
+/* Major compaction: all of this shard's SSTables of the table into one,
+ * in the background (published by st_poll). */
+int st_compact(st_engine *e, const hl_uuid *table, hl_err *err);
+
 typedef struct st_table_stats {
-	size_t memory;                 /* bytes held by the table's memtable */
-	int64_t partitions;
-	int64_t rows;
+	size_t memory;                 /* bytes held by the table's memtables */
+	int64_t partitions;            /* in the active memtable */
+	int64_t rows;                  /* in the active memtable */
+	int64_t memtables_flushing;
+	int64_t sstables;
+	uint64_t disk_bytes;           /* Data.db bytes of the SSTables */
 } st_table_stats;
 int st_table_stats_get(const st_engine *e, const hl_uuid *table, st_table_stats *out,
 		       hl_err *err);
@@ -336,7 +478,12 @@ int st_table_stats_get(const st_engine *e, const hl_uuid *table, st_table_stats 
 int st_apply(st_engine *e, const hl_uuid *table, const st_mutation *m, hl_err *err);
 
 /*
- * Run a read. The result and everything it points to are allocated in `out`
+ * Run a read. On a durable table it merges the memtables and the SSTables
+ * that may hold the data (bloom filter for a partition; for a range, every
+ * SSTable, continuing where the previous read of the range stopped), and
+ * reads those files with pread on the calling thread (page-cache reads in
+ * practice; there is no async read path yet).
+ * The result and everything it points to are allocated in `out`
  * (the caller's arena; may belong to the thread waiting for the answer: only
  * this thread allocates from it while st_read runs). *res is overwritten.
  */

@@ -1,0 +1,956 @@
+/*
+ * storage/bg.c: background work of a durable engine -- memtable flushes
+ * and size-tiered compactions -- and their hand-back to the shard.
+ *
+ * Threads: each engine has two helper threads, started on first use: a
+ * flusher and a compactor, so a long compaction never delays a flush. The
+ * shard thread queues jobs; a helper takes one, does all of its disk work
+ * (writing the SSTable, opening a reader on it) without any lock, then puts
+ * the job on the done list and calls opts.notify. The shard calls st_poll,
+ * which publishes results: new SSTables become visible, flushed memtables
+ * are freed and reported through opts.on_flushed, compacted inputs are
+ * deleted. The shard thread never waits for a helper (except
+ * st_wait_idle and st_engine_free, which are meant to block).
+ *
+ * What a helper touches: a flush job reads its frozen memtable's records
+ * (never modified after the freeze; the shard only reads them too) and
+ * owns deep copies of the layout and column schema, since the shard may
+ * ALTER or drop the table meanwhile. A compaction opens its own readers on
+ * its input files. Everything else is in the job, owned by whoever holds
+ * it. The only shared state is the queues, the done list and the cancel
+ * flags, under e->mu.
+ *
+ * Flush order and the commit log: frozen memtables stay in t->frozen in
+ * freeze order. A finished one is marked flushed (its memory freed) and
+ * removed only once every older one is flushed too; the position reported
+ * to on_flushed is the newest removed, so the caller may always discard
+ * the reported prefix of the log, even when a failed flush is retried
+ * after newer ones succeeded.
+ */
+#include "storage/st_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void *worker_main(void *arg);
+
+void st__bg_init(st_engine *e)
+{
+	pthread_mutex_init(&e->mu, NULL);
+	pthread_cond_init(&e->cv, NULL);
+	pthread_cond_init(&e->done_cv, NULL);
+	e->flusher.e = e;
+	e->compactor.e = e;
+}
+
+static void start_worker(st_worker *w)
+{
+	if (w->started)
+		return;
+	if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
+		/* Without a thread nothing is flushed: memory keeps growing, as
+		 * before durability existed, but no data is lost. */
+		hl_error("storage: cannot start a flush/compaction thread");
+		return;
+	}
+	w->started = true;
+}
+
+static void job_free(st_job *j)
+{
+	if (j->out)
+		sst_close(j->out);
+	hl_arena_free(j->a);
+	free(j);
+}
+
+static void remove_orphan(st_engine *e, st_memtable *mt)
+{
+	for (st_memtable **pp = &e->orphans; *pp; pp = &(*pp)->next)
+		if (*pp == mt) {
+			*pp = mt->next;
+			st__memtable_free(mt);
+			return;
+		}
+}
+
+void st__bg_stop(st_engine *e)
+{
+	st_job *lists[3];
+
+	pthread_mutex_lock(&e->mu);
+	e->stop = true;
+	pthread_cond_broadcast(&e->cv);
+	pthread_mutex_unlock(&e->mu);
+	if (e->flusher.started)
+		pthread_join(e->flusher.th, NULL);
+	if (e->compactor.started)
+		pthread_join(e->compactor.th, NULL);
+	lists[0] = e->flusher.head;
+	lists[1] = e->compactor.head;
+	lists[2] = e->done;
+	for (int i = 0; i < 3; i++)
+		while (lists[i]) {
+			st_job *n = lists[i]->next;
+
+			/* A finished but unpublished output is a complete SSTable:
+			 * keep it (its data is also in the commit log; loading both
+			 * after a restart is harmless) unless its table is gone. */
+			if (lists[i]->cancel && lists[i]->out_base)
+				st__sst_unlink(lists[i]->dir, lists[i]->out_base);
+			job_free(lists[i]);
+			lists[i] = n;
+		}
+	e->flusher.head = e->compactor.head = e->done = NULL;
+	while (e->orphans) {
+		st_memtable *n = e->orphans->next;
+
+		st__memtable_free(e->orphans);
+		e->orphans = n;
+	}
+	pthread_cond_destroy(&e->cv);
+	pthread_cond_destroy(&e->done_cv);
+	pthread_mutex_destroy(&e->mu);
+}
+
+static st_job *job_new(st_engine *e, st_table *t, int kind)
+{
+	st_job *j = hl_calloc(1, sizeof(*j));
+
+	j->kind = kind;
+	j->a = hl_arena_new(8192);
+	j->table = t->layout.id;
+	j->epoch = t->epoch;
+	j->dir = hl_arena_strdup(j->a, t->dir);
+	j->gen = st__next_gen(e, t);
+	j->has_range = e->opts.has_range;
+	j->own_start = e->opts.own_start;
+	j->own_end = e->opts.own_end;
+	j->has_host_id = e->opts.has_host_id;
+	j->host_id = e->opts.host_id;
+	st__copy_schema(j->a, &t->ssch, &j->ssch);
+	st__copy_layout(j->a, &t->layout, &j->layout);
+	j->layout.keyspace = hl_arena_strdup(j->a, t->ks);
+	j->layout.table = hl_arena_strdup(j->a, t->name);
+	return j;
+}
+
+static void enqueue(st_engine *e, st_worker *w, st_job *j)
+{
+	start_worker(w);
+	pthread_mutex_lock(&e->mu);
+	if (w->tail)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	e->pending++;
+	pthread_cond_broadcast(&e->cv);
+	pthread_mutex_unlock(&e->mu);
+}
+
+/* ------------------------------------------------------------ writing */
+
+/*
+ * The one place that knows the SSTable writer. Partitions arrive in
+ * (token, key) order. The writer refuses data for columns its schema does
+ * not list, so cells of dropped columns (dead forever: a dropped column's
+ * slot is never reused) are stripped first.
+ */
+typedef struct out_file {
+	sst_writer *w;
+	bool *keep;                    /* per column index: in the file */
+	int ncols;
+	int64_t parts;
+} out_file;
+
+static int out_open(st_job *j, out_file *o, const sst_enc_stats *enc, hl_err *err)
+{
+	const st_table_layout *l = &j->layout;
+	sst_write_col *cols = hl_arena_zalloc(j->a, sizeof(*cols) * (size_t)(j->ssch.ncols + 1));
+	sst_write_schema ws = { 0 };
+	sst_write_opts wo = { 0 };
+	int n = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->ncols = l->ncols;
+	o->keep = hl_arena_zalloc(j->a, (size_t)(l->ncols + 1));
+	for (int i = 0; i < l->ncols; i++)
+		if (!l->cols[i].dropped && (!l->cols[i].name || !l->cols[i].type))
+			return hl_errf(err, HL_ERR_SERVER,
+				       "storage: column %d of %s.%s has no name or type", i,
+				       l->keyspace, l->table);
+	for (int i = 0; i < j->ssch.ncols; i++) {
+		const sst_column *c = &j->ssch.cols[i];
+
+		if (c->index < 0 || c->index >= l->ncols || l->cols[c->index].dropped)
+			continue;
+		cols[n].name = c->name;
+		cols[n].index = c->index;
+		cols[n].is_static = c->is_static;
+		cols[n].type = c->type;
+		o->keep[c->index] = true;
+		n++;
+	}
+	ws.nkey = l->npk;
+	ws.key_types = l->pk_types;
+	ws.nclust = l->nclust;
+	ws.clust = l->clust;
+	ws.ncols = n;
+	ws.cols = cols;
+	wo.enc = enc;
+	wo.has_host_id = j->has_host_id;
+	wo.host_id = j->host_id;
+	return sst_writer_open(j->dir, j->gen, &ws, &wo, &o->w, err);
+}
+
+static void strip_row(const out_file *o, st_mrow *r)
+{
+	st_cell **cp = &r->cells;
+	st_complex_del **dp = &r->cdels;
+
+	r->cells_tail = NULL;
+	while (*cp) {
+		if ((*cp)->col >= 0 && (*cp)->col < o->ncols && o->keep[(*cp)->col]) {
+			r->cells_tail = *cp;
+			cp = &(*cp)->next;
+		} else {
+			*cp = (*cp)->next;
+			r->ncells--;
+		}
+	}
+	while (*dp) {
+		if ((*dp)->col >= 0 && (*dp)->col < o->ncols && o->keep[(*dp)->col])
+			dp = &(*dp)->next;
+		else
+			*dp = (*dp)->next;
+	}
+}
+
+static int out_add(out_file *o, st_mutation *m, hl_err *err)
+{
+	if (m->static_row)
+		strip_row(o, m->static_row);
+	for (st_mrow *r = m->rows; r; r = r->next)
+		strip_row(o, r);
+	o->parts++;
+	return sst_writer_add(o->w, m, err);
+}
+
+static int out_finish(out_file *o, hl_err *err)
+{
+	sst_writer *w = o->w;
+
+	o->w = NULL;
+	return sst_writer_finish(w, err);
+}
+
+static void out_abort(out_file *o)
+{
+	sst_writer_abort(o->w);
+	o->w = NULL;
+}
+
+static bool job_owned(const st_job *j, int64_t token)
+{
+	return !j->has_range || (token >= j->own_start && token <= j->own_end);
+}
+
+static bool cancelled(st_job *j)
+{
+	return __atomic_load_n(&j->cancel, __ATOMIC_RELAXED);
+}
+
+/* After a successful finish: the output's name and a reader on it, opened
+ * here so the shard does not read Index.db / Filter.db on its loop. */
+static int open_output(st_job *j, hl_err *err)
+{
+	j->out_base = hl_arena_printf(j->a, "nb-%lld-big", (long long)j->gen);
+	return sst_open(j->dir, j->out_base, &j->ssch, NULL, &j->out, err);
+}
+
+/*
+ * Two passes over the frozen memtable: the first folds every partition
+ * into the EncodingStats the SerializationHeader needs before the first
+ * byte of Data.db (the smallest deltas, and what Cassandra writes); the
+ * second writes.
+ */
+static void run_flush(st_job *j)
+{
+	hl_arena *scratch = hl_arena_new(64 * 1024);
+	sst_enc_stats enc;
+	out_file o = { 0 };
+
+	j->status = -1;
+	sst_enc_stats_init(&enc);
+	for (st_sl_node *n = st_sl_first(&j->mt->parts); n; n = n->next[0]) {
+		if (st__part_empty(n->item))
+			continue;
+		sst_enc_stats_add(&enc, st__mt_export(n->item, j->layout.nclust, scratch));
+		hl_arena_reset(scratch);
+		o.parts++;
+	}
+	if (o.parts == 0) {
+		j->status = 0;
+		goto exit;
+	}
+	if (out_open(j, &o, &enc, &j->err))
+		goto exit;
+	for (st_sl_node *n = st_sl_first(&j->mt->parts); n; n = n->next[0]) {
+		const mt_part *p = n->item;
+
+		if (cancelled(j))
+			goto exit;
+		if (st__part_empty(p))
+			continue;
+		if (out_add(&o, st__mt_export(p, j->layout.nclust, scratch), &j->err))
+			goto exit;
+		hl_arena_reset(scratch);
+	}
+	if (out_finish(&o, &j->err) || open_output(j, &j->err))
+		goto exit;
+	j->status = 0;
+exit:
+	out_abort(&o);
+	hl_arena_free(scratch);
+}
+
+/* ------------------------------------------------------------ compaction */
+
+typedef struct cin {
+	sst_reader *r;
+	hl_arena *a;
+	st_mutation *cur;
+} cin;
+
+static int cin_next(st_job *j, cin *c, hl_err *err)
+{
+	for (;;) {
+		int rc;
+
+		hl_arena_reset(c->a);
+		c->cur = NULL;
+		rc = sst_next_partition(c->r, c->a, &c->cur, err);
+		if (rc <= 0) {
+			c->cur = NULL;
+			return rc;
+		}
+		/* Partitions of other shards (imported files) are not ours to keep. */
+		if (job_owned(j, c->cur->token))
+			return 0;
+	}
+}
+
+static int cmp_mut(const st_mutation *a, const st_mutation *b)
+{
+	if (a->token != b->token)
+		return a->token < b->token ? -1 : 1;
+	return st__cmp_bytes(a->key, a->keylen, b->key, b->keylen);
+}
+
+/*
+ * What compaction drops from a merged partition, as Cassandra's purging
+ * iterator does:
+ *  - data shadowed by the partition deletion or a covering range tombstone
+ *    (always safe; row and collection deletions already dropped what they
+ *    shadow when the versions were merged);
+ *  - expired cells become tombstones written at their write time
+ *    (expiration - ttl), so they keep shadowing older data until purged;
+ *  - when j->purge (every SSTable of the table is an input, so no other
+ *    file can hold data a tombstone shadows), tombstones whose local
+ *    deletion time is before gc_before (now - gc_grace_seconds) and whose
+ *    timestamp is below every memtable's data, and expired row markers
+ *    alike, are dropped.
+ * Returns whether anything is left to write.
+ */
+static bool purgeable(const st_job *j, int64_t ts, int64_t ldt)
+{
+	return j->purge && ldt < j->gc_before && ts < j->max_purgeable_ts;
+}
+
+static bool rt_covers(const st_table_layout *l, const st_range_tomb *rt, const st_bytes *clust)
+{
+	return st__cmp_row_bound(l, clust, &rt->start, false) > 0 &&
+		st__cmp_row_bound(l, clust, &rt->end, true) < 0;
+}
+
+/* Returns whether the row still holds anything. */
+static bool purge_row(const st_job *j, st_mrow *r, int64_t shadow)
+{
+	st_cell **cp = &r->cells;
+	st_complex_del **dp = &r->cdels;
+	bool any = false;
+
+	if (r->del.ts != ST_NO_TS && r->del.ts <= shadow)
+		r->del.ts = ST_NO_TS, r->del.ldt = ST_NO_LDT;
+	if (r->marker.ts != ST_NO_TS && r->marker.ts <= shadow)
+		r->marker.ts = ST_NO_TS, r->marker.ttl = 0;
+	if (r->marker.ts != ST_NO_TS && r->marker.ttl > 0 && r->marker.expire <= j->now &&
+	    purgeable(j, r->marker.ts, r->marker.expire))
+		r->marker.ts = ST_NO_TS, r->marker.ttl = 0;
+	r->cells_tail = NULL;
+	while (*cp) {
+		st_cell *c = *cp;
+
+		if (c->ttl > 0 && c->ldt <= j->now) {
+			/* Cassandra turns an expired cell into a tombstone of its
+			 * write time. */
+			c->ldt -= c->ttl;
+			c->ttl = 0;
+			c->value = NULL;
+			c->len = 0;
+		}
+		if (c->ts <= shadow || (c->ttl == 0 && c->ldt != ST_NO_LDT &&
+					purgeable(j, c->ts, c->ldt))) {
+			*cp = c->next;
+			r->ncells--;
+			continue;
+		}
+		r->cells_tail = c;
+		cp = &c->next;
+	}
+	while (*dp) {
+		if ((*dp)->del.ts <= shadow || purgeable(j, (*dp)->del.ts, (*dp)->del.ldt))
+			*dp = (*dp)->next;
+		else
+			dp = &(*dp)->next;
+	}
+	if (r->del.ts != ST_NO_TS && purgeable(j, r->del.ts, r->del.ldt))
+		r->del.ts = ST_NO_TS, r->del.ldt = ST_NO_LDT;
+	any = r->marker.ts != ST_NO_TS || r->del.ts != ST_NO_TS || r->cells || r->cdels;
+	return any;
+}
+
+static bool purge_part(const st_job *j, st_mutation *m)
+{
+	const st_table_layout *l = &j->layout;
+	int64_t pts = m->pdel.ts;
+	st_range_tomb **tp;
+	st_mrow **rp;
+	bool any;
+
+	/* Range tombstones the partition deletion covers add nothing. */
+	for (tp = &m->rts; *tp;) {
+		if ((*tp)->del.ts <= pts) {
+			*tp = (*tp)->next;
+			m->nrts--;
+		} else {
+			tp = &(*tp)->next;
+		}
+	}
+	if (m->static_row && !purge_row(j, m->static_row, pts))
+		m->static_row = NULL;
+	m->rows_tail = NULL;
+	for (rp = &m->rows; *rp;) {
+		st_mrow *r = *rp;
+		int64_t shadow = pts;
+
+		for (const st_range_tomb *rt = m->rts; rt; rt = rt->next)
+			if (rt->del.ts > shadow && rt_covers(l, rt, r->clust))
+				shadow = rt->del.ts;
+		if (!purge_row(j, r, shadow)) {
+			*rp = r->next;
+			m->nrows--;
+			continue;
+		}
+		m->rows_tail = r;
+		rp = &r->next;
+	}
+	/* The tombstones themselves go last: they shadowed the data above. */
+	m->rts_tail = NULL;
+	for (tp = &m->rts; *tp;) {
+		if (purgeable(j, (*tp)->del.ts, (*tp)->del.ldt)) {
+			*tp = (*tp)->next;
+			m->nrts--;
+		} else {
+			m->rts_tail = *tp;
+			tp = &(*tp)->next;
+		}
+	}
+	if (m->pdel.ts != ST_NO_TS && purgeable(j, m->pdel.ts, m->pdel.ldt))
+		m->pdel.ts = ST_NO_TS, m->pdel.ldt = ST_NO_LDT;
+	any = m->pdel.ts != ST_NO_TS || m->static_row || m->rows || m->rts;
+	return any;
+}
+
+/*
+ * Merge the inputs partition by partition: every version of a partition is
+ * applied into a scratch memtable (the same reconciliation as writes and
+ * reads), which is exported whole and written. Memory: one partition per
+ * input plus the merged one.
+ */
+static void run_compact(st_job *j)
+{
+	cin *in = hl_calloc((size_t)j->nin, sizeof(*in));
+	hl_arena *scratch = hl_arena_new(64 * 1024);
+	st_memtable tmp;
+	out_file o = { 0 };
+	sst_enc_stats enc;
+
+	j->status = -1;
+	st__mt_init(&tmp, &j->layout, (uint64_t)j->gen);
+	for (int i = 0; i < j->nin; i++) {
+		in[i].a = hl_arena_new(64 * 1024);
+		if (sst_open(j->dir, j->in_base[i], &j->ssch, NULL, &in[i].r, &j->err) ||
+		    cin_next(j, &in[i], &j->err) < 0)
+			goto exit;
+	}
+	/* The inputs' encoding bases bound the output's data from below. */
+	sst_enc_stats_init(&enc);
+	for (int i = 0; i < j->nin; i++) {
+		const sst_meta *m = sst_info(in[i].r);
+
+		if (!enc.has_ts || m->enc_min_ts < enc.min_ts)
+			enc.min_ts = m->enc_min_ts;
+		if (!enc.has_ldt || m->enc_min_ldt < enc.min_ldt)
+			enc.min_ldt = m->enc_min_ldt;
+		if (!enc.has_ttl || m->enc_min_ttl < enc.min_ttl)
+			enc.min_ttl = m->enc_min_ttl;
+		enc.has_ts = enc.has_ldt = enc.has_ttl = true;
+	}
+	if (out_open(j, &o, &enc, &j->err))
+		goto exit;
+	for (;;) {
+		const st_mutation *best = NULL;
+
+		if (cancelled(j))
+			goto exit;
+		for (int i = 0; i < j->nin; i++)
+			if (in[i].cur && (!best || cmp_mut(in[i].cur, best) < 0))
+				best = in[i].cur;
+		if (!best)
+			break;
+		st__mt_reset(&tmp);
+		/* Copy the key out: advancing an input reuses its arena. */
+		best = st_mut_new(scratch, best->key, best->keylen, best->token);
+		for (int i = 0; i < j->nin; i++) {
+			if (!in[i].cur || cmp_mut(in[i].cur, best) != 0)
+				continue;
+			if (st__mt_validate(&j->layout, in[i].cur, &j->err))
+				goto exit;
+			st__mt_apply(&tmp, in[i].cur);
+			if (cin_next(j, &in[i], &j->err) < 0)
+				goto exit;
+		}
+		for (st_sl_node *n = st_sl_first(&tmp.parts); n; n = n->next[0]) {
+			st_mutation *m;
+
+			if (st__part_empty(n->item))
+				continue;
+			m = st__mt_export(n->item, j->layout.nclust, scratch);
+			if (purge_part(j, m) && out_add(&o, m, &j->err))
+				goto exit;
+		}
+		hl_arena_reset(scratch);
+	}
+	/* Everything was shadowed or another shard's: no output. */
+	if (o.parts == 0) {
+		j->status = 0;
+		goto exit;
+	}
+	if (out_finish(&o, &j->err) || open_output(j, &j->err))
+		goto exit;
+	j->status = 0;
+exit:
+	out_abort(&o);
+	for (int i = 0; i < j->nin; i++) {
+		if (in[i].r)
+			sst_close(in[i].r);
+		if (in[i].a)
+			hl_arena_free(in[i].a);
+	}
+	free(in);
+	st__mt_free_contents(&tmp);
+	hl_arena_free(scratch);
+}
+
+/* ------------------------------------------------------------ worker */
+
+static void *worker_main(void *arg)
+{
+	st_worker *w = arg;
+	st_engine *e = w->e;
+
+	pthread_mutex_lock(&e->mu);
+	for (;;) {
+		st_job *j;
+		bool skip;
+
+		while (!e->stop && !w->head)
+			pthread_cond_wait(&e->cv, &e->mu);
+		if (e->stop)
+			break;
+		j = w->head;
+		w->head = j->next;
+		if (!w->head)
+			w->tail = NULL;
+		j->next = NULL;
+		w->running = j;
+		skip = j->cancel;
+		pthread_mutex_unlock(&e->mu);
+		if (!skip) {
+			if (j->kind == ST_JOB_FLUSH)
+				run_flush(j);
+			else
+				run_compact(j);
+		}
+		pthread_mutex_lock(&e->mu);
+		w->running = NULL;
+		if (e->done_tail)
+			e->done_tail->next = j;
+		else
+			e->done = j;
+		e->done_tail = j;
+		pthread_cond_broadcast(&e->done_cv);
+		if (e->opts.notify) {
+			pthread_mutex_unlock(&e->mu);
+			e->opts.notify(e->opts.ctx);
+			pthread_mutex_lock(&e->mu);
+		}
+	}
+	pthread_mutex_unlock(&e->mu);
+	return NULL;
+}
+
+/* ------------------------------------------------------------ shard side */
+
+static void queue_flush(st_engine *e, st_table *t, st_memtable *mt)
+{
+	st_job *j = job_new(e, t, ST_JOB_FLUSH);
+
+	j->mt = mt;
+	mt->inflight = true;
+	enqueue(e, &e->flusher, j);
+}
+
+/* Flushes that failed are retried when the table is flushed again. */
+static void requeue_failed(st_engine *e, st_table *t)
+{
+	for (st_memtable *f = t->frozen; f; f = f->next)
+		if (!f->inflight && !f->flushed)
+			queue_flush(e, t, f);
+}
+
+int st__freeze(st_engine *e, st_table *t, hl_err *err)
+{
+	st_memtable *mt = t->mt, **pp;
+	size_t b;
+
+	(void)err;
+	requeue_failed(e, t);
+	if (st__mt_empty(mt))
+		return 0;
+	b = st__mt_bytes(mt);
+	e->active_bytes -= b < e->active_bytes ? b : e->active_bytes;
+	if (e->opts.log_pos)
+		mt->pos = e->opts.log_pos(e->opts.ctx, &t->layout.id);
+	for (pp = &t->frozen; *pp; pp = &(*pp)->next)
+		;
+	*pp = mt;
+	mt->next = NULL;
+	t->mt = st__memtable_new(t);
+	queue_flush(e, t, mt);
+	return 0;
+}
+
+void st__maybe_flush(st_engine *e)
+{
+	st_table *big = NULL;
+	size_t bb = 0;
+
+	if (e->active_bytes <= e->flush_at)
+		return;
+	/* As Cassandra's memtable_cleanup_threshold: flush the largest. */
+	for (size_t i = 0; i < e->nslots; i++) {
+		st_table *t = e->slots[i];
+
+		if (t && t->dir && st__mt_bytes(t->mt) > bb) {
+			bb = st__mt_bytes(t->mt);
+			big = t;
+		}
+	}
+	if (big)
+		st__freeze(e, big, NULL);
+	else
+		e->active_bytes = 0;   /* only drift from dropped tables is left */
+}
+
+static void cancel_list(st_job *j, const st_table *t)
+{
+	for (; j; j = j->next)
+		if (memcmp(j->table.b, t->layout.id.b, 16) == 0)
+			__atomic_store_n(&j->cancel, true, __ATOMIC_RELAXED);
+}
+
+void st__bg_forget(st_engine *e, st_table *t)
+{
+	pthread_mutex_lock(&e->mu);
+	cancel_list(e->flusher.head, t);
+	cancel_list(e->compactor.head, t);
+	cancel_list(e->flusher.running, t);
+	cancel_list(e->compactor.running, t);
+	cancel_list(e->done, t);
+	pthread_mutex_unlock(&e->mu);
+	while (t->frozen) {
+		st_memtable *f = t->frozen;
+
+		t->frozen = f->next;
+		if (f->inflight) {
+			f->next = e->orphans;
+			e->orphans = f;
+		} else {
+			st__memtable_free(f);
+		}
+	}
+	t->has_pending_pos = false;
+	t->compacting = false;
+}
+
+/* ------------------------------------------------------------ compaction policy */
+
+static int cmp_size(const void *a, const void *b)
+{
+	const st_sst *x = *(st_sst *const *)a, *y = *(st_sst *const *)b;
+
+	return x->bytes < y->bytes ? -1 : x->bytes > y->bytes;
+}
+
+static void queue_compact(st_engine *e, st_table *t, st_sst **v, int n)
+{
+	st_job *j = job_new(e, t, ST_JOB_COMPACT);
+	int64_t grace = t->layout.has_gc_grace ? t->layout.gc_grace_seconds : 864000;
+
+	j->now = (int64_t)time(NULL);
+	j->gc_before = j->now - grace;
+	/* Purging is safe only if no SSTable outside the compaction exists. */
+	j->purge = n == t->nssts;
+	j->max_purgeable_ts = t->mt->min_ts;
+	for (st_memtable *f = t->frozen; f; f = f->next)
+		if (!f->flushed && f->min_ts < j->max_purgeable_ts)
+			j->max_purgeable_ts = f->min_ts;
+
+	j->nin = n;
+	j->in_base = hl_arena_alloc(j->a, sizeof(char *) * (size_t)n);
+	j->in_gen = hl_arena_alloc(j->a, sizeof(int64_t) * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		j->in_base[i] = hl_arena_strdup(j->a, v[i]->base);
+		j->in_gen[i] = v[i]->gen;
+		v[i]->compacting = true;
+	}
+	t->compacting = true;
+	enqueue(e, &e->compactor, j);
+}
+
+/*
+ * SizeTieredCompactionStrategy's bucketing with its defaults: files are
+ * sorted by size; a file joins the current bucket when its size is within
+ * [0.5, 1.5] of the bucket's average, or when both are under 50 MiB
+ * (min_sstable_size); the first bucket with at least min_threshold files
+ * is compacted, its smallest max_threshold files. One compaction per table
+ * at a time.
+ */
+void st__maybe_compact(st_engine *e, st_table *t)
+{
+	st_sst **v;
+	int n = 0, start = 0;
+	double avg = 0;
+	const uint64_t small = (uint64_t)50 << 20;
+
+	if (!t->dir || t->compacting || e->opts.no_auto_compaction ||
+	    t->nssts < e->opts.compaction_min)
+		return;
+	v = hl_malloc(sizeof(*v) * (size_t)t->nssts);
+	for (st_sst *s = t->ssts; s; s = s->next)
+		if (!s->compacting)
+			v[n++] = s;
+	qsort(v, (size_t)n, sizeof(*v), cmp_size);
+	for (int i = 0; i <= n; i++) {
+		bool fits = i < n && i > start &&
+			(((double)v[i]->bytes >= avg * 0.5 && (double)v[i]->bytes <= avg * 1.5) ||
+			 (v[i]->bytes < small && avg < (double)small));
+
+		if (i < n && (i == start || fits)) {
+			avg = (avg * (i - start) + (double)v[i]->bytes) / (i - start + 1);
+			continue;
+		}
+		if (i - start >= e->opts.compaction_min) {
+			int m = i - start;
+
+			queue_compact(e, t, v + start, m > e->opts.compaction_max ?
+				      e->opts.compaction_max : m);
+			break;
+		}
+		start = i;
+		avg = i < n ? (double)v[i]->bytes : 0;
+	}
+	free(v);
+}
+
+/* ------------------------------------------------------------ public */
+
+int st_flush(st_engine *e, const hl_uuid *table, hl_err *err)
+{
+	st_table *t = st__table(e, table);
+
+	if (!t)
+		return hl_errf(err, HL_ERR_INVALID, "storage: unknown table");
+	if (!t->dir)
+		return 0;
+	return st__freeze(e, t, err);
+}
+
+int st_flush_all(st_engine *e, hl_err *err)
+{
+	for (size_t i = 0; i < e->nslots; i++)
+		if (e->slots[i] && e->slots[i]->dir && st__freeze(e, e->slots[i], err))
+			return -1;
+	return 0;
+}
+
+int st_compact(st_engine *e, const hl_uuid *table, hl_err *err)
+{
+	st_table *t = st__table(e, table);
+	st_sst **v;
+	int n = 0;
+
+	if (!t)
+		return hl_errf(err, HL_ERR_INVALID, "storage: unknown table");
+	if (!t->dir || t->nssts == 0)
+		return 0;
+	if (t->compacting)
+		return hl_errf(err, HL_ERR_INVALID, "storage: a compaction of this table is running");
+	v = hl_malloc(sizeof(*v) * (size_t)t->nssts);
+	for (st_sst *s = t->ssts; s; s = s->next)
+		v[n++] = s;
+	queue_compact(e, t, v, n);
+	free(v);
+	return 0;
+}
+
+static void report_flushed(st_engine *e, st_table *t)
+{
+	st_log_pos pos = { 0, 0 };
+	bool any = false;
+
+	while (t->frozen && t->frozen->flushed) {
+		st_memtable *f = t->frozen;
+
+		t->frozen = f->next;
+		pos = f->pos;
+		any = true;
+		st__memtable_free(f);
+	}
+	if (any && e->opts.on_flushed)
+		e->opts.on_flushed(e->opts.ctx, &t->layout.id, pos);
+}
+
+static void publish_flush(st_engine *e, st_job *j)
+{
+	st_table *t = st__table(e, &j->table);
+	st_memtable *mt = j->mt;
+
+	if (j->cancel || !t || t->epoch != j->epoch) {
+		if (j->out_base)
+			st__sst_unlink(j->dir, j->out_base);
+		remove_orphan(e, mt);
+		return;
+	}
+	mt->inflight = false;
+	if (j->status < 0) {
+		hl_error("storage: flush of %s.%s failed (kept in memory, retried on the next "
+			 "flush): %s", t->ks, t->name, j->err.msg);
+		if (j->out_base)
+			st__sst_unlink(j->dir, j->out_base);
+		return;
+	}
+	if (j->out) {
+		st__sst_add(t, st__sst_new(j->out, j->out_base, j->gen));
+		j->out = NULL;
+	}
+	mt->flushed = true;
+	st__mt_free_contents(mt);
+	report_flushed(e, t);
+	st__maybe_compact(e, t);
+}
+
+static void publish_compact(st_engine *e, st_job *j)
+{
+	st_table *t = st__table(e, &j->table);
+
+	if (j->cancel || !t || t->epoch != j->epoch) {
+		if (j->out_base)
+			st__sst_unlink(j->dir, j->out_base);
+		return;
+	}
+	t->compacting = false;
+	if (j->status < 0) {
+		hl_error("storage: compaction of %s.%s failed: %s", t->ks, t->name, j->err.msg);
+		if (j->out_base)
+			st__sst_unlink(j->dir, j->out_base);
+		for (st_sst *s = t->ssts; s; s = s->next)
+			s->compacting = false;
+		return;
+	}
+	if (j->out) {
+		st__sst_add(t, st__sst_new(j->out, j->out_base, j->gen));
+		j->out = NULL;
+	}
+	/* The output is visible: the inputs can go. A crash between here and
+	 * the last unlink leaves data twice, which reads reconcile. */
+	for (int i = 0; i < j->nin; i++)
+		for (st_sst **pp = &t->ssts; *pp; pp = &(*pp)->next)
+			if ((*pp)->gen == j->in_gen[i]) {
+				st_sst *s = *pp;
+
+				*pp = s->next;
+				t->nssts--;
+				st__sst_unlink(t->dir, s->base);
+				st__sst_free(s);
+				break;
+			}
+	st__maybe_compact(e, t);
+}
+
+int st_poll(st_engine *e)
+{
+	st_job *list;
+	int n = 0;
+
+	pthread_mutex_lock(&e->mu);
+	list = e->done;
+	e->done = e->done_tail = NULL;
+	pthread_mutex_unlock(&e->mu);
+	while (list) {
+		st_job *j = list;
+
+		list = j->next;
+		if (j->kind == ST_JOB_FLUSH)
+			publish_flush(e, j);
+		else
+			publish_compact(e, j);
+		pthread_mutex_lock(&e->mu);
+		e->pending--;
+		pthread_mutex_unlock(&e->mu);
+		job_free(j);
+		n++;
+	}
+	return n;
+}
+
+void st_wait_idle(st_engine *e)
+{
+	for (;;) {
+		bool idle;
+
+		pthread_mutex_lock(&e->mu);
+		while (e->pending > 0 && !e->done)
+			pthread_cond_wait(&e->done_cv, &e->mu);
+		idle = e->pending == 0;
+		pthread_mutex_unlock(&e->mu);
+		if (idle)
+			return;
+		/* Publishing may queue more (a compaction after a flush). */
+		st_poll(e);
+	}
+}
