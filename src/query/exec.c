@@ -187,11 +187,23 @@ void q_layout(const sch_table *t, hl_arena *a, st_table_layout *out)
 {
 	memset(out, 0, sizeof *out);
 	out->id = t->id;
+	/* names make the table durable: <data>/<ks>/<table>-<id>/ (system
+	 * tables are virtual and never reach a durable engine) */
+	out->keyspace = t->ks;
+	out->table = t->name;
+	const ty_type **pk = hl_arena_zalloc(a, sizeof(*pk) * (size_t)(t->npk + 1));
+	for (int i = 0; i < t->npk; i++)
+		pk[i] = t->pk[i]->type;
+	out->npk = t->npk;
+	out->pk_types = pk;
+	out->has_gc_grace = true;
+	out->gc_grace_seconds = t->params.gc_grace_seconds;
 	out->nclust = t->nck;
 	st_clust_col *cc = hl_arena_zalloc(a, sizeof(st_clust_col) * (size_t)(t->nck + 1));
 	for (int i = 0; i < t->nck; i++) {
 		cc[i].type = t->ck[i]->type;
 		cc[i].reversed = t->ck[i]->order == SCH_ORDER_DESC;
+		cc[i].name = t->ck[i]->name;
 	}
 	out->clust = cc;
 	int n = t->next_column_id;
@@ -210,6 +222,8 @@ void q_layout(const sch_table *t, hl_arena *a, st_table_layout *out)
 		c->has_dropped_at = true;
 		c->dropped_at = t->dropped[i].dropped_time;
 		c->is_static = t->dropped[i].kind == SCH_STATIC;
+		c->name = t->dropped[i].name;
+		c->type = t->dropped[i].type;
 	}
 	for (int i = 0; i < t->ncols; i++) {
 		const sch_column *c = &t->cols[i];
@@ -218,6 +232,8 @@ void q_layout(const sch_table *t, hl_arena *a, st_table_layout *out)
 		st_col *sc = &cols[c->id];
 		sc->dropped = false;
 		sc->is_static = c->kind == SCH_STATIC;
+		sc->name = c->name;
+		sc->type = c->type;
 		/* Non-frozen collections are stored as one cell until collection
 		 * cells arrive (their own issue). */
 		sc->complex = false;
@@ -256,8 +272,12 @@ int q_sync_engine(qry_shard *sh, hl_err *err)
 			if (ks->cls != SCH_KS_USER)
 				continue;
 			for (int i = 0; i < ks->ntables; i++)
-				if (!sch_find_table_by_id(s, &ks->tables[i]->id))
+				if (!sch_find_table_by_id(s, &ks->tables[i]->id)) {
 					st_drop_table(sh->engine, &ks->tables[i]->id, err);
+					/* its log entries must never replay into a re-created table */
+					if (sh->log)
+						cl_discard(sh->log, &ks->tables[i]->id, cl_current_pos(sh->log));
+				}
 		}
 		sch_release(sh->engine_schema);
 	}
@@ -300,6 +320,9 @@ void qry_op_run(qry_shard *target, qry_op *op)
 		break;
 	case QRY_OP_TRUNCATE:
 		op->status = st_truncate(e, &op->table, &op->err);
+		/* truncated data must not come back from the log on restart */
+		if (op->status == 0 && !op->local && target->log)
+			cl_discard(target->log, &op->table, cl_current_pos(target->log));
 		break;
 	case QRY_OP_CAS:
 		/* one shard runs one op at a time: read, check and write cannot
@@ -347,6 +370,7 @@ int q_virtual_engine(qry_exec *x, const sch_table *t)
 	x->local_table = t->id;
 	st_table_layout l;
 	q_layout(t, x->a, &l);
+	l.keyspace = l.table = NULL;
 	if (st_create_table(x->local, &l, &x->err) < 0)
 		return -1;
 	q_val pkv[16];

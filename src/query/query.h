@@ -167,6 +167,8 @@ int qry_shard_sync(qry_shard *sh, hl_err *err);
 
 /* The shard owning a token: the ring split into nshards contiguous ranges. */
 int qry_shard_of_token(int64_t token, int nshards);
+/* The tokens a shard owns, both ends inclusive. */
+void qry_shard_range(int shard, int nshards, int64_t *start, int64_t *end);
 
 /*
  * Storage work the executor needs done on some shard. The executor is sans-IO

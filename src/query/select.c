@@ -217,6 +217,15 @@ int qry_shard_of_token(int64_t token, int nshards)
 	return (int)(((unsigned __int128)u * (unsigned)nshards) >> 64);
 }
 
+void qry_shard_range(int shard, int nshards, int64_t *start, int64_t *end)
+{
+	unsigned __int128 a = (((unsigned __int128)shard << 64) + (unsigned)nshards - 1) / (unsigned)nshards;
+	unsigned __int128 b = (((unsigned __int128)(shard + 1) << 64) + (unsigned)nshards - 1) /
+			      (unsigned)nshards;
+	*start = (int64_t)((uint64_t)a ^ (1ULL << 63));
+	*end = shard + 1 >= nshards ? INT64_MAX : (int64_t)(((uint64_t)b - 1) ^ (1ULL << 63));
+}
+
 static int64_t shard_start(int i, int n)
 {
 	unsigned __int128 u = (((unsigned __int128)i << 64) + (unsigned)n - 1) / (unsigned)n;

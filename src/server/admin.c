@@ -124,6 +124,8 @@ static void stats_on_shard(job *j, qry_shard *q, int shard)
 		ts->t[i].s.memory += s.memory;
 		ts->t[i].s.partitions += s.partitions;
 		ts->t[i].s.rows += s.rows;
+		ts->t[i].s.sstables += s.sstables;
+		ts->t[i].s.disk_bytes += s.disk_bytes;
 		pthread_mutex_unlock(&ts->mu);
 	}
 }
@@ -305,7 +307,8 @@ static int cmd_tablestats(srv_ctx *ctx, const sch_schema *s, int nf, char **filt
 		char mem[32];
 		human(t->s.memory, mem, sizeof mem);
 		hl_buf_printf(out, "\t\tTable: %s\n", t->name);
-		hl_buf_printf(out, "\t\tSSTable count: 0\n");
+		hl_buf_printf(out, "\t\tSSTable count: %lld\n", (long long)t->s.sstables);
+		hl_buf_printf(out, "\t\tSpace used (live): %llu\n", (unsigned long long)t->s.disk_bytes);
 		hl_buf_printf(out, "\t\tMemtable cell count: %lld\n", (long long)t->s.rows);
 		hl_buf_printf(out, "\t\tMemtable data size: %zu\n", t->s.memory);
 		hl_buf_printf(out, "\t\tMemtable data size (human): %s\n", mem);
@@ -319,6 +322,146 @@ static int cmd_tablestats(srv_ctx *ctx, const sch_schema *s, int nf, char **filt
 	return 0;
 }
 
+/* ------------------------------------------------------------ storage jobs */
+
+typedef struct tsel {
+	int n;
+	hl_uuid ids[4096];
+	const char *names[4096];
+	/* job inputs/outputs */
+	int what;                      /* 0 flush, 1 compact, 2 import, 3 flushing count */
+	const char *dir;
+	int imported;
+	int64_t busy;
+	hl_err err;
+	bool failed;
+	pthread_mutex_t mu;
+} tsel;
+
+/* Tables named by `[ks [table ...]]` (nodetool's flush/compact arguments). */
+static int select_tables(const sch_schema *s, int argc, char **argv, tsel *ts, hl_err *err)
+{
+	ts->n = 0;
+	for (int k = 0; k < sch_nkeyspaces(s); k++) {
+		const sch_keyspace *ks = sch_keyspace_at(s, k);
+		if (ks->cls != SCH_KS_USER)
+			continue;
+		if (argc > 0 && strcmp(argv[0], ks->name) != 0)
+			continue;
+		for (int i = 0; i < ks->ntables; i++) {
+			const sch_table *t = ks->tables[i];
+			bool want = argc <= 1;
+			for (int a = 1; a < argc && !want; a++)
+				want = strcmp(argv[a], t->name) == 0;
+			if (want && ts->n < 4096) {
+				ts->ids[ts->n] = t->id;
+				ts->names[ts->n] = t->name;
+				ts->n++;
+			}
+		}
+	}
+	if (argc > 0 && !sch_find_keyspace(s, argv[0]))
+		return hl_errf(err, HL_ERR_INVALID, "Keyspace [%s] does not exist.", argv[0]);
+	for (int a = 1; a < argc; a++)
+		if (!sch_find_table(s, argv[0], argv[a]))
+			return hl_errf(err, HL_ERR_INVALID, "Unknown keyspace/cf pair (%s.%s)", argv[0],
+				       argv[a]);
+	return 0;
+}
+
+static void storage_on_shard(job *j, qry_shard *q, int shard)
+{
+	tsel *ts = j->arg;
+	hl_err se;
+	hl_err_clear(&se);
+	/* tables created a moment ago may not be in this shard's engine yet */
+	if (qry_shard_sync(q, &se) < 0) {
+		pthread_mutex_lock(&ts->mu);
+		if (!ts->failed) {
+			ts->failed = true;
+			ts->err = se;
+		}
+		pthread_mutex_unlock(&ts->mu);
+		return;
+	}
+	for (int i = 0; i < ts->n; i++) {
+		hl_err e;
+		hl_err_clear(&e);
+		int rc = 0, n = 0;
+		st_table_stats st;
+		switch (ts->what) {
+		case 0: rc = st_flush(q->engine, &ts->ids[i], &e); break;
+		case 1: rc = st_compact(q->engine, &ts->ids[i], &e); break;
+		case 2: rc = st_import(q->engine, &ts->ids[i], ts->dir, &n, &e); break;
+		case 3:
+			st_poll(q->engine);
+			if (st_table_stats_get(q->engine, &ts->ids[i], &st, &e) == 0) {
+				pthread_mutex_lock(&ts->mu);
+				ts->busy += st.memtables_flushing;
+				pthread_mutex_unlock(&ts->mu);
+			}
+			break;
+		}
+		pthread_mutex_lock(&ts->mu);
+		if (rc < 0 && !ts->failed) {
+			ts->failed = true;
+			ts->err = e;
+		}
+		if (ts->what == 2 && shard == 0)
+			ts->imported += n;
+		pthread_mutex_unlock(&ts->mu);
+	}
+}
+
+/* Flush: freeze on every shard, then wait (off the shards) until written. */
+static int cmd_storage(srv_ctx *ctx, const sch_schema *s, int what, int argc, char **argv,
+		       hl_buf *out, hl_err *err)
+{
+	tsel *ts = hl_calloc(1, sizeof *ts);
+	pthread_mutex_init(&ts->mu, NULL);
+	int rc = -1;
+	if (what == 2) {
+		if (argc != 3) {
+			hl_errf(err, HL_ERR_INVALID, "import requires: <keyspace> <table> <directory>");
+			goto out;
+		}
+		const sch_table *t = sch_find_table(s, argv[0], argv[1]);
+		if (!t) {
+			hl_errf(err, HL_ERR_INVALID, "Unknown keyspace/table %s.%s", argv[0], argv[1]);
+			goto out;
+		}
+		ts->n = 1;
+		ts->ids[0] = t->id;
+		ts->dir = argv[2];
+	} else if (select_tables(s, argc, argv, ts, err) < 0) {
+		goto out;
+	}
+	ts->what = what;
+	run_on_shards(ctx, storage_on_shard, ts);
+	if (ts->failed) {
+		*err = ts->err;
+		goto out;
+	}
+	if (what == 0 || what == 1) {
+		/* nodetool flush returns once the data is in SSTables */
+		for (int tries = 0; tries < 12000; tries++) {
+			ts->what = 3;
+			ts->busy = 0;
+			run_on_shards(ctx, storage_on_shard, ts);
+			if (ts->busy == 0)
+				break;
+			usleep(50000);
+		}
+	}
+	if (what == 2)
+		hl_buf_printf(out, "Imported %d SSTable(s) into %s.%s\n", ts->imported, argv[0], argv[1]);
+	rc = 0;
+out:
+	pthread_mutex_destroy(&ts->mu);
+	free(ts);
+	return rc;
+}
+
 static const char *help_text =
 	"usage: helenus admin [-h HOST] [-p PORT] <command> [args]\n"
 	"\n"
@@ -328,6 +471,9 @@ static const char *help_text =
 	"  ring                     the token ring\n"
 	"  describecluster          cluster name, partitioner, schema versions\n"
 	"  tablestats [ks[.table]]  per-table statistics\n"
+	"  flush [ks [table ...]]   write memtables to SSTables\n"
+	"  compact [ks [table ...]] major compaction\n"
+	"  import ks table dir      load the SSTables found in dir (nodetool import)\n"
 	"  version                  the release version\n"
 	"  help                     this text\n";
 
@@ -349,6 +495,12 @@ static int execute(srv_ctx *ctx, int argc, char **argv, hl_buf *out, hl_err *err
 		rc = cmd_describecluster(ctx, s, out);
 	else if (!strcmp(c, "tablestats") || !strcmp(c, "cfstats"))
 		rc = cmd_tablestats(ctx, s, argc - 1, argv + 1, out, err);
+	else if (!strcmp(c, "flush"))
+		rc = cmd_storage(ctx, s, 0, argc - 1, argv + 1, out, err);
+	else if (!strcmp(c, "compact"))
+		rc = cmd_storage(ctx, s, 1, argc - 1, argv + 1, out, err);
+	else if (!strcmp(c, "import"))
+		rc = cmd_storage(ctx, s, 2, argc - 1, argv + 1, out, err);
 	else if (!strcmp(c, "version"))
 		hl_buf_printf(out, "ReleaseVersion: %s\n", ctx->node.release_version);
 	else if (!strcmp(c, "help"))

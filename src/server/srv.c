@@ -302,6 +302,8 @@ static void release_parked(srv_shard *sh, cl_pos pos, const hl_err *failed)
 		sh->parked = m->next;
 		if (!sh->parked)
 			sh->parked_tail = NULL;
+		if (!failed && sh->q->log)
+			sh->ctx->logrefs[net_shard_id(sh->ns)].last_released = m->op->pos;
 		if (failed) {
 			m->op->wait = false;
 			m->op->status = -1;
@@ -345,6 +347,49 @@ static void on_log_sync(void *ctxp, cl_pos durable, const hl_err *err)
 	}
 	if (net_server_post(srv, ref->shard, sync_on_shard, m) < 0)
 		free(m);
+}
+
+/* ------------------------------------------------------------ storage engine callbacks */
+
+/* Where the log stands for a memtable frozen now (see st_log_pos_fn). */
+static st_log_pos eng_log_pos(void *p, const hl_uuid *table)
+{
+	srv_logref *ref = p;
+	qry_shard *q = &ref->ctx->qs[ref->shard];
+	(void)table;
+	cl_pos pos = { 0, 0 };
+	if (q->log)
+		pos = q->wait_durable ? ref->last_released : cl_current_pos(q->log);
+	return (st_log_pos){ pos.segment, pos.offset };
+}
+
+/* A flush reached SSTables: the log no longer needs those entries. */
+static void eng_flushed(void *p, const hl_uuid *table, st_log_pos upto)
+{
+	srv_logref *ref = p;
+	qry_shard *q = &ref->ctx->qs[ref->shard];
+	if (q->log)
+		cl_discard(q->log, table, (cl_pos){ upto.segment, upto.offset });
+}
+
+static void poll_on_shard(net_shard *ns, void *arg)
+{
+	srv_logref *ref = arg;
+	atomic_store(&ref->poll_pending, false);
+	srv_shard *sh = net_shard_data(ns);
+	if (sh)
+		st_poll(sh->q->engine);
+}
+
+/* Engine helper thread: finished work waits for st_poll on the shard. */
+static void eng_notify(void *p)
+{
+	srv_logref *ref = p;
+	net_server *srv = atomic_load(&ref->ctx->server);
+	if (!srv || atomic_exchange(&ref->poll_pending, true))
+		return;
+	if (net_server_post(srv, ref->shard, poll_on_shard, ref) < 0)
+		atomic_store(&ref->poll_pending, false);
 }
 
 /* Run an op on this (its owning) shard; parks it if it waits for the log. */
@@ -505,6 +550,13 @@ static void shard_teardown(net_shard *ns, void *ctxp)
 		else
 			release_parked(sh, (cl_pos){ 0, 0 }, &e);
 	}
+	/* memtables go to SSTables on the way out, so the next start replays
+	 * nothing (Cassandra's drain); the flush discards the log it covers */
+	hl_err fe;
+	hl_err_clear(&fe);
+	if (st_flush_all(sh->q->engine, &fe) < 0)
+		hl_warn("shard %d: flush at shutdown: %s", net_shard_id(ns), fe.msg);
+	st_wait_idle(sh->q->engine);
 	/* closing joins the log's sync thread: no callback can reach a freed server */
 	if (sh->q->log) {
 		hl_err e;
@@ -628,12 +680,9 @@ static int open_logs(srv_ctx *ctx, hl_err *err)
 		closedir(d);
 	}
 	ctx->logs = hl_calloc((size_t)ctx->nshards, sizeof(cl_log *));
-	ctx->logrefs = hl_calloc((size_t)ctx->nshards, sizeof(srv_logref));
 	for (int i = 0; i < ctx->nshards; i++) {
 		cl_opts o;
 		cl_opts_from_cfg(&o, c, i);
-		ctx->logrefs[i].ctx = ctx;
-		ctx->logrefs[i].shard = i;
 		o.on_sync = on_log_sync;
 		o.ctx = &ctx->logrefs[i];
 		if (cl_open(&o, &ctx->logs[i], err) < 0)
@@ -832,12 +881,33 @@ int srv_run(const cfg *c, hl_err *err)
 	/* per-shard executors and engines exist before serving, so start-up can
 	 * replay the commit log into them; each is then handed to its thread */
 	ctx.qs = hl_calloc((size_t)ctx.nshards, sizeof(qry_shard));
-	for (int i = 0; i < ctx.nshards; i++)
-		if (qry_shard_init(&ctx.qs[i], i, ctx.nshards, ctx.reg, &ctx.node, NULL, err) < 0 ||
+	ctx.logrefs = hl_calloc((size_t)ctx.nshards, sizeof(srv_logref));
+	for (int i = 0; i < ctx.nshards; i++) {
+		ctx.logrefs[i].ctx = &ctx;
+		ctx.logrefs[i].shard = i;
+		st_engine_opts eo;
+		memset(&eo, 0, sizeof eo);
+		eo.data_dir = sdir;
+		eo.shard = i;
+		eo.nshards = ctx.nshards;
+		eo.has_range = true;
+		qry_shard_range(i, ctx.nshards, &eo.own_start, &eo.own_end);
+		eo.has_host_id = true;
+		eo.host_id = ctx.node.host_id;
+		eo.log_pos = eng_log_pos;
+		eo.on_flushed = eng_flushed;
+		eo.notify = eng_notify;
+		eo.ctx = &ctx.logrefs[i];
+		if (qry_shard_init(&ctx.qs[i], i, ctx.nshards, ctx.reg, &ctx.node,
+				   st_engine_new_opts(&eo), err) < 0 ||
 		    qry_shard_sync(&ctx.qs[i], err) < 0)
 			goto out;
+	}
 	if (open_logs(&ctx, err) < 0)
 		goto out;
+	/* flushes the replay started are published before serving */
+	for (int i = 0; i < ctx.nshards; i++)
+		st_wait_idle(ctx.qs[i].engine);
 	/* the shards own their executors from here on */
 	for (int i = 0; i < ctx.nshards; i++)
 		sch_cache_clear(&ctx.qs[i].cache);

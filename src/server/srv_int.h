@@ -20,6 +20,10 @@ typedef struct srv_ctx srv_ctx;
 typedef struct srv_logref {
 	srv_ctx *ctx;
 	int shard;
+	/* batch/group sync: every write at or before this position is in the
+	 * memtable (parked writes are applied in log order) */
+	cl_pos last_released;
+	atomic_bool poll_pending;      /* a st_poll message is on its way */
 } srv_logref;
 
 struct srv_ctx {

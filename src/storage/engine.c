@@ -94,6 +94,7 @@ static void table_free(st_table *t)
 	free(t->dir);
 	free((void *)t->layout.clust);
 	free((void *)t->layout.cols);
+	free((void *)t->layout.pk_types);
 	free(t);
 }
 
@@ -170,7 +171,11 @@ static int layout_copy(st_table_layout *dst, const st_table_layout *src, hl_err 
 	dst->keyspace = NULL;
 	dst->table = NULL;
 	dst->npk = src->npk;
-	dst->pk_types = src->pk_types;
+	/* the caller's array may be temporary: keep our own (the types are borrowed) */
+	const ty_type **pk = hl_malloc(sizeof(*pk) * (size_t)(src->npk > 0 ? src->npk : 1));
+	for (int i = 0; i < src->npk; i++)
+		pk[i] = src->pk_types ? src->pk_types[i] : NULL;
+	dst->pk_types = pk;
 	dst->has_gc_grace = src->has_gc_grace;
 	dst->gc_grace_seconds = src->gc_grace_seconds;
 	return 0;
@@ -241,6 +246,7 @@ int st_alter_table(st_engine *e, const st_table_layout *layout, hl_err *err)
 		return -1;
 	free((void *)t->layout.clust);
 	free((void *)t->layout.cols);
+	free((void *)t->layout.pk_types);
 	t->layout = nl;
 	/* Memtables compare with the layout they carry: give them the new
 	 * arrays (only this thread reads them; flush threads never do). */

@@ -69,7 +69,7 @@ static void put_floating(hl_buf *out, double v, bool is_float)
 	hl_buf_str(out, tmp);
 }
 
-static void put_date(hl_buf *out, int64_t days)
+void ty__put_date(hl_buf *out, int64_t days)
 {
 	int64_t y;
 	int m, d;
@@ -91,7 +91,7 @@ static void put_timestamp(hl_buf *out, int64_t ms)
 		rem += 86400000;
 		days--;
 	}
-	put_date(out, days);
+	ty__put_date(out, days);
 	hl_buf_printf(out, " %02d:%02d:%02d.%03d000+0000", (int)(rem / 3600000), (int)(rem / 60000 % 60),
 		      (int)(rem / 1000 % 60), (int)(rem % 1000));
 }
@@ -373,7 +373,7 @@ static int format(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out, boo
 		if (n != 4)
 			return -1;
 		hl_buf_init(&s);
-		put_date(&s, (int64_t)ty__be32(p) - TY_DATE_EPOCH);
+		ty__put_date(&s, (int64_t)ty__be32(p) - TY_DATE_EPOCH);
 		put_quoted(out, s.p, s.len, quote);
 		hl_buf_free(&s);
 		return 0;

@@ -2,7 +2,8 @@
  * types: CQL data types. Descriptors, the CQL type-name grammar
  * ("frozen<map<text, int>>"), validation of serialized values, the sort order
  * Cassandra uses for each type, literal -> serialized conversion, value ->
- * CQL text formatting, and the protocol [option] encoding of a type.
+ * CQL text formatting, the protocol [option] encoding of a type, and the
+ * JSON form of values (SELECT JSON, INSERT JSON, toJson(), fromJson()).
  *
  * Values are always held in their native-protocol serialized form (which is
  * also the on-disk cell form), so the layers above move bytes, never structs.
@@ -174,6 +175,57 @@ int ty_to_text(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out);
  * string) and duration (error). Composite types are not supported here.
  */
 int ty_from_string(const ty_type *t, const char *s, size_t n, hl_buf *out, hl_err *err);
+
+/*
+ * JSON (SELECT JSON, INSERT JSON, toJson(), fromJson()), as Cassandra's
+ * toJSONString / fromJSONObject.
+ *
+ * ty_to_json appends the JSON text of a serialized value (a null cell is
+ * the caller's to write as "null", as Cassandra's Selection does):
+ * numbers bare (float/double as Java prints them, NaN/Infinity as null,
+ * decimal as BigDecimal.toString: "1.23E-12"), text escaped as Jackson does,
+ * blob "0x...", timestamp "2011-02-03 04:05:00.000Z" (Julian calendar before
+ * 1582-10-15, as java.util.Date), date "2011-02-03", time
+ * "08:12:54.123456789", duration "1h4m48s20ms" ("" for zero), inet as
+ * InetAddress.getHostAddress ("0:0:0:0:0:0:0:1"), list/set/tuple as arrays,
+ * map as an object whose non-string keys are their JSON text in a string,
+ * UDT as an object keyed by field name (a name with upper case as
+ * "\"Foo\""). Empty values print as Cassandra does (mostly ""). Returns -1
+ * (out unchanged) on malformed bytes.
+ */
+int ty_to_json(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out);
+
+/*
+ * Parse one JSON value (text after it is ignored, as Jackson's readValue)
+ * and append the serialized value of type t. Returns 0; 1 when the JSON is
+ * null (nothing appended: bind null); -1 when the value does not fit the
+ * type, err holding Cassandra's MarshalException text (the caller adds
+ * "Error decoding JSON value for k: " or wraps it for fromJson()); -2 when
+ * the text is not JSON, err holding a Jackson-like parser message (the
+ * caller adds "Could not decode JSON string '...': " TY_JSON_PARSE_EXC ": ").
+ * out is unchanged on error. Collections/tuples/UDTs also accept a JSON
+ * string holding their JSON; sets and maps come out sorted and
+ * deduplicated; a timestamp takes a string or an integer beyond the int
+ * range (Cassandra refuses Jackson's Integer); nesting is capped.
+ */
+int ty_from_json(const ty_type *t, const char *json, size_t n, hl_buf *out, hl_err *err);
+#define TY_JSON_PARSE_EXC "com.fasterxml.jackson.core.JsonParseException"
+
+/*
+ * INSERT JSON: split a JSON object into member names and the JSON text of
+ * each value (spans into json; a JSON null is the text "null"). Names
+ * follow Cassandra's Json.handleCaseSensitivity: "\"Foo\"" is the
+ * case-sensitive Foo, any other name is lower-cased; a repeated name keeps
+ * the last value. Keys and arrays are allocated in a. Errors are Invalid
+ * with Cassandra's full text: "Got null for INSERT JSON values", "Could not
+ * decode JSON string as a map: ...".
+ */
+int ty_json_object(const char *json, size_t n, hl_arena *a, int *npairs, const char ***keys,
+		   const char ***vals, size_t **vlens, hl_err *err);
+
+/* A column/field name as a JSON object key, as Cassandra writes it:
+ * "k", or "\"Foo\"" for a name that is not all lower case. */
+void ty_json_name(const char *name, size_t n, hl_buf *out);
 
 /* Serialized-collection helpers (protocol v3+ framing: i32 counts and lengths). */
 void ty_pack_begin(hl_buf *out, size_t *mark);     /* reserves the i32 count */

@@ -35,6 +35,9 @@ int ty__decimal_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn);
 int64_t ty__days_from_civil(int64_t y, int m, int d);
 void ty__civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 
+/* Append days since the epoch as ISO_LOCAL_DATE ("2011-02-03", "+10000-01-01", "-0001-..."). */
+void ty__put_date(hl_buf *out, int64_t days);
+
 /* Append a duration in CQL's 1y2mo3d4h5m6s7ms8us9ns form ("0s" when zero). */
 void ty__put_duration(hl_buf *out, int64_t months, int64_t days, int64_t nanos);
 

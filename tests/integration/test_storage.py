@@ -1,0 +1,86 @@
+"""The durable engine through the real server: flush to SSTables, restart,
+compaction, and import of SSTables written by Apache Cassandra."""
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from helpers import HelenusServer, finish_server, make_cluster
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "fixtures",
+                        "cassandra-sstables")
+
+
+def admin(srv, *args):
+    p = subprocess.run([srv.binary, "admin", "-p", str(srv.admin_port())] + list(args),
+                       capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def sstables(datadir, ks, table):
+    root = os.path.join(datadir, ks)
+    dirs = [d for d in os.listdir(root) if d.startswith(table + "-")]
+    assert len(dirs) == 1
+    return sorted(f for f in os.listdir(os.path.join(root, dirs[0])) if f.endswith("-Data.db"))
+
+
+def test_flush_restart_compact(tmp_path):
+    srv = HelenusServer(data_dir=tmp_path)
+    srv.start()
+    try:
+        c = make_cluster(srv.port)
+        s = c.connect()
+        s.execute("CREATE KEYSPACE st WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+        s.execute("CREATE TABLE st.t (k int, c int, v text, PRIMARY KEY (k, c))")
+        ins = s.prepare("INSERT INTO st.t (k, c, v) VALUES (?, ?, ?)")
+        for gen in range(3):
+            for f in [s.execute_async(ins, [k, gen, "g%d-%d" % (gen, k)]) for k in range(200)]:
+                f.result()
+            s.execute("DELETE FROM st.t WHERE k = %d" % (gen + 10))
+            rc, out, err = admin(srv, "flush", "st", "t")
+            assert rc == 0, err
+        files = sstables(str(tmp_path / "data"), "st", "t")
+        assert len(files) >= 3, files
+        want = {(r.k, r.c): r.v for r in s.execute("SELECT * FROM st.t")}
+        assert len(want) == 200 * 3 - (1 + 2 + 3)
+        rc, out, err = admin(srv, "tablestats", "st.t")
+        assert rc == 0 and "SSTable count:" in out
+        # a major compaction keeps every answer and leaves one SSTable per shard
+        rc, out, err = admin(srv, "compact", "st", "t")
+        assert rc == 0, err
+        assert {(r.k, r.c): r.v for r in s.execute("SELECT * FROM st.t")} == want
+        assert len(sstables(str(tmp_path / "data"), "st", "t")) <= srv.shards
+        c.shutdown()
+        assert srv.restart() == 0
+        c = make_cluster(srv.port)
+        s = c.connect()
+        assert {(r.k, r.c): r.v for r in s.execute("SELECT * FROM st.t")} == want
+        assert s.execute("SELECT v FROM st.t WHERE k = 42 AND c = 1").one().v == "g1-42"
+        c.shutdown()
+    finally:
+        finish_server(srv)
+
+
+def test_import_cassandra_sstables(helenus, session, tmp_path):
+    src = os.path.join(FIXTURES, "scylladb", "3.x", "uncompressed", "simple")
+    if not os.path.isdir(src):
+        pytest.skip("fixtures not found at %s (../shared absent)" % src)
+    d = tmp_path / "simple"
+    shutil.copytree(src, d)
+    session.execute("CREATE KEYSPACE IF NOT EXISTS imp WITH replication = "
+                    "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+    session.execute("CREATE TABLE IF NOT EXISTS imp.simple (pk int, ck int, val int, PRIMARY KEY (pk, ck))")
+    rc, out, err = admin(helenus, "import", "imp", "simple", str(d))
+    assert rc == 0, err
+    rows = sorted((r.pk, r.ck, r.val) for r in session.execute("SELECT * FROM imp.simple"))
+    assert rows == [(i, 100 + i, 1000 + i) for i in range(1, 6)]
+    # the imported data merges with new writes by timestamp
+    session.execute("INSERT INTO imp.simple (pk, ck, val) VALUES (3, 103, 7)")
+    assert session.execute("SELECT val FROM imp.simple WHERE pk = 3 AND ck = 103").one().val == 7
+    # a table whose schema does not match is refused, and nothing is imported
+    session.execute("CREATE TABLE IF NOT EXISTS imp.other (pk int PRIMARY KEY, x text)")
+    rc, out, err = admin(helenus, "import", "imp", "other", str(d))
+    assert rc == 1 and err
+    assert list(session.execute("SELECT * FROM imp.other")) == []
+    session.execute("DROP KEYSPACE imp")
