@@ -4,6 +4,7 @@
  * into serialized values of the receiving column's type. Also builds
  * partition keys (Cassandra's composite encoding) from restrictions.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -84,6 +85,38 @@ static int eval_func(qry_exec *x, const cql_term *t, const ty_type *type, const 
 		for (int i = 9; i < 16; i++)
 			b[i] = max ? 0x7f : 0x80;
 		hl_buf_put(out, b, 16);
+		return 0;
+	}
+	if (t->n == 1 && strcasecmp(fn, "fromjson") == 0) {
+		if (!type) {
+			hl_errf(&x->err, HL_ERR_INVALID, "fromJson() cannot be used in this context");
+			return -1;
+		}
+		q_val j;
+		if (q_eval(x, t->items[0], ty_simple(TY_TEXT), colname, &j) < 0)
+			return -1;
+		if (j.len < 0) {
+			*isnull = true;
+			return 0;
+		}
+		hl_err e;
+		hl_err_clear(&e);
+		int rc = ty_from_json(type, (const char *)j.p, (size_t)j.len, out, &e);
+		if (rc == 1) {
+			*isnull = true;
+			return 0;
+		}
+		if (rc == -2) {
+			hl_errf(&x->err, HL_ERR_FUNCTION_FAILURE, "Could not decode JSON string '%.*s': "
+				TY_JSON_PARSE_EXC ": %s", j.len > 200 ? 200 : (int)j.len, (const char *)j.p, e.msg);
+			snprintf(x->err.ks, sizeof x->err.ks, "system");
+			snprintf(x->err.table, sizeof x->err.table, "fromjson");
+			return -1;
+		}
+		if (rc < 0) {
+			hl_errf(&x->err, HL_ERR_INVALID, "Error decoding JSON value for %s: %s", colname, e.msg);
+			return -1;
+		}
 		return 0;
 	}
 	if (strcasecmp(fn, "token") == 0 && x->plan && x->plan->table) {

@@ -97,10 +97,119 @@ static int check_clustering(qry_exec *x, const sch_table *t, int n, const st_byt
 	return 0;
 }
 
+static int collect(qry_exec *x, q_plan *p, int64_t batch_ts, bool has_batch_ts);
+
+/*
+ * INSERT JSON: the object's members become bound values of a plain INSERT
+ * of every column (appended after the statement's own bind values, which
+ * USING TTL ? / TIMESTAMP ? still refer to). Columns the object leaves out
+ * are null, or untouched with DEFAULT UNSET, as Cassandra does.
+ */
+static int collect_json(qry_exec *x, q_plan *p, int64_t batch_ts, bool has_batch_ts)
+{
+	q_modify *m = p->mod;
+	const sch_table *t = p->table;
+	q_val jv;
+	if (q_eval(x, m->json_value, ty_simple(TY_TEXT), "[json]", &jv) < 0)
+		return -1;
+	if (jv.len < 0)
+		return hl_errf(&x->err, HL_ERR_INVALID, "Got null for INSERT JSON values");
+	int n;
+	const char **keys, **vals;
+	size_t *vlens;
+	if (ty_json_object((const char *)jv.p, (size_t)jv.len, x->a, &n, &keys, &vals, &vlens,
+			   &x->err) < 0)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (!sch_find_column(t, keys[i]))
+			return hl_errf(&x->err, HL_ERR_INVALID, "JSON values map contains unrecognized "
+				       "column: %s", keys[i]);
+	int base = x->nvalues;
+	qry_value *v = hl_arena_zalloc(x->a, sizeof(qry_value) * (size_t)(base + t->ncols + 1));
+	if (base)
+		memcpy(v, x->values, sizeof(qry_value) * (size_t)base);
+	q_modify *jm = hl_arena_zalloc(x->a, sizeof *jm);
+	*jm = *m;
+	jm->json = false;
+	jm->pk = hl_arena_zalloc(x->a, sizeof(q_restr *) * (size_t)(t->npk + 1));
+	jm->assign = hl_arena_zalloc(x->a, sizeof(q_assign) * (size_t)(t->ncols + 1));
+	jm->nassign = 0;
+	memset(jm->insert_ck, 0, sizeof jm->insert_ck);
+	int nreg = 0, nstatic = 0;
+	for (int c = 0; c < t->ncols; c++) {
+		const sch_column *col = &t->cols[c];
+		int found = -1;
+		for (int i = 0; i < n; i++)
+			if (strcmp(keys[i], col->name) == 0)
+				found = i;
+		qry_value *qv = &v[base + c];
+		if (found < 0) {
+			qv->len = m->default_unset ? QRY_UNSET : QRY_NULL;
+			if (col->kind == SCH_PARTITION_KEY || col->kind == SCH_CLUSTERING)
+				qv->len = QRY_NULL;
+		} else {
+			hl_buf b;
+			hl_buf_init(&b);
+			hl_err e;
+			hl_err_clear(&e);
+			int rc = ty_from_json(col->type, vals[found], vlens[found], &b, &e);
+			if (rc < 0) {
+				hl_buf_free(&b);
+				return hl_errf(&x->err, HL_ERR_INVALID, "Error decoding JSON value for %s: %s",
+					       col->name, e.msg);
+			}
+			qv->len = rc == 1 ? QRY_NULL : (int32_t)b.len;
+			qv->p = rc == 1 ? NULL : b.len ? hl_arena_memdup(x->a, b.p, b.len)
+						       : (const uint8_t *)"";
+			hl_buf_free(&b);
+		}
+		if ((col->kind == SCH_PARTITION_KEY || col->kind == SCH_CLUSTERING) && qv->len < 0)
+			return hl_errf(&x->err, HL_ERR_INVALID, "Invalid null value in condition for column %s",
+				       col->name);
+		cql_term *term = hl_arena_zalloc(x->a, sizeof *term);
+		term->kind = CQL_TERM_BIND;
+		term->bind_index = base + c;
+		if (col->kind == SCH_PARTITION_KEY) {
+			q_restr *r = hl_arena_zalloc(x->a, sizeof *r);
+			r->op = CQL_OP_EQ;
+			r->ncols = 1;
+			r->cols = hl_arena_alloc(x->a, sizeof(*r->cols));
+			r->cols[0] = col;
+			r->value = term;
+			jm->pk[col->position] = r;
+		} else if (col->kind == SCH_CLUSTERING) {
+			jm->insert_ck[col->position] = term;
+		} else {
+			jm->assign[jm->nassign].col = col;
+			jm->assign[jm->nassign].value = term;
+			jm->nassign++;
+			if (qv->len != QRY_UNSET) {
+				if (col->kind == SCH_STATIC)
+					nstatic++;
+				else
+					nreg++;
+			}
+		}
+	}
+	jm->static_only = t->nck > 0 && nstatic > 0 && nreg == 0 && !jm->insert_ck[0];
+	q_plan jp = *p;
+	jp.mod = jm;
+	const qry_value *sv = x->values;
+	int sn = x->nvalues;
+	x->values = v;
+	x->nvalues = base + t->ncols;
+	int rc = collect(x, &jp, batch_ts, has_batch_ts);
+	x->values = sv;
+	x->nvalues = sn;
+	return rc;
+}
+
 /* Build the mutations of one modification statement into x->ops. */
 static int collect(qry_exec *x, q_plan *p, int64_t batch_ts, bool has_batch_ts)
 {
 	q_modify *m = p->mod;
+	if (m->json)
+		return collect_json(x, p, batch_ts, has_batch_ts);
 	const sch_table *t = p->table;
 	int64_t ts;
 	bool set;

@@ -573,6 +573,15 @@ static int plan_selector(planner *pl, const cql_selector *cs, q_sel *out)
 				out->name = hl_arena_printf(pl->a, "system.%s(%s)", conv[i].name, c->name);
 				goto named;
 			}
+			if (strcasecmp(fn, "tojson") == 0) {
+				out->kind = Q_SEL_FUNC;
+				out->fn = "tojson";
+				out->col = c;
+				out->arg_type = c->type;
+				out->type = ty_simple(TY_TEXT);
+				out->name = hl_arena_printf(pl->a, "system.tojson(%s)", c->name);
+				goto named;
+			}
 			if (strncasecmp(fn, "typeasblob", 10) == 0 || (strlen(fn) > 6 &&
 			    strcasecmp(fn + strlen(fn) - 6, "asblob") == 0)) {
 				out->kind = Q_SEL_FUNC;
@@ -614,8 +623,7 @@ static int plan_select(planner *pl, cql_select *s)
 	q_plan *p = pl->p;
 	q_select *q = hl_arena_zalloc(pl->a, sizeof *q);
 	p->sel = q;
-	if (s->json)
-		return perr(pl, HL_ERR_INVALID, "SELECT JSON is not supported yet");
+	q->json = s->json;
 
 	/* selection */
 	if (s->star) {
@@ -782,7 +790,16 @@ static int plan_select(planner *pl, cql_select *s)
 	spec_term(pl, s->per_partition_limit, "[per_partition_limit]", ty_simple(TY_INT));
 	if (q->pk_complete)
 		pk_indexes(pl, q->pk, NULL);
-	/* result metadata */
+	/* result metadata: SELECT JSON answers one text column, [json] */
+	if (q->json) {
+		p->result.ncols = 1;
+		p->result.cols = hl_arena_zalloc(pl->a, sizeof(qry_colspec));
+		p->result.cols[0].ks = t->ks;
+		p->result.cols[0].table = t->name;
+		p->result.cols[0].name = "[json]";
+		p->result.cols[0].type = ty_simple(TY_TEXT);
+		return 0;
+	}
 	p->result.ncols = q->nsel;
 	p->result.cols = hl_arena_zalloc(pl->a, sizeof(qry_colspec) * (size_t)(q->nsel + 1));
 	for (int i = 0; i < q->nsel; i++) {
@@ -867,13 +884,21 @@ static int plan_insert(planner *pl, cql_insert *s)
 	const sch_table *t;
 	if (resolve_table(pl, &s->table, &t) < 0 || writable(pl) < 0)
 		return -1;
-	if (s->json)
-		return perr(pl, HL_ERR_INVALID, "INSERT JSON is not supported yet");
+
 
 	q_modify *m = hl_arena_zalloc(pl->a, sizeof *m);
 	pl->p->mod = m;
 	m->kind = Q_MOD_INSERT;
 	m->pk = hl_arena_zalloc(pl->a, sizeof(q_restr *) * (size_t)(t->npk + 1));
+	if (s->json) {
+		/* the columns come with the value, at execution */
+		m->json = true;
+		m->default_unset = s->default_unset;
+		m->json_value = s->json_value;
+		m->if_not_exists = s->if_not_exists;
+		spec_term(pl, s->json_value, "[json]", ty_simple(TY_TEXT));
+		return plan_attrs(pl, m, &s->attrs);
+	}
 	m->assign = hl_arena_zalloc(pl->a, sizeof(q_assign) * (size_t)(s->ncols + 1));
 	cql_term **pkv = hl_arena_zalloc(pl->a, sizeof(cql_term *) * (size_t)(t->npk + 1));
 	bool *seen = hl_arena_zalloc(pl->a, (size_t)t->ncols + 1);

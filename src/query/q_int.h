@@ -56,6 +56,7 @@ typedef struct q_select {
 	int nsel;
 	q_sel *sel;
 	bool distinct;
+	bool json;                     /* SELECT JSON: one [json] text column */
 	bool count_only;               /* aggregation: an aggregate selector or GROUP BY */
 	int ngroup;                    /* GROUP BY: a primary-key prefix */
 	const sch_column **group;
@@ -98,6 +99,9 @@ typedef struct q_modify {
 	cql_term *insert_ck[32];       /* INSERT: clustering values by position */
 	bool static_only;              /* only static columns written */
 	cql_term *ttl, *timestamp;
+	/* INSERT JSON */
+	bool json, default_unset;
+	cql_term *json_value;
 	/* lightweight transaction conditions */
 	bool if_exists, if_not_exists;
 	int nconds;

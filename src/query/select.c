@@ -523,6 +523,17 @@ static bool filter_row(qry_exec *x, filt *f, int nf, const st_rpart *p, const st
 
 static void put_fn(hl_buf *b, const q_sel *s, q_val v)
 {
+	if (strcmp(s->fn, "tojson") == 0) {
+		hl_buf j;
+		hl_buf_init(&j);
+		if (v.len < 0 || ty_to_json(s->arg_type, v.p, (size_t)v.len, &j) < 0) {
+			hl_buf_reset(&j);
+			hl_buf_str(&j, "null");
+		}
+		hl_buf_pbytes(b, j.p, (int32_t)j.len);
+		hl_buf_free(&j);
+		return;
+	}
 	if (v.len < 0) {
 		hl_buf_pbytes(b, NULL, -1);
 		return;
@@ -611,8 +622,35 @@ static void emit_row(qry_exec *x, const st_rpart *p, const st_rrow *row, const q
 	const sch_table *t = x->plan->table;
 	hl_buf *b = &x->res.rows;
 	size_t start = b->len;
-	for (int i = 0; i < q->nsel; i++)
-		sel_put(x, &q->sel[i], p, row, pkv, b);
+	if (q->json) {
+		/* {"col": value, ...} in selection order, as Cassandra's [json] */
+		hl_buf j, v;
+		hl_buf_init(&j);
+		hl_buf_init(&v);
+		hl_buf_u8(&j, '{');
+		for (int i = 0; i < q->nsel; i++) {
+			hl_buf_reset(&v);
+			sel_put(x, &q->sel[i], p, row, pkv, &v);
+			if (i)
+				hl_buf_str(&j, ", ");
+			ty_json_name(q->sel[i].name, strlen(q->sel[i].name), &j);
+			hl_buf_str(&j, ": ");
+			hl_rd rd;
+			hl_rd_init(&rd, v.p, v.len);
+			const uint8_t *vp;
+			int32_t vl;
+			if (hl_rd_pbytes(&rd, &vp, &vl) < 0 || vl < 0 ||
+			    ty_to_json(q->sel[i].type, vp, (size_t)vl, &j) < 0)
+				hl_buf_str(&j, "null");
+		}
+		hl_buf_u8(&j, '}');
+		hl_buf_pbytes(b, j.p, (int32_t)j.len);
+		hl_buf_free(&j);
+		hl_buf_free(&v);
+	} else {
+		for (int i = 0; i < q->nsel; i++)
+			sel_put(x, &q->sel[i], p, row, pkv, b);
+	}
 	x->res.nrows++;
 	if (x->post_sort && row) {
 		if (x->nsorted == x->capsorted) {
