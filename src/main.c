@@ -30,6 +30,7 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  server      run a node (helenus server --help for its flags)\n"
 		"  admin       administer a running node, as nodetool (helenus admin help)\n"
+		"  cql         the interactive CQL shell, as cqlsh (helenus cql --help)\n"
 		"\n"
 		"options:\n"
 		"  -h, --help     show this help\n"
@@ -232,6 +233,8 @@ int main(int argc, char **argv)
 		return cmd_server(argc - 1, argv + 1);
 	if (!strcmp(cmd, "admin"))
 		return tool_admin(argc - 1, argv + 1);
+	if (!strcmp(cmd, "cql"))
+		return tool_cql(argc - 1, argv + 1);
 	fprintf(stderr, "helenus: unknown command '%s'\n\n", cmd);
 	usage(stderr);
 	return 2;

@@ -234,9 +234,11 @@ void q_layout(const sch_table *t, hl_arena *a, st_table_layout *out)
 		sc->is_static = c->kind == SCH_STATIC;
 		sc->name = c->name;
 		sc->type = c->type;
-		/* Non-frozen collections are stored as one cell until collection
-		 * cells arrive (their own issue). */
-		sc->complex = false;
+		/* non-frozen lists, sets and maps keep Cassandra's cell per element,
+		 * ordered by the element path: list time-UUID, set element, map key */
+		sc->complex = q_is_cells(c->type);
+		sc->path_type = !sc->complex ? NULL : c->type->kind == TY_LIST
+			? ty_simple(TY_TIMEUUID) : c->type->sub[0];
 	}
 	out->ncols = n;
 	out->cols = cols;
@@ -410,6 +412,14 @@ int q_virtual_engine(qry_exec *x, const sch_table *t)
 			const sch_column *col = &t->cols[c];
 			if (row[c].len < 0)
 				continue;
+			if (q_is_cells(col->type) && (col->kind == SCH_REGULAR || col->kind == SCH_STATIC)) {
+				/* collections as element cells, as user tables store them */
+				q_val v = { row[c].p, row[c].len };
+				st_mrow *r = col->kind == SCH_STATIC ? st_mut_static(m) : mr;
+				if (q_put_elements(x, col, v, r, 1, 0, 0, false, false) < 0)
+					return -1;
+				continue;
+			}
 			if (col->kind == SCH_REGULAR)
 				st_row_cell(mr, col->id, 1, 0, 0, row[c].p, (size_t)row[c].len);
 			else if (col->kind == SCH_STATIC)

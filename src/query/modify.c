@@ -52,37 +52,164 @@ static int64_t next_timestamp(qry_exec *x)
 	return x->now_us;
 }
 
+/*
+ * List element paths: version 1 time-UUIDs whose order is the list's.
+ * Appends take ever-growing ticks from now; prepends take ever-shrinking
+ * ticks mirrored around 2010-01-01 (Cassandra's prepend epoch), so a later
+ * prepend lands before earlier ones. The node field carries the shard so
+ * two shards never mint the same path.
+ */
+#define PREPEND_EPOCH_TICKS ((1262304000000LL * 10000LL) + 0x01B21DD213814000LL)
+
+static void list_path(qry_exec *x, bool prepend, uint8_t out[16])
+{
+	qry_shard *sh = x->sh;
+	int64_t now = x->now_us * 10 + 0x01B21DD213814000LL;
+	int64_t t;
+	if (!prepend) {
+		t = now > sh->last_append ? now : sh->last_append + 1;
+		sh->last_append = t;
+	} else {
+		int64_t mirror = PREPEND_EPOCH_TICKS - (now - PREPEND_EPOCH_TICKS);
+		t = sh->last_prepend && mirror >= sh->last_prepend ? sh->last_prepend - 1 : mirror;
+		sh->last_prepend = t;
+	}
+	uint64_t u = (uint64_t)t;
+	out[0] = (uint8_t)(u >> 24); out[1] = (uint8_t)(u >> 16);
+	out[2] = (uint8_t)(u >> 8); out[3] = (uint8_t)u;
+	out[4] = (uint8_t)(u >> 40); out[5] = (uint8_t)(u >> 32);
+	out[6] = (uint8_t)(0x10 | ((u >> 56) & 0x0f)); out[7] = (uint8_t)(u >> 48);
+	out[8] = 0x80; out[9] = 0x00;
+	out[10] = 0x01; out[11] = 0x5e; out[12] = 0x48; out[13] = 0x4c;   /* multicast bit: not a MAC */
+	out[14] = (uint8_t)(sh->shard >> 8); out[15] = (uint8_t)sh->shard;
+}
+
+/* The row (or static row) to write a column's cells into. */
+static st_mrow *row_for(const sch_column *c, st_mrow *row, st_mutation *mut)
+{
+	return c->kind == SCH_STATIC ? st_mut_static(mut) : row;
+}
+
+/* Cells of a collection value: one per element. */
+int q_put_elements(qry_exec *x, const sch_column *c, q_val v, st_mrow *r, int64_t ts,
+			int32_t ttl, int64_t expire, bool prepend, bool remove)
+{
+	const ty_type *t = c->type;
+	hl_rd rd;
+	hl_rd_init(&rd, v.p, (size_t)v.len);
+	uint32_t n;
+	if (hl_rd_u32(&rd, &n) < 0)
+		return hl_errf(&x->err, HL_ERR_INVALID, "Invalid collection value for %s", c->name);
+	const uint8_t **ev = hl_arena_alloc(x->a, sizeof(uint8_t *) * (n + 1) * 2);
+	int32_t *el = hl_arena_alloc(x->a, sizeof(int32_t) * (n + 1) * 2);
+	bool map = t->kind == TY_MAP && !remove;
+	for (uint32_t i = 0; i < n; i++) {
+		if (hl_rd_pbytes(&rd, &ev[2 * i], &el[2 * i]) < 0 || el[2 * i] < 0)
+			return hl_errf(&x->err, HL_ERR_INVALID, "Invalid collection value for %s", c->name);
+		if (map && (hl_rd_pbytes(&rd, &ev[2 * i + 1], &el[2 * i + 1]) < 0 || el[2 * i + 1] < 0))
+			return hl_errf(&x->err, HL_ERR_INVALID, "Invalid collection value for %s", c->name);
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		/* prepend [a, b]: mint b's path first so a sorts before it */
+		uint32_t i = prepend ? n - 1 - k : k;
+		const uint8_t *e = ev[2 * i];
+		uint32_t elen = (uint32_t)el[2 * i];
+		if (t->kind == TY_LIST) {
+			uint8_t path[16];
+			list_path(x, prepend, path);
+			st_row_cell_path(r, c->id, path, 16, ts, ttl, expire, e, elen);
+		} else if (t->kind == TY_SET) {
+			if (remove)
+				st_row_tombstone_path(r, c->id, e, elen, ts, x->now_s);
+			else
+				st_row_cell_path(r, c->id, e, elen, ts, ttl, expire, "", 0);
+		} else if (remove) {
+			st_row_tombstone_path(r, c->id, e, elen, ts, x->now_s);
+		} else {
+			st_row_cell_path(r, c->id, e, elen, ts, ttl, expire, ev[2 * i + 1],
+					 (size_t)el[2 * i + 1]);
+		}
+	}
+	return 0;
+}
+
 static int write_cells(qry_exec *x, q_modify *m, st_mrow *row, st_mutation *mut, int64_t ts,
 		       int32_t ttl)
 {
 	int64_t expire = ttl > 0 ? x->now_s + ttl : 0;
 	for (int i = 0; i < m->nassign; i++) {
-		const sch_column *c = m->assign[i].col;
+		const q_assign *as = &m->assign[i];
+		const sch_column *c = as->col;
 		bool st = c->kind == SCH_STATIC;
-		if (m->kind == Q_MOD_DELETE) {
-			if (st)
+		bool cells = q_is_cells(c->type);
+		st_mrow *r = cells ? row_for(c, row, mut) : NULL;
+		if (m->kind == Q_MOD_DELETE && as->op != Q_AS_DEL_KEY) {
+			if (cells)
+				st_row_complex_delete(r, c->id, ts, x->now_s);
+			else if (st)
 				st_mut_static_tombstone(mut, c->id, ts, x->now_s);
 			else
 				st_row_tombstone(row, c->id, ts, x->now_s);
 			continue;
 		}
+		if (as->op == Q_AS_PUT || as->op == Q_AS_DEL_KEY) {
+			/* one map entry */
+			q_val k, v = { NULL, QRY_NULL };
+			if (q_eval(x, as->key, c->type->sub[0], c->name, &k) < 0)
+				return -1;
+			if (k.len < 0)
+				return hl_errf(&x->err, HL_ERR_INVALID, "Invalid null map key for %s", c->name);
+			if (as->op == Q_AS_PUT && q_eval(x, as->value, c->type->sub[1], c->name, &v) < 0)
+				return -1;
+			if (v.len == QRY_UNSET)
+				continue;
+			if (v.len < 0)
+				st_row_tombstone_path(r, c->id, k.p, (size_t)k.len, ts, x->now_s);
+			else
+				st_row_cell_path(r, c->id, k.p, (size_t)k.len, ts, ttl, expire, v.p,
+						 (size_t)v.len);
+			continue;
+		}
+		const ty_type *vt = c->type;
+		if (as->op == Q_AS_SUB && c->type->kind == TY_MAP)
+			vt = ty_set(x->a, c->type->sub[0], true);   /* m = m - {keys} */
 		q_val v;
-		if (q_eval(x, m->assign[i].value, c->type, c->name, &v) < 0)
+		if (q_eval(x, as->value, vt, c->name, &v) < 0)
 			return -1;
 		if (v.len == QRY_UNSET)
 			continue;
-		q_normalize(x, c->type, &v);
-		if (v.len == QRY_NULL) {
-			if (st)
-				st_mut_static_tombstone(mut, c->id, ts, x->now_s);
-			else
-				st_row_tombstone(row, c->id, ts, x->now_s);
+		q_normalize(x, vt, &v);
+		if (!cells) {
+			if (v.len == QRY_NULL) {
+				if (st)
+					st_mut_static_tombstone(mut, c->id, ts, x->now_s);
+				else
+					st_row_tombstone(row, c->id, ts, x->now_s);
+			} else if (st) {
+				st_mut_static_cell(mut, c->id, ts, ttl, expire, v.p, (size_t)v.len);
+			} else {
+				st_row_cell(row, c->id, ts, ttl, expire, v.p, (size_t)v.len);
+			}
 			continue;
 		}
-		if (st)
-			st_mut_static_cell(mut, c->id, ts, ttl, expire, v.p, (size_t)v.len);
-		else
-			st_row_cell(row, c->id, ts, ttl, expire, v.p, (size_t)v.len);
+		switch (as->op) {
+		case Q_AS_SET:
+			/* the old elements go (a deletion just before ts), the new ones come */
+			st_row_complex_delete(r, c->id, v.len == QRY_NULL ? ts : ts - 1, x->now_s);
+			if (v.len > 0 && q_put_elements(x, c, v, r, ts, ttl, expire, false, false) < 0)
+				return -1;
+			break;
+		case Q_AS_ADD:
+		case Q_AS_PREPEND:
+			if (v.len > 0 && q_put_elements(x, c, v, r, ts, ttl, expire, as->op == Q_AS_PREPEND,
+						      false) < 0)
+				return -1;
+			break;
+		case Q_AS_SUB:
+			if (v.len > 0 && q_put_elements(x, c, v, r, ts, 0, 0, false, true) < 0)
+				return -1;
+			break;
+		}
 	}
 	return 0;
 }
@@ -426,10 +553,9 @@ static int make_cas(qry_exec *x, q_plan *p, int nclust, st_bytes **clusts)
 	return 0;
 }
 
-static bool cond_holds(const q_cond *qc, const q_val *vals, int nvals, const st_rcell *cell)
+static bool cond_holds(const q_cond *qc, const q_val *vals, int nvals, q_val cur)
 {
 	const ty_type *t = qc->col->type;
-	q_val cur = { cell ? cell->value : NULL, cell ? (int32_t)cell->len : QRY_NULL };
 	for (int i = 0; i < nvals; i++) {
 		q_val w = vals[i];
 		int cmp = 0;
@@ -451,6 +577,31 @@ static bool cond_holds(const q_cond *qc, const q_val *vals, int nvals, const st_
 			return true;
 	}
 	return false;
+}
+
+/* A regular or static column's current value in a CAS read (NULL len < 0). */
+static q_val cell_value(hl_arena *a, const sch_column *col, const st_rpart *p, const st_rrow *row)
+{
+	q_val v = { NULL, QRY_NULL };
+	const st_rcell *cells = NULL;
+	int n = 0;
+	if (col->kind == SCH_STATIC && p) {
+		cells = p->statics;
+		n = p->nstatic;
+	} else if (col->kind != SCH_STATIC && row) {
+		cells = row->cells;
+		n = row->ncells;
+	}
+	if (!cells)
+		return v;
+	if (q_is_cells(col->type))
+		return q_assemble(a, col->type, cells, n, col->id);
+	const st_rcell *cell = st_rcell_find(cells, n, col->id);
+	if (cell) {
+		v.p = cell->value;
+		v.len = (int32_t)cell->len;
+	}
+	return v;
 }
 
 /* On the owning shard: read, check the conditions, apply if they hold. */
@@ -476,12 +627,7 @@ void q_cas_eval(qry_op *op, st_engine *e)
 	q_val **vals = (q_val **)c->cond_vals;
 	for (int i = 0; ok && i < c->nconds; i++) {
 		const q_cond *qc = &c->conds[i];
-		const st_rcell *cell = NULL;
-		if (qc->col->kind == SCH_STATIC)
-			cell = p ? st_rcell_find(p->statics, p->nstatic, qc->col->id) : NULL;
-		else if (row)
-			cell = st_rcell_find(row->cells, row->ncells, qc->col->id);
-		ok = cond_holds(qc, vals[i], c->cond_nvals[i], cell);
+		ok = cond_holds(qc, vals[i], c->cond_nvals[i], cell_value(op->arena, qc->col, p, row));
 	}
 	c->applied = ok;
 }
@@ -534,7 +680,6 @@ static int cas_result(qry_exec *x, qry_op *op)
 		q_split_key(t, p->key, p->keylen, pkv);
 	for (int i = 0; i < nshow; i++) {
 		const sch_column *col = show[i];
-		const st_rcell *cell = NULL;
 		switch (col->kind) {
 		case SCH_PARTITION_KEY:
 			hl_buf_pbytes(b, pkv[col->position].p, pkv[col->position].len);
@@ -545,13 +690,11 @@ static int cas_result(qry_exec *x, qry_op *op)
 			else
 				hl_buf_pbytes(b, NULL, -1);
 			continue;
-		case SCH_STATIC:
-			cell = p ? st_rcell_find(p->statics, p->nstatic, col->id) : NULL;
-			break;
 		default:
-			cell = row ? st_rcell_find(row->cells, row->ncells, col->id) : NULL;
+			break;
 		}
-		hl_buf_pbytes(b, cell ? cell->value : NULL, cell ? (int32_t)cell->len : -1);
+		q_val cv = cell_value(x->a, col, p, row);
+		hl_buf_pbytes(b, cv.p, cv.len < 0 ? -1 : cv.len);
 	}
 	x->res.nrows = 1;
 	return QRY_DONE;

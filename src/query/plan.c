@@ -1031,16 +1031,59 @@ static int plan_update(planner *pl, cql_update *s)
 			return -1;
 		if (c->kind == SCH_PARTITION_KEY || c->kind == SCH_CLUSTERING)
 			return perr(pl, HL_ERR_INVALID, "PRIMARY KEY part %s found in SET part", c->name);
-		if (as->kind != CQL_ASSIGN_SET)
-			return perr(pl, HL_ERR_INVALID, "Invalid operation on %s: collection and counter "
-				    "operations are not supported yet", c->name);
+		int op = Q_AS_SET;
+		const ty_type *t0 = c->type;
+		bool coll = q_is_cells(t0);
+		switch (as->kind) {
+		case CQL_ASSIGN_SET:
+			break;
+		case CQL_ASSIGN_ADD:
+		case CQL_ASSIGN_SUB:
+		case CQL_ASSIGN_PREPEND:
+			if (t0->kind == TY_COUNTER)
+				return perr(pl, HL_ERR_INVALID, "Counter operations are not supported yet");
+			if (!coll)
+				return perr(pl, HL_ERR_INVALID, "Invalid operation (%s = %s %c ?) for non "
+					    "counter column %s", c->name, c->name,
+					    as->kind == CQL_ASSIGN_SUB ? '-' : '+', c->name);
+			if (as->kind == CQL_ASSIGN_PREPEND && t0->kind != TY_LIST)
+				return perr(pl, HL_ERR_INVALID, "Invalid operation (%s = ? + %s) for non list "
+					    "column %s", c->name, c->name, c->name);
+			if (as->kind == CQL_ASSIGN_SUB && t0->kind == TY_LIST)
+				return perr(pl, HL_ERR_INVALID, "Removing elements from a list by value is "
+					    "not supported yet (it needs a read before the write)");
+			op = as->kind == CQL_ASSIGN_ADD ? Q_AS_ADD : as->kind == CQL_ASSIGN_SUB ? Q_AS_SUB
+											 : Q_AS_PREPEND;
+			break;
+		case CQL_ASSIGN_ELEMENT:
+			if (coll && t0->kind == TY_MAP) {
+				op = Q_AS_PUT;
+				break;
+			}
+			if (coll && t0->kind == TY_LIST)
+				return perr(pl, HL_ERR_INVALID, "Setting a list element by index is not "
+					    "supported yet (it needs a read before the write)");
+			return perr(pl, HL_ERR_INVALID, "Invalid operation (%s[?] = ?) for non collection "
+				    "column %s", c->name, c->name);
+		default:
+			return perr(pl, HL_ERR_INVALID, "UDT field updates are not supported yet");
+		}
 		for (int j = 0; j < m->nassign; j++)
-			if (m->assign[j].col == c)
+			if (m->assign[j].col == c && (op == Q_AS_SET || m->assign[j].op == Q_AS_SET))
 				return perr(pl, HL_ERR_INVALID, "Multiple definitions found for column %s",
 					    c->name);
-		spec_term(pl, as->value, c->name, c->type);
+		if (op == Q_AS_PUT) {
+			spec_term(pl, as->key, hl_arena_printf(pl->a, "key(%s)", c->name), t0->sub[0]);
+			spec_term(pl, as->value, hl_arena_printf(pl->a, "value(%s)", c->name), t0->sub[1]);
+		} else if (op == Q_AS_SUB && t0->kind == TY_MAP) {
+			spec_term(pl, as->value, c->name, ty_set(pl->a, t0->sub[0], true));
+		} else {
+			spec_term(pl, as->value, c->name, c->type);
+		}
 		m->assign[m->nassign].col = c;
 		m->assign[m->nassign].value = as->value;
+		m->assign[m->nassign].op = op;
+		m->assign[m->nassign].key = as->key;
 		m->nassign++;
 		nstatic += c->kind == SCH_STATIC;
 	}
@@ -1071,9 +1114,20 @@ static int plan_delete(planner *pl, cql_delete *s)
 		if (c->kind == SCH_PARTITION_KEY || c->kind == SCH_CLUSTERING)
 			return perr(pl, HL_ERR_INVALID, "Invalid identifier %s for deletion (should not be "
 				    "a PRIMARY KEY part)", c->name);
-		if (s->del[i].key || s->del[i].field)
-			return perr(pl, HL_ERR_INVALID, "Deleting collection elements or UDT fields is not "
-				    "supported yet");
+		if (s->del[i].field)
+			return perr(pl, HL_ERR_INVALID, "Deleting UDT fields is not supported yet");
+		if (s->del[i].key) {
+			if (!q_is_cells(c->type) || c->type->kind == TY_SET)
+				return perr(pl, HL_ERR_INVALID, "Invalid operation (DELETE %s[?]): %s is not a "
+					    "non-frozen map or list", c->name, c->name);
+			if (c->type->kind == TY_LIST)
+				return perr(pl, HL_ERR_INVALID, "Deleting a list element by index is not "
+					    "supported yet (it needs a read before the write)");
+			spec_term(pl, s->del[i].key, hl_arena_printf(pl->a, "key(%s)", c->name),
+				  c->type->sub[0]);
+			m->assign[m->nassign].key = s->del[i].key;
+			m->assign[m->nassign].op = Q_AS_DEL_KEY;
+		}
 		m->assign[m->nassign++].col = c;
 		nstatic += c->kind == SCH_STATIC;
 	}

@@ -82,10 +82,28 @@ typedef struct q_select {
 
 /* ------------------------------------------------------------ modification */
 
+/* What an assignment does to its column (collections have several forms). */
+enum {
+	Q_AS_SET = 0,                  /* c = v (or INSERT's value, DELETE's whole column) */
+	Q_AS_ADD,                      /* c = c + v: set/map add, list append */
+	Q_AS_SUB,                      /* c = c - v: set remove, map remove keys */
+	Q_AS_PREPEND,                  /* c = v + c: list prepend */
+	Q_AS_PUT,                      /* c[k] = v: map put */
+	Q_AS_DEL_KEY,                  /* DELETE c[k]: map key removal */
+};
+
 typedef struct q_assign {
 	const sch_column *col;
 	cql_term *value;
+	int op;                        /* Q_AS_* */
+	cql_term *key;                 /* PUT / DEL_KEY */
 } q_assign;
+
+/* A non-frozen list, set or map: stored as one cell per element. */
+static inline bool q_is_cells(const ty_type *t)
+{
+	return t && !t->frozen && (t->kind == TY_LIST || t->kind == TY_SET || t->kind == TY_MAP);
+}
 
 enum { Q_MOD_INSERT, Q_MOD_UPDATE, Q_MOD_DELETE };
 
@@ -283,8 +301,11 @@ void q_agg_free(qry_exec *x);
 int q_build_slices(qry_exec *x, const sch_table *t, q_restr **ck, int nck, bool *none,
 		   int *nslices, st_slice **slices, bool *has);
 int q_restr_values(qry_exec *x, const q_restr *r, int *n, st_bytes ***out);
+q_val q_assemble(hl_arena *a, const ty_type *type, const st_rcell *cells, int n, int col);
 
 /* modify.c */
+int q_put_elements(qry_exec *x, const sch_column *c, q_val v, st_mrow *r, int64_t ts,
+		   int32_t ttl, int64_t expire, bool prepend, bool remove);
 void q_cas_eval(qry_op *op, st_engine *e);
 int q_modify_start(qry_exec *x);
 int q_batch_collect(qry_exec *x, q_plan *p, const qry_value *vals, int nvals,

@@ -154,6 +154,7 @@ typedef struct qry_shard {
 	sch_schema *engine_schema;     /* the snapshot whose types the engine borrows */
 	qry_pcache *pcache;            /* prepared statements by id */
 	int64_t last_ts;               /* last server-side write timestamp handed out */
+	int64_t last_append, last_prepend;   /* list element time-UUIDs (100 ns ticks) */
 	cl_log *log;                   /* this shard's commit log (NULL: none) */
 	bool wait_durable;             /* batch/group sync: ack writes once fsynced */
 } qry_shard;

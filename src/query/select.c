@@ -387,7 +387,50 @@ typedef struct filt {
 	q_val *vals;                   /* IN: several; others one */
 } filt;
 
-static q_val col_value(const sch_table *t, const sch_column *c, const st_rpart *p,
+/*
+ * A non-frozen collection lives as one cell per element (path = list
+ * timeuuid, set element or map key): put the value back together in the
+ * protocol's serialized form. NULL when it has no live element.
+ */
+q_val q_assemble(hl_arena *a, const ty_type *type, const st_rcell *cells, int n, int col)
+{
+	q_val v = { NULL, QRY_NULL };
+	int first = -1, cnt = 0;
+	for (int i = 0; i < n; i++)
+		if (cells[i].col == col) {
+			if (first < 0)
+				first = i;
+			cnt++;
+		}
+	if (!cnt)
+		return v;
+	hl_buf b;
+	hl_buf_init(&b);
+	size_t mark;
+	ty_pack_begin(&b, &mark);
+	for (int i = first; i < first + cnt; i++) {
+		const st_rcell *c = &cells[i];
+		switch (type->kind) {
+		case TY_SET:
+			ty_pack_elem(&b, c->path, (int32_t)c->path_len);
+			break;
+		case TY_MAP:
+			ty_pack_elem(&b, c->path, (int32_t)c->path_len);
+			ty_pack_elem(&b, c->value, (int32_t)c->len);
+			break;
+		default:
+			ty_pack_elem(&b, c->value, (int32_t)c->len);
+			break;
+		}
+	}
+	ty_pack_end(&b, mark, cnt);
+	v.p = hl_arena_memdup(a, b.p, b.len);
+	v.len = (int32_t)b.len;
+	hl_buf_free(&b);
+	return v;
+}
+
+static q_val col_value(qry_exec *x, const sch_column *c, const st_rpart *p,
 		       const st_rrow *row, const q_val *pkv)
 {
 	q_val v = { NULL, QRY_NULL };
@@ -402,13 +445,16 @@ static q_val col_value(const sch_table *t, const sch_column *c, const st_rpart *
 		}
 		return v;
 	case SCH_STATIC:
+		if (sch_type_is_multicell(c->type))
+			return p ? q_assemble(x->a, c->type, p->statics, p->nstatic, c->id) : v;
 		cell = st_rcell_find(p->statics, p->nstatic, c->id);
 		break;
 	default:
+		if (sch_type_is_multicell(c->type))
+			return row ? q_assemble(x->a, c->type, row->cells, row->ncells, c->id) : v;
 		cell = row ? st_rcell_find(row->cells, row->ncells, c->id) : NULL;
 		break;
 	}
-	(void)t;
 	if (cell) {
 		v.p = cell->value;
 		v.len = (int32_t)cell->len;
@@ -444,14 +490,13 @@ static bool coll_contains(const ty_type *t, q_val coll, q_val needle, bool key)
 static bool filter_row(qry_exec *x, filt *f, int nf, const st_rpart *p, const st_rrow *row,
 		       const q_val *pkv)
 {
-	const sch_table *t = x->plan->table;
 	for (int i = 0; i < nf; i++) {
 		q_restr *r = f[i].r;
 		if (r->ncols > 1) {
 			/* multi-column restriction left for filtering: compare as a tuple */
 			st_bytes rv[64];
 			for (int c = 0; c < r->ncols && c < 64; c++) {
-				q_val v = col_value(t, r->cols[c], p, row, pkv);
+				q_val v = col_value(x, r->cols[c], p, row, pkv);
 				rv[c].p = v.p;
 				rv[c].len = v.len < 0 ? 0 : (uint32_t)v.len;
 			}
@@ -491,7 +536,7 @@ static bool filter_row(qry_exec *x, filt *f, int nf, const st_rpart *p, const st
 			continue;
 		}
 		const sch_column *c = r->cols[0];
-		q_val v = col_value(t, c, p, row, pkv);
+		q_val v = col_value(x, c, p, row, pkv);
 		if (v.len < 0)
 			return false;
 		bool any = false;
@@ -571,10 +616,9 @@ static void put_fn(hl_buf *b, const q_sel *s, q_val v)
 static void sel_put(qry_exec *x, const q_sel *s, const st_rpart *p, const st_rrow *row,
 		    const q_val *pkv, hl_buf *b)
 {
-	const sch_table *t = x->plan->table;
 	switch (s->kind) {
 	case Q_SEL_COLUMN: {
-		q_val v = col_value(t, s->col, p, row, pkv);
+		q_val v = col_value(x, s->col, p, row, pkv);
 		hl_buf_pbytes(b, v.p, v.len < 0 ? -1 : v.len);
 		break;
 	}
@@ -600,7 +644,7 @@ static void sel_put(qry_exec *x, const q_sel *s, const st_rpart *p, const st_rro
 		hl_buf_u64(b, (uint64_t)p->token);
 		break;
 	case Q_SEL_FUNC:
-		put_fn(b, s, col_value(t, s->col, p, row, pkv));
+		put_fn(b, s, col_value(x, s->col, p, row, pkv));
 		break;
 	case Q_SEL_CONST: {
 		q_val v;
@@ -868,14 +912,13 @@ static void agg_emit(qry_exec *x)
 static void agg_row(qry_exec *x, const st_rpart *p, const st_rrow *row, const q_val *pkv)
 {
 	q_select *q = x->plan->sel;
-	const sch_table *t = x->plan->table;
 	if (!x->aggs)
 		agg_reset(x);
 	/* GROUP BY: a new group starts when the grouping columns change */
 	if (q->ngroup) {
 		bool same = x->gkey_set;
 		for (int i = 0; i < q->ngroup && same; i++) {
-			q_val v = col_value(t, q->group[i], p, row, pkv);
+			q_val v = col_value(x, q->group[i], p, row, pkv);
 			same = v.len >= 0 && (uint32_t)v.len == x->gkey[i].len &&
 			       (v.len == 0 || memcmp(v.p, x->gkey[i].p, (size_t)v.len) == 0);
 		}
@@ -884,7 +927,7 @@ static void agg_row(qry_exec *x, const st_rpart *p, const st_rrow *row, const q_
 				agg_emit(x);
 			agg_reset(x);
 			for (int i = 0; i < q->ngroup; i++) {
-				q_val v = col_value(t, q->group[i], p, row, pkv);
+				q_val v = col_value(x, q->group[i], p, row, pkv);
 				x->gkey[i].len = v.len > 0 ? (uint32_t)v.len : 0;
 				x->gkey[i].p = v.len > 0 ? hl_arena_memdup(x->a, v.p, (size_t)v.len)
 							 : (const uint8_t *)"";
@@ -897,7 +940,7 @@ static void agg_row(qry_exec *x, const st_rpart *p, const st_rrow *row, const q_
 		const q_sel *s = &q->sel[i];
 		q_aggst *g = &x->aggs[i];
 		if (s->kind == Q_SEL_COUNT) {
-			if (!s->col || col_value(t, s->col, p, row, pkv).len >= 0)
+			if (!s->col || col_value(x, s->col, p, row, pkv).len >= 0)
 				g->count++;
 			continue;
 		}
@@ -908,7 +951,7 @@ static void agg_row(qry_exec *x, const st_rpart *p, const st_rrow *row, const q_
 			}
 			continue;
 		}
-		q_val v = col_value(t, s->col, p, row, pkv);
+		q_val v = col_value(x, s->col, p, row, pkv);
 		if (v.len < 0)
 			continue;
 		g->count++;
@@ -1134,6 +1177,10 @@ static int sel_read_done(qry_exec *x)
 		for (st_rrow *r = p->rows; r; r = r->next) {
 			x->pos.nclust = t->nck;
 			x->pos.clust = r->clust;
+			/* without clustering columns a partition is one row: once seen,
+			 * resume after the partition, not inside it */
+			if (t->nck == 0)
+				x->pos.part_done = true;
 			if (nf && !filter_row(x, f, nf, p, r, pkv))
 				continue;
 			if (q->count_only)

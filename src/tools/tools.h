@@ -11,4 +11,7 @@
 /* `helenus admin [-h HOST] [-p PORT] <command> [args]`: nodetool's role. */
 int tool_admin(int argc, char **argv);
 
+/* `helenus cql [host [port]] [options]`: the interactive shell, cqlsh's role. */
+int tool_cql(int argc, char **argv);
+
 #endif

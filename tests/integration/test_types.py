@@ -9,6 +9,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from cassandra import InvalidRequest
 from cassandra.query import UNSET_VALUE
 from cassandra.util import Date, Duration, Time, uuid_from_time
 
@@ -256,7 +257,6 @@ def test_compound_clustering_mixed_order(session, keyspace):
     assert got == want
 
 
-@pytest.mark.xfail(reason="not implemented in Helenus yet (server answers 'not supported'); remove this mark once it is", strict=False)
 def test_collections_roundtrip(session, keyspace):
     """Beyond the first milestone: collection literals, element updates."""
     tbl = "%s.colls" % keyspace
@@ -278,3 +278,38 @@ def test_collections_roundtrip(session, keyspace):
     session.execute("INSERT INTO %s (k, l, s, m) VALUES (2, [], {}, {})" % tbl)
     r = session.execute("SELECT l, s, m FROM %s WHERE k = 2" % tbl).one()
     assert (r.l, r.s, r.m) == (None, None, None), "empty non-frozen collections read as null"
+
+
+def test_collection_element_operations(session, keyspace):
+    """Non-frozen collections keep one cell per element: element operations
+    need no read, and concurrent additions merge instead of overwriting."""
+    tbl = "%s.collops" % keyspace
+    session.execute("CREATE TABLE %s (k int PRIMARY KEY, l list<int>, s set<text>, m map<text, int>)" % tbl)
+    session.execute("INSERT INTO %s (k, l, s, m) VALUES (1, [1, 2], {'b'}, {'x': 1})" % tbl)
+    session.execute("UPDATE %s SET l = l + [3], s = s + {'a', 'c'}, m = m + {'y': 2} WHERE k = 1" % tbl)
+    session.execute("UPDATE %s SET l = [0] + l WHERE k = 1" % tbl)
+    session.execute("UPDATE %s SET l = [-2, -1] + l WHERE k = 1" % tbl)
+    session.execute("UPDATE %s SET s = s - {'b'}, m['z'] = 26, m = m - {'x'} WHERE k = 1" % tbl)
+    r = session.execute("SELECT l, s, m FROM %s WHERE k = 1" % tbl).one()
+    assert r.l == [-2, -1, 0, 1, 2, 3]
+    assert list(r.s) == ["a", "c"]
+    assert dict(r.m) == {"y": 2, "z": 26}
+    session.execute("DELETE m['y'] FROM %s WHERE k = 1" % tbl)
+    session.execute("UPDATE %s SET m['z'] = null WHERE k = 1" % tbl)
+    r = session.execute("SELECT m FROM %s WHERE k = 1" % tbl).one()
+    assert r.m is None  # an empty collection reads as null
+    # overwriting replaces every element; deleting the column removes them all
+    session.execute("UPDATE %s SET s = {'q'} WHERE k = 1" % tbl)
+    assert list(session.execute("SELECT s FROM %s WHERE k = 1" % tbl).one().s) == ["q"]
+    session.execute("DELETE s FROM %s WHERE k = 1" % tbl)
+    assert session.execute("SELECT s FROM %s WHERE k = 1" % tbl).one().s is None
+    # prepared element operations with bound values
+    ps = session.prepare("UPDATE %s SET m[?] = ? WHERE k = ?" % tbl)
+    assert [c.name for c in ps.column_metadata] == ["key(m)", "value(m)", "k"]
+    session.execute(ps, ["w", 5, 1])
+    assert dict(session.execute("SELECT m FROM %s WHERE k = 1" % tbl).one().m) == {"w": 5}
+    # CONTAINS / CONTAINS KEY filtering sees the assembled collection
+    rows = list(session.execute("SELECT k FROM %s WHERE m CONTAINS KEY 'w' ALLOW FILTERING" % tbl))
+    assert [r.k for r in rows] == [1]
+    with pytest.raises(InvalidRequest):
+        session.execute("UPDATE %s SET s = s + [1] WHERE k = 1" % tbl)
