@@ -844,8 +844,6 @@ int qry_exec_batch(qry_exec *x, const qry_batch *b)
 	x->params = &b->params;
 	if (b->params.keyspace)
 		x->keyspace = hl_arena_strndup(x->a, b->params.keyspace, b->params.keyspace_len);
-	if (b->type == QRY_BATCH_COUNTER)
-		return finish(x, hl_errf(&x->err, HL_ERR_INVALID, "Counter batches are not supported yet"));
 	int64_t bts = b->params.timestamp;
 	bool has = b->params.has_timestamp;
 	x->nops = 0;
@@ -875,6 +873,18 @@ int qry_exec_batch(qry_exec *x, const qry_batch *b)
 		if (!is_modification(p))
 			return finish(x, hl_errf(&x->err, HL_ERR_INVALID, "Invalid statement in batch: only "
 						 "UPDATE, INSERT and DELETE statements are allowed."));
+		if (p->mod->counter && b->type == QRY_BATCH_LOGGED)
+			return finish(x, hl_errf(&x->err, HL_ERR_INVALID, "Cannot include a counter "
+						 "statement in a logged batch"));
+		if (p->mod->counter && b->type == QRY_BATCH_UNLOGGED)
+			return finish(x, hl_errf(&x->err, HL_ERR_INVALID, "Counter and non-counter "
+						 "mutations cannot exist in the same batch"));
+		if (!p->mod->counter && b->type == QRY_BATCH_COUNTER)
+			return finish(x, hl_errf(&x->err, HL_ERR_INVALID, "Cannot include non-counter "
+						 "statement in a counter batch"));
+		if (p->mod->if_exists || p->mod->if_not_exists || p->mod->nconds)
+			return finish(x, hl_errf(&x->err, HL_ERR_INVALID, "Conditional batches are not "
+						 "supported yet"));
 		qry_params sp = { 0 };
 		sp.values = s->values;
 		sp.nvalues = s->nvalues;

@@ -152,6 +152,8 @@ static int write_cells(qry_exec *x, q_modify *m, st_mrow *row, st_mutation *mut,
 				st_row_tombstone(row, c->id, ts, x->now_s);
 			continue;
 		}
+		if (as->op == Q_AS_COUNTER)
+			continue;      /* the owning shard writes the new total (q_cas_eval) */
 		if (as->op == Q_AS_PUT || as->op == Q_AS_DEL_KEY) {
 			/* one map entry */
 			q_val k, v = { NULL, QRY_NULL };
@@ -416,6 +418,12 @@ static int collect(qry_exec *x, q_plan *p, int64_t batch_ts, bool has_batch_ts)
 		}
 	}
 	bool conditional = m->if_exists || m->if_not_exists || m->nconds;
+	if (m->counter) {
+		/* each partition's counters are read and rewritten on its shard */
+		if (nclust > 1 || nkeys > 1)
+			return hl_errf(&x->err, HL_ERR_INVALID, "IN restrictions are not supported on "
+				       "counter updates yet");
+	}
 	if (conditional) {
 		if (nkeys != 1)
 			return hl_errf(&x->err, HL_ERR_INVALID, "IN on the partition key is not supported "
@@ -488,7 +496,7 @@ static int collect(qry_exec *x, q_plan *p, int64_t batch_ts, bool has_batch_ts)
 				return -1;
 		}
 	}
-	if (conditional && make_cas(x, p, nclust, clusts) < 0)
+	if ((conditional || m->counter) && make_cas(x, p, nclust, clusts) < 0)
 		return -1;
 	return 0;
 }
@@ -526,6 +534,30 @@ static int make_cas(qry_exec *x, q_plan *p, int nclust, st_bytes **clusts)
 	c->cond_vals = (q_val *)vals;   /* an array of arrays, see q_cas_run */
 	c->nclust = nclust ? t->nck : 0;
 	c->clust = nclust ? clusts[0] : NULL;
+	if (m->counter) {
+		c->applied = true;
+		c->ndeltas = 0;
+		c->dcols = hl_arena_alloc(x->a, sizeof(sch_column *) * (size_t)(m->nassign + 1));
+		c->deltas = hl_arena_alloc(x->a, sizeof(int64_t) * (size_t)(m->nassign + 1));
+		for (int i = 0; i < m->nassign; i++) {
+			if (m->assign[i].op != Q_AS_COUNTER)
+				continue;
+			q_val dv;
+			if (q_eval(x, m->assign[i].value, ty_simple(TY_BIGINT), m->assign[i].col->name,
+				   &dv) < 0)
+				return -1;
+			if (dv.len == QRY_UNSET)
+				continue;
+			if (dv.len != 8)
+				return hl_errf(&x->err, HL_ERR_INVALID, "Invalid null value for counter "
+					       "increment");
+			int64_t d = ty_get_bigint(dv.p, 8);
+			c->dcols[c->ndeltas] = m->assign[i].col;
+			c->deltas[c->ndeltas++] = m->counter_sub[i] ? (int64_t)(0ULL - (uint64_t)d) : d;
+		}
+		c->row = op->mut->rows ? op->mut->rows : st_mut_row(op->mut, c->nclust, c->clust);
+		c->ts = x->now_us;
+	}
 	op->kind = QRY_OP_CAS;
 	op->cas = c;
 	op->arena = hl_arena_new(4096);
@@ -624,6 +656,23 @@ void q_cas_eval(qry_op *op, st_engine *e)
 		ok = !c->row_exists;
 	else if (c->if_exists)
 		ok = c->row_exists;
+	if (c->deltas) {
+		/* counters: new total = current total + delta, written with this
+		 * shard's (strictly increasing) timestamp so the latest total wins */
+		for (int i = 0; i < c->ndeltas; i++) {
+			const sch_column *col = c->dcols[i];
+			q_val cur = cell_value(op->arena, col, p, row);
+			int64_t v = cur.len == 8 ? ty_get_bigint(cur.p, 8) : 0;
+			v = (int64_t)((uint64_t)v + (uint64_t)c->deltas[i]);
+			uint8_t b[8];
+			for (int k = 0; k < 8; k++)
+				b[k] = (uint8_t)((uint64_t)v >> (56 - 8 * k));
+			st_mrow *r = col->kind == SCH_STATIC ? st_mut_static(op->mut) : c->row;
+			st_row_cell(r, col->id, c->ts, 0, 0, b, 8);
+		}
+		c->applied = true;
+		return;
+	}
 	q_val **vals = (q_val **)c->cond_vals;
 	for (int i = 0; ok && i < c->nconds; i++) {
 		const q_cond *qc = &c->conds[i];
@@ -738,7 +787,7 @@ int q_writes_done(qry_exec *x)
 			x->err = x->ops[i]->err;
 			return -1;
 		}
-	if (x->nops == 1 && x->ops[0]->kind == QRY_OP_CAS)
+	if (x->nops == 1 && x->ops[0]->kind == QRY_OP_CAS && !((q_cas *)x->ops[0]->cas)->deltas)
 		return cas_result(x, x->ops[0]);
 	int nw = x->res.nwarnings;
 	const char *w[4];

@@ -888,6 +888,9 @@ static int plan_insert(planner *pl, cql_insert *s)
 
 	q_modify *m = hl_arena_zalloc(pl->a, sizeof *m);
 	pl->p->mod = m;
+	if (t->is_counter)
+		return perr(pl, HL_ERR_INVALID, "INSERT statements are not allowed on counter tables, use "
+			    "UPDATE instead");
 	m->kind = Q_MOD_INSERT;
 	m->pk = hl_arena_zalloc(pl->a, sizeof(q_restr *) * (size_t)(t->npk + 1));
 	if (s->json) {
@@ -1036,12 +1039,17 @@ static int plan_update(planner *pl, cql_update *s)
 		bool coll = q_is_cells(t0);
 		switch (as->kind) {
 		case CQL_ASSIGN_SET:
+			if (t0->kind == TY_COUNTER)
+				return perr(pl, HL_ERR_INVALID, "Cannot set the value of counter column %s "
+					    "(counters can only be incremented/decremented, not set)", c->name);
 			break;
 		case CQL_ASSIGN_ADD:
 		case CQL_ASSIGN_SUB:
 		case CQL_ASSIGN_PREPEND:
-			if (t0->kind == TY_COUNTER)
-				return perr(pl, HL_ERR_INVALID, "Counter operations are not supported yet");
+			if (t0->kind == TY_COUNTER && as->kind != CQL_ASSIGN_PREPEND) {
+				op = Q_AS_COUNTER;
+				break;
+			}
 			if (!coll)
 				return perr(pl, HL_ERR_INVALID, "Invalid operation (%s = %s %c ?) for non "
 					    "counter column %s", c->name, c->name,
@@ -1072,7 +1080,13 @@ static int plan_update(planner *pl, cql_update *s)
 			if (m->assign[j].col == c && (op == Q_AS_SET || m->assign[j].op == Q_AS_SET))
 				return perr(pl, HL_ERR_INVALID, "Multiple definitions found for column %s",
 					    c->name);
-		if (op == Q_AS_PUT) {
+		if (op == Q_AS_COUNTER) {
+			if (m->nassign >= 64)
+				return perr(pl, HL_ERR_INVALID, "Too many counter columns in one update");
+			spec_term(pl, as->value, c->name, ty_simple(TY_BIGINT));
+			m->counter = true;
+			m->counter_sub[m->nassign] = as->kind == CQL_ASSIGN_SUB;
+		} else if (op == Q_AS_PUT) {
 			spec_term(pl, as->key, hl_arena_printf(pl->a, "key(%s)", c->name), t0->sub[0]);
 			spec_term(pl, as->value, hl_arena_printf(pl->a, "value(%s)", c->name), t0->sub[1]);
 		} else if (op == Q_AS_SUB && t0->kind == TY_MAP) {
@@ -1088,6 +1102,12 @@ static int plan_update(planner *pl, cql_update *s)
 		nstatic += c->kind == SCH_STATIC;
 	}
 	m->static_only = nstatic == m->nassign && t->nck > 0;
+	if (m->counter && m->timestamp)
+		return perr(pl, HL_ERR_INVALID, "Cannot provide custom timestamp for counter updates");
+	if (m->counter && m->ttl)
+		return perr(pl, HL_ERR_INVALID, "Cannot provide custom TTL for counter updates");
+	if (m->counter && (m->if_exists || m->nconds))
+		return perr(pl, HL_ERR_INVALID, "Conditional updates are not supported on counter tables");
 	if (key_restrictions(pl, m, s->nwhere, s->where, false) < 0)
 		return -1;
 	if (m->static_only && m->nck_restr)
@@ -1188,8 +1208,6 @@ static int plan_inner(qry_exec *x, cql_stmt *st, hl_arena *a, q_plan **out, hl_e
 		break;
 	case CQL_STMT_BATCH: {
 		cql_batch *b = &st->batch;
-		if (b->type == CQL_BATCH_COUNTER)
-			return perr(&pl, HL_ERR_INVALID, "Counter batches are not supported yet");
 		p->nbatch = b->nstmts;
 		p->batch = hl_arena_zalloc(a, sizeof(q_plan *) * (size_t)(b->nstmts + 1));
 		for (int i = 0; i < b->nstmts; i++) {
@@ -1199,6 +1217,12 @@ static int plan_inner(qry_exec *x, cql_stmt *st, hl_arena *a, q_plan **out, hl_e
 			if (plan_inner(x, sub, a, &p->batch[i], err, false) < 0)
 				return -1;
 			q_modify *bm = p->batch[i]->mod;
+			if (bm && bm->counter && b->type != CQL_BATCH_COUNTER)
+				return perr(&pl, HL_ERR_INVALID, "Cannot include a counter statement in a "
+					    "logged batch");
+			if (bm && !bm->counter && b->type == CQL_BATCH_COUNTER)
+				return perr(&pl, HL_ERR_INVALID, "Cannot include non-counter statement in a "
+					    "counter batch");
 			if (bm && (bm->if_exists || bm->if_not_exists || bm->nconds))
 				return perr(&pl, HL_ERR_INVALID, "Conditional batches are not supported yet");
 			if (b->attrs.timestamp && p->batch[i]->mod->timestamp)

@@ -90,6 +90,7 @@ enum {
 	Q_AS_PREPEND,                  /* c = v + c: list prepend */
 	Q_AS_PUT,                      /* c[k] = v: map put */
 	Q_AS_DEL_KEY,                  /* DELETE c[k]: map key removal */
+	Q_AS_COUNTER,                  /* c = c + n / c = c - n on a counter */
 };
 
 typedef struct q_assign {
@@ -117,6 +118,9 @@ typedef struct q_modify {
 	cql_term *insert_ck[32];       /* INSERT: clustering values by position */
 	bool static_only;              /* only static columns written */
 	cql_term *ttl, *timestamp;
+	/* counter updates */
+	bool counter;
+	bool counter_sub[64];          /* per assignment: c = c - n */
 	/* INSERT JSON */
 	bool json, default_unset;
 	cql_term *json_value;
@@ -146,6 +150,12 @@ typedef struct q_cas {
 	int *cond_nvals;
 	int nclust;                    /* row the conditions read (0: static/partition) */
 	const st_bytes *clust;
+	/* counter updates: read the current totals, write the new ones */
+	int ndeltas;
+	const sch_column **dcols;
+	int64_t *deltas;
+	st_mrow *row;                  /* where the new totals go */
+	int64_t ts;
 	/* answer */
 	bool applied;
 	bool row_exists;

@@ -65,7 +65,6 @@ def test_batch_timestamps(session, bt):
     assert session.execute("SELECT v FROM %s.b1 WHERE k = 5 AND c = 2" % bt).one().v == "new"
 
 
-@pytest.mark.xfail(reason="not implemented in Helenus yet (server answers 'not supported'); remove this mark once it is", strict=False)
 def test_counter_batch(session, bt):
     b = BatchStatement(batch_type=BatchType.COUNTER)
     ps = session.prepare("UPDATE %s.bc SET n = n + ? WHERE k = ?" % bt)

@@ -212,7 +212,6 @@ def test_empty_partition_key_rejected(session, keyspace):
         session.execute(ps, [None, 1])
 
 
-@pytest.mark.xfail(reason="not implemented in Helenus yet (server answers 'not supported'); remove this mark once it is", strict=False)
 def test_counters(session, keyspace):
     t = "%s.cnt" % keyspace
     session.execute("CREATE TABLE %s (k int PRIMARY KEY, n counter)" % t)
@@ -277,3 +276,22 @@ def test_lwt_is_linearizable_under_concurrency(session, keyspace):
         assert wins == 1
         applied += wins
     assert session.execute("SELECT v FROM %s WHERE k = 1" % t).one().v == applied
+
+
+def test_counters_concurrent_increments_and_errors(session, keyspace):
+    t = "%s.cnt2" % keyspace
+    session.execute("CREATE TABLE %s (k int, c int, hits counter, misses counter, PRIMARY KEY (k, c))" % t)
+    inc = session.prepare("UPDATE %s SET hits = hits + ?, misses = misses - 1 WHERE k = ? AND c = ?" % t)
+    futs = [session.execute_async(inc, [i % 3 + 1, 1, i % 2]) for i in range(300)]
+    for f in futs:
+        f.result()
+    rows = {r.c: (r.hits, r.misses) for r in session.execute("SELECT c, hits, misses FROM %s WHERE k = 1" % t)}
+    want_hits = {c: sum(i % 3 + 1 for i in range(300) if i % 2 == c) for c in (0, 1)}
+    assert rows == {0: (want_hits[0], -150), 1: (want_hits[1], -150)}
+    for bad, msg in [("UPDATE %s SET hits = 5 WHERE k = 1 AND c = 0", "Cannot set the value of counter"),
+                     ("UPDATE %s USING TIMESTAMP 5 SET hits = hits + 1 WHERE k = 1 AND c = 0",
+                      "custom timestamp"),
+                     ("INSERT INTO %s (k, c, hits) VALUES (1, 1, 1)", "INSERT statements are not allowed")]:
+        with pytest.raises(InvalidRequest) as ei:
+            session.execute(bad % t)
+        assert msg in str(ei.value)
