@@ -1468,8 +1468,8 @@ static void test_writer_byte_exact(void)
 		ndata += ok;
 		nindex += idx;
 	}
-	printf("writer byte-exact: %d of %zu fixtures identical (Data.db and Index.db)\n", ndata,
-	       sizeof(fx) / sizeof(fx[0]));
+	printf("writer byte-exact: %d of %zu fixtures identical (Data.db), %d (Index.db)\n", ndata,
+	       sizeof(fx) / sizeof(fx[0]), nindex);
 }
 
 /* Canonical text of a mutation: cells and deletions sorted, so two
