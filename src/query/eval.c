@@ -206,6 +206,39 @@ int q_eval(qry_exec *x, const cql_term *t, const ty_type *type, const char *coln
 				hl_buf_put(&b, v.p, (size_t)v.len);
 		}
 		break;
+	case CQL_TERM_UDT: {
+		/* {field: value, ...}: fields in the type's order, missing ones null */
+		if (!type || type->kind != TY_UDT) {
+			hl_errf(&x->err, HL_ERR_INVALID, "Invalid user type literal for %s of type %s",
+				colname, type ? ty_name(type, x->a) : "?");
+			goto out;
+		}
+		for (int i = 0; i < t->n; i++) {
+			bool known = false;
+			for (int f = 0; f < type->nsub && !known; f++)
+				known = strcmp(type->field_names[f], t->fields[i]) == 0;
+			if (!known) {
+				hl_errf(&x->err, HL_ERR_INVALID, "Unknown field '%s' in value of user defined "
+					"type %s", t->fields[i], type->udt_name ? type->udt_name : "?");
+				goto out;
+			}
+		}
+		for (int f = 0; f < type->nsub; f++) {
+			int found = -1;
+			for (int i = 0; i < t->n; i++)
+				if (strcmp(type->field_names[f], t->fields[i]) == 0)
+					found = i;
+			q_val v = { NULL, QRY_NULL };
+			if (found >= 0 && q_eval(x, t->items[found], type->sub[f], type->field_names[f], &v) < 0)
+				goto out;
+			if (v.len == QRY_UNSET)
+				v.len = QRY_NULL;
+			hl_buf_u32(&b, (uint32_t)(v.len < 0 ? -1 : v.len));
+			if (v.len > 0)
+				hl_buf_put(&b, v.p, (size_t)v.len);
+		}
+		break;
+	}
 	case CQL_TERM_LIST:
 	case CQL_TERM_SET:
 	case CQL_TERM_MAP: {

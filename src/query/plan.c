@@ -405,6 +405,74 @@ static int usable_ck(planner *pl, rels *rl, q_restr ***usable, int *nusable, boo
 	return 0;
 }
 
+/* ------------------------------------------------------------ indexes */
+
+/*
+ * Does an index let this query run without ALLOW FILTERING? Cassandra's
+ * rule: at least one restriction an index supports (= on a regular index,
+ * CONTAINS / CONTAINS KEY on collection indexes, also ranges on an SAI
+ * index), and every other filtered restriction also served by an index.
+ * The index is used for its semantics; rows are found by scanning (there
+ * is no index structure yet), so results are those of the filtering scan.
+ */
+static bool index_serves(const sch_table *t, const q_restr *r)
+{
+	if (r->ncols != 1)
+		return false;
+	const char *col = r->cols[0]->name;
+	for (int i = 0; i < t->nindexes; i++) {
+		const sch_index *ix = &t->indexes[i];
+		const char *target = sch_map_get(&ix->options, "target");
+		const char *cls = sch_map_get(&ix->options, "class_name");
+		bool sai = cls && (strstr(cls, "StorageAttachedIndex") || strcasecmp(cls, "sai") == 0);
+		if (!target)
+			continue;
+		char want[300];
+		bool keys = false, values = false, entries = false, full = false, plain = false;
+		snprintf(want, sizeof want, "keys(%s)", col);
+		keys = strcmp(target, want) == 0;
+		snprintf(want, sizeof want, "values(%s)", col);
+		values = strcmp(target, want) == 0;
+		snprintf(want, sizeof want, "entries(%s)", col);
+		entries = strcmp(target, want) == 0;
+		snprintf(want, sizeof want, "full(%s)", col);
+		full = strcmp(target, want) == 0;
+		plain = strcmp(target, col) == 0;
+		(void)entries;
+		switch (r->op) {
+		case CQL_OP_EQ:
+			if (plain || full)
+				return true;
+			break;
+		case CQL_OP_CONTAINS:
+			if (values || (plain && ty_is_collection(r->cols[0]->type)))
+				return true;
+			break;
+		case CQL_OP_CONTAINS_KEY:
+			if (keys)
+				return true;
+			break;
+		case CQL_OP_LT: case CQL_OP_LTE: case CQL_OP_GT: case CQL_OP_GTE:
+			if (sai && plain)
+				return true;
+			break;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
+static bool index_covers(const sch_table *t, int n, q_restr **f)
+{
+	if (!t->nindexes || n == 0)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (!index_serves(t, f[i]))
+			return false;
+	return true;
+}
+
 /* ------------------------------------------------------------ SELECT */
 
 static const char *sel_name(planner *pl, const cql_sel *s)
@@ -456,6 +524,29 @@ static int plan_selector(planner *pl, const cql_selector *cs, q_sel *out)
 		out->col = c;
 		out->type = ty_simple(wt ? TY_BIGINT : TY_INT);
 		out->name = sel_name(pl, s);
+		break;
+	}
+	case CQL_SEL_FIELD: {
+		if (!s->arg || s->arg->kind != CQL_SEL_COLUMN)
+			return perr(pl, HL_ERR_INVALID, "Field selection is only supported on columns");
+		const sch_column *c = find_col(pl, s->arg->name);
+		if (!c)
+			return -1;
+		if (c->type->kind != TY_UDT)
+			return perr(pl, HL_ERR_INVALID, "Invalid field selection: %s of type %s is not a user "
+				    "type", c->name, ty_name(c->type, pl->a));
+		int f = -1;
+		for (int i = 0; i < c->type->nsub; i++)
+			if (strcmp(c->type->field_names[i], s->name) == 0)
+				f = i;
+		if (f < 0)
+			return perr(pl, HL_ERR_INVALID, "%s of type %s has no field %s", c->name,
+				    ty_name(c->type, pl->a), s->name);
+		out->kind = Q_SEL_FIELD;
+		out->col = c;
+		out->field = f;
+		out->type = c->type->sub[f];
+		out->name = hl_arena_printf(pl->a, "%s.%s", c->name, s->name);
 		break;
 	}
 	case CQL_SEL_COUNT_STAR:
@@ -753,6 +844,9 @@ static int plan_select(planner *pl, cql_select *s)
 			need_filtering = true;
 	if (rl.nfilter)
 		need_filtering = true;
+	if (need_filtering && !s->allow_filtering && !p->is_virtual && !leftover &&
+	    !(rl.has_ck && !q->pk_complete && !rl.nfilter) && index_covers(t, rl.nfilter, rl.filter))
+		need_filtering = false;   /* answered through the index (see index_covers) */
 	if (need_filtering && !s->allow_filtering && !p->is_virtual)
 		return perr(pl, HL_ERR_INVALID, FILTERING_MSG);
 	q->nfilter = rl.nfilter;

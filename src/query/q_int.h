@@ -36,7 +36,7 @@ typedef struct q_restr {
 
 enum {
 	Q_SEL_COLUMN, Q_SEL_WRITETIME, Q_SEL_TTL, Q_SEL_TOKEN, Q_SEL_COUNT, Q_SEL_CONST,
-	Q_SEL_FUNC, Q_SEL_AGG,
+	Q_SEL_FUNC, Q_SEL_AGG, Q_SEL_FIELD,
 };
 
 enum { Q_AGG_MIN = 1, Q_AGG_MAX, Q_AGG_SUM, Q_AGG_AVG };
@@ -50,6 +50,7 @@ typedef struct q_sel {
 	const char *fn;                /* FUNC: lower-case name, one column arg */
 	const ty_type *arg_type;
 	int agg;                       /* AGG: Q_AGG_* over col */
+	int field;                     /* FIELD: index in the UDT (col) */
 } q_sel;
 
 typedef struct q_select {

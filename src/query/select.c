@@ -445,12 +445,12 @@ static q_val col_value(qry_exec *x, const sch_column *c, const st_rpart *p,
 		}
 		return v;
 	case SCH_STATIC:
-		if (sch_type_is_multicell(c->type))
+		if (q_is_cells(c->type))
 			return p ? q_assemble(x->a, c->type, p->statics, p->nstatic, c->id) : v;
 		cell = st_rcell_find(p->statics, p->nstatic, c->id);
 		break;
 	default:
-		if (sch_type_is_multicell(c->type))
+		if (q_is_cells(c->type))
 			return row ? q_assemble(x->a, c->type, row->cells, row->ncells, c->id) : v;
 		cell = row ? st_rcell_find(row->cells, row->ncells, c->id) : NULL;
 		break;
@@ -646,6 +646,23 @@ static void sel_put(qry_exec *x, const q_sel *s, const st_rpart *p, const st_rro
 	case Q_SEL_FUNC:
 		put_fn(b, s, col_value(x, s->col, p, row, pkv));
 		break;
+	case Q_SEL_FIELD: {
+		/* a UDT value is a sequence of [bytes], possibly shorter than its type */
+		q_val v = col_value(x, s->col, p, row, pkv);
+		const uint8_t *fp = NULL;
+		int32_t fl = -1;
+		if (v.len >= 0) {
+			hl_rd rd;
+			hl_rd_init(&rd, v.p, (size_t)v.len);
+			for (int i = 0; i <= s->field; i++)
+				if (hl_rd_pbytes(&rd, &fp, &fl) < 0) {
+					fl = -1;
+					break;
+				}
+		}
+		hl_buf_pbytes(b, fp, fl < 0 ? -1 : fl);
+		break;
+	}
 	case Q_SEL_CONST: {
 		q_val v;
 		if (s->term && q_eval(x, s->term, s->type, s->name, &v) == 0)
