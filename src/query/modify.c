@@ -143,7 +143,7 @@ static int write_cells(qry_exec *x, q_modify *m, st_mrow *row, st_mutation *mut,
 		bool st = c->kind == SCH_STATIC;
 		bool cells = q_is_cells(c->type);
 		st_mrow *r = cells ? row_for(c, row, mut) : NULL;
-		if (m->kind == Q_MOD_DELETE && as->op != Q_AS_DEL_KEY) {
+		if (m->kind == Q_MOD_DELETE && as->op != Q_AS_DEL_KEY && as->op != Q_AS_LIST_DEL) {
 			if (cells)
 				st_row_complex_delete(r, c->id, ts, x->now_s);
 			else if (st)
@@ -152,8 +152,9 @@ static int write_cells(qry_exec *x, q_modify *m, st_mrow *row, st_mutation *mut,
 				st_row_tombstone(row, c->id, ts, x->now_s);
 			continue;
 		}
-		if (as->op == Q_AS_COUNTER)
-			continue;      /* the owning shard writes the new total (q_cas_eval) */
+		if (as->op == Q_AS_COUNTER || as->op == Q_AS_LIST_SET || as->op == Q_AS_LIST_DEL ||
+		    as->op == Q_AS_LIST_REMOVE)
+			continue;      /* the owning shard reads, then writes (q_cas_eval) */
 		if (as->op == Q_AS_PUT || as->op == Q_AS_DEL_KEY) {
 			/* one map entry */
 			q_val k, v = { NULL, QRY_NULL };
@@ -418,8 +419,8 @@ static int collect(qry_exec *x, q_plan *p, int64_t batch_ts, bool has_batch_ts)
 		}
 	}
 	bool conditional = m->if_exists || m->if_not_exists || m->nconds;
-	if (m->counter) {
-		/* each partition's counters are read and rewritten on its shard */
+	if (m->counter || m->list_rmw) {
+		/* each partition's counters / lists are read and rewritten on its shard */
 		if (nclust > 1 || nkeys > 1)
 			return hl_errf(&x->err, HL_ERR_INVALID, "IN restrictions are not supported on "
 				       "counter updates yet");
@@ -496,7 +497,7 @@ static int collect(qry_exec *x, q_plan *p, int64_t batch_ts, bool has_batch_ts)
 				return -1;
 		}
 	}
-	if ((conditional || m->counter) && make_cas(x, p, nclust, clusts) < 0)
+	if ((conditional || m->counter || m->list_rmw) && make_cas(x, p, nclust, clusts) < 0)
 		return -1;
 	return 0;
 }
@@ -534,6 +535,41 @@ static int make_cas(qry_exec *x, q_plan *p, int nclust, st_bytes **clusts)
 	c->cond_vals = (q_val *)vals;   /* an array of arrays, see q_cas_run */
 	c->nclust = nclust ? t->nck : 0;
 	c->clust = nclust ? clusts[0] : NULL;
+	if (m->list_rmw) {
+		c->applied = true;
+		c->lops = hl_arena_zalloc(x->a, sizeof(*c->lops) * (size_t)(m->nassign + 1));
+		for (int i = 0; i < m->nassign; i++) {
+			const q_assign *as = &m->assign[i];
+			if (as->op != Q_AS_LIST_SET && as->op != Q_AS_LIST_DEL && as->op != Q_AS_LIST_REMOVE)
+				continue;
+			struct q_lop *lo = &c->lops[c->nlops];
+			lo->col = as->col;
+			lo->op = as->op;
+			if (as->op != Q_AS_LIST_REMOVE) {
+				int64_t idx;
+				bool set;
+				if (q_eval_int(x, as->key, "index", &idx, &set) < 0)
+					return -1;
+				if (!set)
+					return hl_errf(&x->err, HL_ERR_INVALID, "Invalid null value for list index");
+				lo->index = idx;
+			}
+			if (as->op == Q_AS_LIST_SET) {
+				if (q_eval(x, as->value, as->col->type->sub[0], as->col->name, &lo->value) < 0)
+					return -1;
+				if (lo->value.len == QRY_UNSET)
+					continue;
+			} else if (as->op == Q_AS_LIST_REMOVE) {
+				if (q_eval(x, as->value, as->col->type, as->col->name, &lo->value) < 0)
+					return -1;
+				if (lo->value.len < 0)
+					continue;
+			}
+			c->nlops++;
+		}
+		c->row = op->mut->rows ? op->mut->rows : st_mut_row(op->mut, c->nclust, c->clust);
+		c->ts = x->now_us;
+	}
 	if (m->counter) {
 		c->applied = true;
 		c->ndeltas = 0;
@@ -656,6 +692,61 @@ void q_cas_eval(qry_op *op, st_engine *e)
 		ok = !c->row_exists;
 	else if (c->if_exists)
 		ok = c->row_exists;
+	if (c->lops) {
+		/* list operations by index or value: the current elements decide
+		 * which cells (paths) to overwrite or delete */
+		for (int i = 0; i < c->nlops; i++) {
+			struct q_lop *lo = &c->lops[i];
+			const st_rcell *cells = lo->col->kind == SCH_STATIC ? (p ? p->statics : NULL)
+									   : (row ? row->cells : NULL);
+			int n = lo->col->kind == SCH_STATIC ? (p ? p->nstatic : 0) : (row ? row->ncells : 0);
+			int first = -1, cnt = 0;
+			for (int k = 0; k < n; k++)
+				if (cells[k].col == lo->col->id) {
+					if (first < 0)
+						first = k;
+					cnt++;
+				}
+			st_mrow *r = lo->col->kind == SCH_STATIC ? st_mut_static(op->mut) : c->row;
+			if (lo->op == Q_AS_LIST_REMOVE) {
+				hl_rd rd;
+				hl_rd_init(&rd, lo->value.p, (size_t)lo->value.len);
+				uint32_t nv = 0;
+				hl_rd_u32(&rd, &nv);
+				const uint8_t *vp[64];
+				int32_t vl[64];
+				uint32_t m = 0;
+				for (uint32_t k = 0; k < nv && m < 64; k++)
+					if (hl_rd_pbytes(&rd, &vp[m], &vl[m]) == 0 && vl[m] >= 0)
+						m++;
+				for (int k = first; cnt && k < first + cnt; k++)
+					for (uint32_t j = 0; j < m; j++)
+						if ((uint32_t)vl[j] == cells[k].len &&
+						    memcmp(vp[j], cells[k].value, cells[k].len) == 0) {
+							st_row_tombstone_path(r, lo->col->id, cells[k].path,
+									      cells[k].path_len, c->ts, op->cmd.now);
+							break;
+						}
+				continue;
+			}
+			if (lo->index < 0 || lo->index >= cnt) {
+				op->status = hl_errf(&op->err, HL_ERR_INVALID, "List index %lld out of bound, "
+						     "list has size %d", (long long)lo->index, cnt);
+				c->applied = false;
+				return;
+			}
+			const st_rcell *cell = &cells[first + lo->index];
+			if (lo->op == Q_AS_LIST_DEL || lo->value.len < 0)
+				st_row_tombstone_path(r, lo->col->id, cell->path, cell->path_len, c->ts,
+						      op->cmd.now);
+			else
+				st_row_cell_path(r, lo->col->id, cell->path, cell->path_len, c->ts, 0, 0,
+						 lo->value.p, (size_t)lo->value.len);
+		}
+		c->applied = true;
+		if (!c->deltas)
+			return;
+	}
 	if (c->deltas) {
 		/* counters: new total = current total + delta, written with this
 		 * shard's (strictly increasing) timestamp so the latest total wins */
@@ -787,7 +878,8 @@ int q_writes_done(qry_exec *x)
 			x->err = x->ops[i]->err;
 			return -1;
 		}
-	if (x->nops == 1 && x->ops[0]->kind == QRY_OP_CAS && !((q_cas *)x->ops[0]->cas)->deltas)
+	if (x->nops == 1 && x->ops[0]->kind == QRY_OP_CAS && !((q_cas *)x->ops[0]->cas)->deltas &&
+	    !((q_cas *)x->ops[0]->cas)->lops)
 		return cas_result(x, x->ops[0]);
 	int nw = x->res.nwarnings;
 	const char *w[4];

@@ -1151,20 +1151,23 @@ static int plan_update(planner *pl, cql_update *s)
 			if (as->kind == CQL_ASSIGN_PREPEND && t0->kind != TY_LIST)
 				return perr(pl, HL_ERR_INVALID, "Invalid operation (%s = ? + %s) for non list "
 					    "column %s", c->name, c->name, c->name);
-			if (as->kind == CQL_ASSIGN_SUB && t0->kind == TY_LIST)
-				return perr(pl, HL_ERR_INVALID, "Removing elements from a list by value is "
-					    "not supported yet (it needs a read before the write)");
 			op = as->kind == CQL_ASSIGN_ADD ? Q_AS_ADD : as->kind == CQL_ASSIGN_SUB ? Q_AS_SUB
 											 : Q_AS_PREPEND;
+			if (as->kind == CQL_ASSIGN_SUB && t0->kind == TY_LIST) {
+				op = Q_AS_LIST_REMOVE;
+				m->list_rmw = true;
+			}
 			break;
 		case CQL_ASSIGN_ELEMENT:
 			if (coll && t0->kind == TY_MAP) {
 				op = Q_AS_PUT;
 				break;
 			}
-			if (coll && t0->kind == TY_LIST)
-				return perr(pl, HL_ERR_INVALID, "Setting a list element by index is not "
-					    "supported yet (it needs a read before the write)");
+			if (coll && t0->kind == TY_LIST) {
+				op = Q_AS_LIST_SET;
+				m->list_rmw = true;
+				break;
+			}
 			return perr(pl, HL_ERR_INVALID, "Invalid operation (%s[?] = ?) for non collection "
 				    "column %s", c->name, c->name);
 		default:
@@ -1174,7 +1177,10 @@ static int plan_update(planner *pl, cql_update *s)
 			if (m->assign[j].col == c && (op == Q_AS_SET || m->assign[j].op == Q_AS_SET))
 				return perr(pl, HL_ERR_INVALID, "Multiple definitions found for column %s",
 					    c->name);
-		if (op == Q_AS_COUNTER) {
+		if (op == Q_AS_LIST_SET) {
+			spec_term(pl, as->key, hl_arena_printf(pl->a, "idx(%s)", c->name), ty_simple(TY_INT));
+			spec_term(pl, as->value, hl_arena_printf(pl->a, "value(%s)", c->name), t0->sub[0]);
+		} else if (op == Q_AS_COUNTER) {
 			if (m->nassign >= 64)
 				return perr(pl, HL_ERR_INVALID, "Too many counter columns in one update");
 			spec_term(pl, as->value, c->name, ty_simple(TY_BIGINT));
@@ -1234,13 +1240,17 @@ static int plan_delete(planner *pl, cql_delete *s)
 			if (!q_is_cells(c->type) || c->type->kind == TY_SET)
 				return perr(pl, HL_ERR_INVALID, "Invalid operation (DELETE %s[?]): %s is not a "
 					    "non-frozen map or list", c->name, c->name);
-			if (c->type->kind == TY_LIST)
-				return perr(pl, HL_ERR_INVALID, "Deleting a list element by index is not "
-					    "supported yet (it needs a read before the write)");
-			spec_term(pl, s->del[i].key, hl_arena_printf(pl->a, "key(%s)", c->name),
-				  c->type->sub[0]);
+			if (c->type->kind == TY_LIST) {
+				spec_term(pl, s->del[i].key, hl_arena_printf(pl->a, "idx(%s)", c->name),
+					  ty_simple(TY_INT));
+				m->assign[m->nassign].op = Q_AS_LIST_DEL;
+				m->list_rmw = true;
+			} else {
+				spec_term(pl, s->del[i].key, hl_arena_printf(pl->a, "key(%s)", c->name),
+					  c->type->sub[0]);
+				m->assign[m->nassign].op = Q_AS_DEL_KEY;
+			}
 			m->assign[m->nassign].key = s->del[i].key;
-			m->assign[m->nassign].op = Q_AS_DEL_KEY;
 		}
 		m->assign[m->nassign++].col = c;
 		nstatic += c->kind == SCH_STATIC;

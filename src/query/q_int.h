@@ -92,6 +92,9 @@ enum {
 	Q_AS_PUT,                      /* c[k] = v: map put */
 	Q_AS_DEL_KEY,                  /* DELETE c[k]: map key removal */
 	Q_AS_COUNTER,                  /* c = c + n / c = c - n on a counter */
+	Q_AS_LIST_SET,                 /* l[i] = v (reads the list first) */
+	Q_AS_LIST_DEL,                 /* DELETE l[i] (reads the list first) */
+	Q_AS_LIST_REMOVE,              /* l = l - [v, ...] (reads the list first) */
 };
 
 typedef struct q_assign {
@@ -119,6 +122,8 @@ typedef struct q_modify {
 	cql_term *insert_ck[32];       /* INSERT: clustering values by position */
 	bool static_only;              /* only static columns written */
 	cql_term *ttl, *timestamp;
+	/* list operations that read the list before writing */
+	bool list_rmw;
 	/* counter updates */
 	bool counter;
 	bool counter_sub[64];          /* per assignment: c = c - n */
@@ -157,6 +162,14 @@ typedef struct q_cas {
 	int64_t *deltas;
 	st_mrow *row;                  /* where the new totals go */
 	int64_t ts;
+	/* list read-modify-writes */
+	int nlops;
+	struct q_lop {
+		const sch_column *col;
+		int op;                    /* Q_AS_LIST_SET / DEL / REMOVE */
+		int64_t index;
+		q_val value;               /* SET: element; REMOVE: the list of values */
+	} *lops;
 	/* answer */
 	bool applied;
 	bool row_exists;

@@ -313,3 +313,20 @@ def test_collection_element_operations(session, keyspace):
     assert [r.k for r in rows] == [1]
     with pytest.raises(InvalidRequest):
         session.execute("UPDATE %s SET s = s + [1] WHERE k = 1" % tbl)
+
+
+def test_list_operations_that_read_first(session, keyspace):
+    tbl = "%s.listops" % keyspace
+    session.execute("CREATE TABLE %s (k int PRIMARY KEY, l list<text>)" % tbl)
+    session.execute("INSERT INTO %s (k, l) VALUES (1, ['a', 'b', 'c', 'b', 'd'])" % tbl)
+    session.execute("UPDATE %s SET l[1] = 'B' WHERE k = 1" % tbl)
+    session.execute("DELETE l[0] FROM %s WHERE k = 1" % tbl)
+    assert session.execute("SELECT l FROM %s WHERE k = 1" % tbl).one().l == ["B", "c", "b", "d"]
+    session.execute("UPDATE %s SET l = l - ['b', 'd'] WHERE k = 1" % tbl)
+    assert session.execute("SELECT l FROM %s WHERE k = 1" % tbl).one().l == ["B", "c"]
+    with pytest.raises(InvalidRequest) as ei:
+        session.execute("UPDATE %s SET l[5] = 'x' WHERE k = 1" % tbl)
+    assert "List index 5 out of bound, list has size 2" in str(ei.value)
+    ps = session.prepare("UPDATE %s SET l[?] = ? WHERE k = ?" % tbl)
+    session.execute(ps, [0, "first", 1])
+    assert session.execute("SELECT l FROM %s WHERE k = 1" % tbl).one().l == ["first", "c"]
