@@ -25,6 +25,8 @@ enum kind {
 	K_MS,           /* legacy plain integer milliseconds */
 	K_SIZE,         /* "16MiB" -> bytes */
 	K_MB,           /* legacy plain integer mebibytes */
+	K_BOOL,         /* true / false */
+	K_RATE,         /* "64MiB/s" -> bytes per second (0 = unlimited) */
 	K_STRLIST,      /* sequence, or a comma list */
 	K_SYNC,
 	K_TOKENS,
@@ -75,9 +77,13 @@ static const key keys[] = {
 	{ "native_transport_max_frame_size_in_mb", K_MB, F(native_transport_max_frame_size), 4 },
 	{ "shards", K_INT, F(shards), 0 },
 	{ "admin_port", K_PORT, F(admin_port), 0 },
+	{ "auto_snapshot", K_BOOL, F(auto_snapshot), 0 },
+	{ "incremental_backups", K_BOOL, F(incremental_backups), 0 },
+	{ "compaction_throughput", K_RATE, F(compaction_throughput), 5 },
+	{ "compaction_throughput_mb_per_sec", K_MB, F(compaction_throughput), 5 },
 };
 
-#define NGROUPS 5
+#define NGROUPS 6
 
 /*
  * Cassandra keys Helenus accepts without using. Exact names first, then
@@ -103,7 +109,7 @@ static const char *const ignored_exact[] = {
 	"listen_interface", "listen_interface_prefer_ipv6", "listen_on_broadcast_address",
 	"rpc_interface", "rpc_interface_prefer_ipv6", "rpc_keepalive",
 	"start_native_transport", "inter_dc_tcp_nodelay", "cross_node_timeout",
-	"incremental_backups", "snapshot_before_compaction", "snapshot_links_per_second",
+	"snapshot_before_compaction", "snapshot_links_per_second",
 	"column_index_size", "column_index_size_in_kb", "column_index_cache_size",
 	"column_index_cache_size_in_kb", "batch_size_warn_threshold",
 	"batch_size_warn_threshold_in_kb", "batch_size_fail_threshold",
@@ -296,6 +302,9 @@ void cfg_defaults(cfg *c)
 	c->native_transport_max_frame_size = 16u << 20;
 	c->shards = 0;
 	c->admin_port = 7199;
+	c->auto_snapshot = true;
+	c->incremental_backups = false;
+	c->compaction_throughput = 64u << 20;
 }
 
 void cfg_free(cfg *c)
@@ -449,6 +458,29 @@ static int apply_scalar(cfg *c, const key *ky, const char *v, const origin *o, h
 				   "B, KiB, MiB or GiB, e.g. 16MiB)", v);
 		*(uint64_t *)field = u;
 		return 0;
+	case K_BOOL:
+		if (!strcmp(v, "true"))
+			*(bool *)field = true;
+		else if (!strcmp(v, "false"))
+			*(bool *)field = false;
+		else
+			return bad(err, o, ky->name, "expected true or false, got '%s'", v);
+		return 0;
+	case K_RATE: {
+		/* cassandra.yaml's DataRateSpec: <size>/s (B/s, KiB/s, MiB/s) */
+		size_t l = strlen(v);
+		char num[64];
+		if (l < 3 || l >= sizeof num || strcmp(v + l - 2, "/s") != 0)
+			return bad(err, o, ky->name,
+				   "invalid data rate '%s' (expected e.g. 64MiB/s; 0MiB/s = unthrottled)", v);
+		memcpy(num, v, l - 2);
+		num[l - 2] = 0;
+		if (cfg_parse_size_bytes(num, &u))
+			return bad(err, o, ky->name,
+				   "invalid data rate '%s' (expected e.g. 64MiB/s; 0MiB/s = unthrottled)", v);
+		*(uint64_t *)field = u;
+		return 0;
+	}
 	case K_MB:
 		if (parse_int(v, 0, INT32_MAX, &n))
 			return bad(err, o, ky->name, "expected mebibytes as an integer, got '%s'", v);

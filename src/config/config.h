@@ -69,6 +69,9 @@ typedef struct cfg {
 	uint64_t native_transport_max_frame_size;   /* bytes */
 	int shards;                      /* Helenus key; 0 = number of cores */
 	int admin_port;                  /* Helenus key: `helenus admin` (nodetool's role), on rpc_address; 7199 as JMX */
+	bool auto_snapshot;              /* true: snapshot before TRUNCATE / DROP */
+	bool incremental_backups;        /* false */
+	uint64_t compaction_throughput;  /* bytes per second, 0 = unthrottled; 64 MiB/s */
 } cfg;
 
 /* Defaults for a single developer node (127.0.0.1:9042, data under ./data). */

@@ -211,11 +211,13 @@ int q_ddl(qry_exec *x, cql_stmt *st)
 		if (sch_is_system_keyspace(ks))
 			return hl_errf(&x->err, HL_ERR_UNAUTHORIZED, "%s keyspace is not user-modifiable.", ks);
 		x->nops = 0;
+		int64_t at_ms = hl_now_micros() / 1000;
 		for (int s = 0; s < x->sh->nshards; s++) {
 			qry_op *op = q_new_op(x, QRY_OP_TRUNCATE, s);
 			if (!op)
 				return -1;
 			op->table = t->id;
+			op->at_ms = at_ms;
 		}
 		return q_pending(x, truncate_done);
 	}

@@ -198,6 +198,16 @@ void q_layout(const sch_table *t, hl_arena *a, st_table_layout *out)
 	out->pk_types = pk;
 	out->has_gc_grace = true;
 	out->gc_grace_seconds = t->params.gc_grace_seconds;
+	/* the strategy and its options, parsed by storage */
+	const sch_map *cm = &t->params.compaction;
+	const char **ck = hl_arena_zalloc(a, sizeof(char *) * (size_t)(cm->n + 1));
+	const char **cv = hl_arena_zalloc(a, sizeof(char *) * (size_t)(cm->n + 1));
+	for (int i = 0; i < cm->n; i++) {
+		ck[i] = cm->e[i].key;
+		cv[i] = cm->e[i].value;
+	}
+	st_compaction_parse(cm->n, ck, cv, &out->compaction);
+	out->no_auto_snapshot = !t->params.allow_auto_snapshot;
 	out->nclust = t->nck;
 	st_clust_col *cc = hl_arena_zalloc(a, sizeof(st_clust_col) * (size_t)(t->nck + 1));
 	for (int i = 0; i < t->nck; i++) {
@@ -321,7 +331,8 @@ void qry_op_run(qry_shard *target, qry_op *op)
 		op->status = st_apply(e, &op->table, op->mut, &op->err);
 		break;
 	case QRY_OP_TRUNCATE:
-		op->status = st_truncate(e, &op->table, &op->err);
+		/* one at_ms for every shard: their auto snapshots share a tag */
+		op->status = st_truncate_at(e, &op->table, op->at_ms, &op->err);
 		/* truncated data must not come back from the log on restart */
 		if (op->status == 0 && !op->local && target->log)
 			cl_discard(target->log, &op->table, cl_current_pos(target->log));

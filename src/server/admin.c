@@ -329,10 +329,17 @@ typedef struct tsel {
 	hl_uuid ids[4096];
 	const char *names[4096];
 	/* job inputs/outputs */
-	int what;                      /* 0 flush, 1 compact, 2 import, 3 flushing count */
+	/* 0 flush, 1 compact, 2 import, 3 flushing count, 4 snapshot,
+	 * 5..7 refresh rounds (stage, load, finish), 8 set compaction
+	 * throughput, 9 compaction stats */
+	int what;
 	const char *dir;
+	const char *tag;               /* snapshot */
+	double mib;                    /* setcompactionthroughput */
+	st_compaction_stats cs;        /* summed over shards */
 	int imported;
 	int64_t busy;
+	bool wait_compact;
 	hl_err err;
 	bool failed;
 	pthread_mutex_t mu;
@@ -384,6 +391,23 @@ static void storage_on_shard(job *j, qry_shard *q, int shard)
 		pthread_mutex_unlock(&ts->mu);
 		return;
 	}
+	if (ts->what == 8 || ts->what == 9) {
+		st_compaction_stats cs;
+		if (ts->what == 8)
+			st_set_compaction_throughput(q->engine, ts->mib);
+		st_poll(q->engine);
+		st_compaction_stats_get(q->engine, &cs);
+		pthread_mutex_lock(&ts->mu);
+		ts->cs.pending += cs.pending;
+		ts->cs.active += cs.active;
+		ts->cs.active_done += cs.active_done;
+		ts->cs.active_total += cs.active_total;
+		ts->cs.completed += cs.completed;
+		ts->cs.bytes_in += cs.bytes_in;
+		ts->cs.bytes_out += cs.bytes_out;
+		pthread_mutex_unlock(&ts->mu);
+		return;
+	}
 	for (int i = 0; i < ts->n; i++) {
 		hl_err e;
 		hl_err_clear(&e);
@@ -393,11 +417,26 @@ static void storage_on_shard(job *j, qry_shard *q, int shard)
 		case 0: rc = st_flush(q->engine, &ts->ids[i], &e); break;
 		case 1: rc = st_compact(q->engine, &ts->ids[i], &e); break;
 		case 2: rc = st_import(q->engine, &ts->ids[i], ts->dir, &n, &e); break;
+		case 4: rc = st_snapshot(q->engine, &ts->ids[i], ts->tag, NULL, &e); break;
+		case 5: rc = st_refresh_stage(q->engine, &ts->ids[i], NULL, &e); break;
+		case 6: rc = st_refresh(q->engine, &ts->ids[i], &n, &e); break;
+		case 7:
+			if (shard == 0)
+				rc = st_refresh_finish(q->engine, &ts->ids[i], &e);
+			break;
 		case 3:
 			st_poll(q->engine);
 			if (st_table_stats_get(q->engine, &ts->ids[i], &st, &e) == 0) {
 				pthread_mutex_lock(&ts->mu);
 				ts->busy += st.memtables_flushing;
+				pthread_mutex_unlock(&ts->mu);
+			}
+			if (ts->wait_compact && i == 0) {
+				/* nodetool compact returns once the compaction is done */
+				st_compaction_stats cs;
+				st_compaction_stats_get(q->engine, &cs);
+				pthread_mutex_lock(&ts->mu);
+				ts->busy += cs.pending + cs.active;
 				pthread_mutex_unlock(&ts->mu);
 			}
 			break;
@@ -407,7 +446,7 @@ static void storage_on_shard(job *j, qry_shard *q, int shard)
 			ts->failed = true;
 			ts->err = e;
 		}
-		if (ts->what == 2 && shard == 0)
+		if ((ts->what == 2 || ts->what == 6) && shard == 0)
 			ts->imported += n;
 		pthread_mutex_unlock(&ts->mu);
 	}
@@ -444,6 +483,7 @@ static int cmd_storage(srv_ctx *ctx, const sch_schema *s, int what, int argc, ch
 	}
 	if (what == 0 || what == 1) {
 		/* nodetool flush returns once the data is in SSTables */
+		ts->wait_compact = what == 1;
 		for (int tries = 0; tries < 12000; tries++) {
 			ts->what = 3;
 			ts->busy = 0;
@@ -455,6 +495,219 @@ static int cmd_storage(srv_ctx *ctx, const sch_schema *s, int what, int argc, ch
 	}
 	if (what == 2)
 		hl_buf_printf(out, "Imported %d SSTable(s) into %s.%s\n", ts->imported, argv[0], argv[1]);
+	rc = 0;
+out:
+	pthread_mutex_destroy(&ts->mu);
+	free(ts);
+	return rc;
+}
+
+/* Block until every shard's flushes are published (nodetool flush's wait). */
+static void wait_flushed(srv_ctx *ctx, tsel *ts)
+{
+	int what = ts->what;
+	for (int tries = 0; tries < 12000; tries++) {
+		ts->what = 3;
+		ts->busy = 0;
+		run_on_shards(ctx, storage_on_shard, ts);
+		if (ts->busy == 0)
+			break;
+		usleep(50000);
+	}
+	ts->what = what;
+}
+
+static int run_tables(srv_ctx *ctx, tsel *ts, int what, hl_err *err)
+{
+	ts->what = what;
+	run_on_shards(ctx, storage_on_shard, ts);
+	if (ts->failed) {
+		*err = ts->err;
+		return -1;
+	}
+	return 0;
+}
+
+typedef struct snap_find {
+	const char *tag;
+	bool found;
+} snap_find;
+
+static void snap_found(void *p, const st_snapshot_info *i)
+{
+	snap_find *f = p;
+	if (!strcmp(f->tag, i->tag))
+		f->found = true;
+}
+
+/* snapshot [-t tag] [ks [table ...]] */
+static int cmd_snapshot(srv_ctx *ctx, const sch_schema *s, int argc, char **argv, hl_buf *out,
+			hl_err *err)
+{
+	char deftag[32];
+	const char *tag = NULL;
+	if (argc >= 2 && !strcmp(argv[0], "-t")) {
+		tag = argv[1];
+		argc -= 2;
+		argv += 2;
+	}
+	if (!tag) {
+		snprintf(deftag, sizeof deftag, "%lld", (long long)(hl_now_micros() / 1000));
+		tag = deftag;
+	}
+	snap_find f = { tag, false };
+	st_list_snapshots(ctx->qs[0].engine, snap_found, &f);
+	if (f.found)
+		return hl_errf(err, HL_ERR_INVALID, "Snapshot %s already exists.", tag);
+	tsel *ts = hl_calloc(1, sizeof *ts);
+	pthread_mutex_init(&ts->mu, NULL);
+	int rc = -1;
+	ts->tag = tag;
+	if (select_tables(s, argc, argv, ts, err) < 0 || run_tables(ctx, ts, 4, err) < 0)
+		goto out;
+	/* memtables frozen by the snapshot join it when their flush is published */
+	wait_flushed(ctx, ts);
+	hl_buf_printf(out, "Requested creating snapshot(s) for [%s] with snapshot name [%s] and "
+		      "options {skipFlush=false}\nSnapshot directory: %s\n",
+		      argc > 0 ? argv[0] : "all keyspaces", tag, tag);
+	rc = 0;
+out:
+	pthread_mutex_destroy(&ts->mu);
+	free(ts);
+	return rc;
+}
+
+typedef struct snap_rows {
+	hl_buf *out;
+	int n;
+	uint64_t total_true;
+} snap_rows;
+
+static void snap_row(void *p, const st_snapshot_info *i)
+{
+	snap_rows *r = p;
+	char ts[32], od[32], when[32];
+	time_t sec = (time_t)(i->created_ms / 1000);
+	struct tm tm;
+	if (r->n++ == 0)
+		hl_buf_printf(r->out, "Snapshot Details: \n%-30s %-20s %-20s %-10s %-12s %s\n",
+			      "Snapshot name", "Keyspace name", "Column family name", "True size",
+			      "Size on disk", "Creation time");
+	human(i->true_size, ts, sizeof ts);
+	human(i->size_on_disk, od, sizeof od);
+	gmtime_r(&sec, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	hl_buf_printf(r->out, "%-30s %-20s %-20s %-10s %-12s %s\n", i->tag, i->keyspace, i->table,
+		      ts, od, when);
+	r->total_true += i->true_size;
+}
+
+static int cmd_listsnapshots(srv_ctx *ctx, hl_buf *out)
+{
+	snap_rows r = { out, 0, 0 };
+	char tot[32];
+	st_list_snapshots(ctx->qs[0].engine, snap_row, &r);
+	if (r.n == 0) {
+		hl_buf_str(out, "Snapshot Details: \nThere are no snapshots\n");
+		return 0;
+	}
+	human(r.total_true, tot, sizeof tot);
+	hl_buf_printf(out, "\nTotal TrueDiskSpaceUsed: %s\n\n", tot);
+	return 0;
+}
+
+/* clearsnapshot (-t tag | --all) [ks ...] */
+static int cmd_clearsnapshot(srv_ctx *ctx, int argc, char **argv, hl_buf *out, hl_err *err)
+{
+	const char *tag = NULL;
+	bool all = false;
+	int a = 0, n = 0, total = 0;
+	for (; a < argc && argv[a][0] == '-'; a++) {
+		if (!strcmp(argv[a], "--all"))
+			all = true;
+		else if (!strcmp(argv[a], "-t") && a + 1 < argc)
+			tag = argv[++a];
+		else
+			return hl_errf(err, HL_ERR_INVALID, "clearsnapshot: unknown option %s", argv[a]);
+	}
+	if (!tag && !all)
+		return hl_errf(err, HL_ERR_INVALID,
+			       "Specify snapshot name or --all");
+	if (tag && all)
+		return hl_errf(err, HL_ERR_INVALID,
+			       "Specify only one of snapshot name or --all");
+	if (a == argc) {
+		if (st_clear_snapshot(ctx->qs[0].engine, tag, NULL, &total, err) < 0)
+			return -1;
+	}
+	for (; a < argc; a++) {
+		if (st_clear_snapshot(ctx->qs[0].engine, tag, argv[a], &n, err) < 0)
+			return -1;
+		total += n;
+	}
+	hl_buf_printf(out, "Cleared %d snapshot(s)\n", total);
+	return 0;
+}
+
+/* refresh ks table: three rounds over the shards (see st_refresh_stage) */
+static int cmd_refresh(srv_ctx *ctx, const sch_schema *s, int argc, char **argv, hl_buf *out,
+		       hl_err *err)
+{
+	if (argc != 2)
+		return hl_errf(err, HL_ERR_INVALID, "refresh requires: <keyspace> <table>");
+	const sch_table *t = sch_find_table(s, argv[0], argv[1]);
+	if (!t)
+		return hl_errf(err, HL_ERR_INVALID, "Unknown keyspace/table %s.%s", argv[0], argv[1]);
+	tsel *ts = hl_calloc(1, sizeof *ts);
+	pthread_mutex_init(&ts->mu, NULL);
+	int rc = -1;
+	ts->n = 1;
+	ts->ids[0] = t->id;
+	if (run_tables(ctx, ts, 5, err) < 0 || run_tables(ctx, ts, 6, err) < 0 ||
+	    run_tables(ctx, ts, 7, err) < 0)
+		goto out;
+	hl_buf_printf(out, "Loaded %d new SSTable(s) into %s.%s\n", ts->imported, argv[0], argv[1]);
+	rc = 0;
+out:
+	pthread_mutex_destroy(&ts->mu);
+	free(ts);
+	return rc;
+}
+
+/* setcompactionthroughput <MiB/s> | getcompactionthroughput | compactionstats */
+static int cmd_compaction(srv_ctx *ctx, int what, int argc, char **argv, hl_buf *out,
+			  hl_err *err)
+{
+	tsel *ts = hl_calloc(1, sizeof *ts);
+	pthread_mutex_init(&ts->mu, NULL);
+	int rc = -1;
+	if (what == 8) {
+		char *end;
+		if (argc != 1 || (ts->mib = strtod(argv[0], &end)) < 0 || *end) {
+			hl_errf(err, HL_ERR_INVALID, "setcompactionthroughput requires a value in MiB/s");
+			goto out;
+		}
+	}
+	if (what == 10) {
+		uint64_t b = st_get_compaction_throughput(ctx->qs[0].engine);
+		hl_buf_printf(out, "Current compaction throughput: %.0f MiB/s\n",
+			      (double)b / 1048576.0);
+		rc = 0;
+		goto out;
+	}
+	if (run_tables(ctx, ts, what, err) < 0)
+		goto out;
+	if (what == 9) {
+		char done[32], total[32], in[32], outb[32];
+		human(ts->cs.active_done, done, sizeof done);
+		human(ts->cs.active_total, total, sizeof total);
+		human(ts->cs.bytes_in, in, sizeof in);
+		human(ts->cs.bytes_out, outb, sizeof outb);
+		hl_buf_printf(out, "pending tasks: %lld\nactive: %lld (%s of %s)\n"
+			      "completed: %lld (%s read, %s written)\n",
+			      (long long)ts->cs.pending, (long long)ts->cs.active, done, total,
+			      (long long)ts->cs.completed, in, outb);
+	}
 	rc = 0;
 out:
 	pthread_mutex_destroy(&ts->mu);
@@ -474,6 +727,13 @@ static const char *help_text =
 	"  flush [ks [table ...]]   write memtables to SSTables\n"
 	"  compact [ks [table ...]] major compaction\n"
 	"  import ks table dir      load the SSTables found in dir (nodetool import)\n"
+	"  snapshot [-t tag] [ks [table ...]]  hard-link SSTables into snapshots/<tag>\n"
+	"  listsnapshots            snapshots with their sizes\n"
+	"  clearsnapshot (-t tag | --all) [ks ...]  delete snapshots\n"
+	"  refresh ks table         load SSTables put into the table's directory\n"
+	"  setcompactionthroughput MiB  compaction throttle (0 = unthrottled)\n"
+	"  getcompactionthroughput  the current compaction throttle\n"
+	"  compactionstats          pending, running and completed compactions\n"
 	"  version                  the release version\n"
 	"  help                     this text\n";
 
@@ -501,6 +761,20 @@ static int execute(srv_ctx *ctx, int argc, char **argv, hl_buf *out, hl_err *err
 		rc = cmd_storage(ctx, s, 1, argc - 1, argv + 1, out, err);
 	else if (!strcmp(c, "import"))
 		rc = cmd_storage(ctx, s, 2, argc - 1, argv + 1, out, err);
+	else if (!strcmp(c, "snapshot"))
+		rc = cmd_snapshot(ctx, s, argc - 1, argv + 1, out, err);
+	else if (!strcmp(c, "listsnapshots"))
+		rc = cmd_listsnapshots(ctx, out);
+	else if (!strcmp(c, "clearsnapshot"))
+		rc = cmd_clearsnapshot(ctx, argc - 1, argv + 1, out, err);
+	else if (!strcmp(c, "refresh"))
+		rc = cmd_refresh(ctx, s, argc - 1, argv + 1, out, err);
+	else if (!strcmp(c, "setcompactionthroughput"))
+		rc = cmd_compaction(ctx, 8, argc - 1, argv + 1, out, err);
+	else if (!strcmp(c, "getcompactionthroughput"))
+		rc = cmd_compaction(ctx, 10, argc - 1, argv + 1, out, err);
+	else if (!strcmp(c, "compactionstats"))
+		rc = cmd_compaction(ctx, 9, argc - 1, argv + 1, out, err);
 	else if (!strcmp(c, "version"))
 		hl_buf_printf(out, "ReleaseVersion: %s\n", ctx->node.release_version);
 	else if (!strcmp(c, "help"))

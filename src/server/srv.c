@@ -894,6 +894,10 @@ int srv_run(const cfg *c, hl_err *err)
 		qry_shard_range(i, ctx.nshards, &eo.own_start, &eo.own_end);
 		eo.has_host_id = true;
 		eo.host_id = ctx.node.host_id;
+		eo.no_auto_snapshot = !c->auto_snapshot;
+		eo.incremental_backups = c->incremental_backups;
+		eo.has_compaction_throughput = true;
+		eo.compaction_throughput = c->compaction_throughput;
 		eo.log_pos = eng_log_pos;
 		eo.on_flushed = eng_flushed;
 		eo.notify = eng_notify;

@@ -1,6 +1,11 @@
 /*
  * storage/bg.c: background work of a durable engine -- memtable flushes
- * and size-tiered compactions -- and their hand-back to the shard.
+ * and compactions (which files: strategy.c) -- and their hand-back to the
+ * shard. A compaction may split its output (leveled files of a target
+ * size), is throttled to compaction_throughput, and counts what it did for
+ * compactionstats; a flush may also link its output into backups/
+ * (incremental_backups) and into snapshots taken while it ran
+ * (snapshot.c).
  *
  * Threads: each engine has two helper threads, started on first use: a
  * flusher and a compactor, so a long compaction never delays a flush. The
@@ -59,10 +64,45 @@ static void start_worker(st_worker *w)
 
 static void job_free(st_job *j)
 {
-	if (j->out)
-		sst_close(j->out);
+	for (int i = 0; i < j->nouts; i++)
+		if (j->outs[i].r)
+			sst_close(j->outs[i].r);
+	for (int i = 0; i < j->nsnaps; i++)
+		free(j->snaps[i]);
+	free(j->snaps);
+	free(j->table_dir);
 	hl_arena_free(j->a);
 	free(j);
+}
+
+static void unlink_outs(st_job *j)
+{
+	for (int i = 0; i < j->nouts; i++)
+		st__sst_unlink(j->dir, j->outs[i].base);
+}
+
+/*
+ * A snapshot-bound output (its table was truncated or dropped): link it
+ * into every snapshot that wants it, then take it out of the table
+ * directory, where it must not come back as live data on restart. A job
+ * redirected before it ran wrote straight into its snapshot (j->dir).
+ */
+void st__snap_deliver(st_job *j)
+{
+	bool in_table = j->table_dir && strcmp(j->dir, j->table_dir) == 0;
+
+	for (int i = 0; i < j->nouts; i++)
+		for (int k = 0; k < j->nsnaps; k++) {
+			hl_err err;
+
+			if (strcmp(j->snaps[k], j->dir) != 0 &&
+			    st__sst_link(j->dir, j->outs[i].base, j->snaps[k], &err))
+				hl_error("storage: snapshot %s: %s", j->snaps[k], err.msg);
+		}
+	for (int k = 0; k < j->nsnaps; k++)
+		st__snap_manifest(j->snaps[k]);
+	if (in_table)
+		unlink_outs(j);
 }
 
 static void remove_orphan(st_engine *e, st_memtable *mt)
@@ -80,7 +120,8 @@ void st__bg_stop(st_engine *e)
 	st_job *lists[3];
 
 	pthread_mutex_lock(&e->mu);
-	e->stop = true;
+	/* atomic: a throttled compaction polls it while sleeping */
+	__atomic_store_n(&e->stop, true, __ATOMIC_RELAXED);
 	pthread_cond_broadcast(&e->cv);
 	pthread_mutex_unlock(&e->mu);
 	if (e->flusher.started)
@@ -96,9 +137,13 @@ void st__bg_stop(st_engine *e)
 
 			/* A finished but unpublished output is a complete SSTable:
 			 * keep it (its data is also in the commit log; loading both
-			 * after a restart is harmless) unless its table is gone. */
-			if (lists[i]->cancel && lists[i]->out_base)
-				st__sst_unlink(lists[i]->dir, lists[i]->out_base);
+			 * after a restart is harmless) unless its table is gone.
+			 * Snapshot-bound ones go to their snapshots (a queued one
+			 * never ran: its memtable is missing from the snapshot). */
+			if (lists[i]->snap_only)
+				st__snap_deliver(lists[i]);
+			else if (lists[i]->cancel)
+				unlink_outs(lists[i]);
 			job_free(lists[i]);
 			lists[i] = n;
 		}
@@ -123,7 +168,11 @@ static st_job *job_new(st_engine *e, st_table *t, int kind)
 	j->table = t->layout.id;
 	j->epoch = t->epoch;
 	j->dir = hl_arena_strdup(j->a, t->dir);
+	j->table_dir = hl_strdup(t->dir);
 	j->gen = st__next_gen(e, t);
+	j->ngens = 1;
+	j->gens = hl_arena_alloc(j->a, sizeof(int64_t));
+	j->gens[0] = j->gen;
 	j->has_range = e->opts.has_range;
 	j->own_start = e->opts.own_start;
 	j->own_end = e->opts.own_end;
@@ -162,10 +211,12 @@ typedef struct out_file {
 	sst_writer *w;
 	bool *keep;                    /* per column index: in the file */
 	int ncols;
-	int64_t parts;
+	int64_t parts;                 /* in the current output */
+	int64_t gen;
+	int64_t first_tok, last_tok;
 } out_file;
 
-static int out_open(st_job *j, out_file *o, const sst_enc_stats *enc, hl_err *err)
+static int out_open(st_job *j, out_file *o, const sst_enc_stats *enc, int64_t gen, hl_err *err)
 {
 	const st_table_layout *l = &j->layout;
 	sst_write_col *cols = hl_arena_zalloc(j->a, sizeof(*cols) * (size_t)(j->ssch.ncols + 1));
@@ -174,6 +225,7 @@ static int out_open(st_job *j, out_file *o, const sst_enc_stats *enc, hl_err *er
 	int n = 0;
 
 	memset(o, 0, sizeof(*o));
+	o->gen = gen;
 	o->ncols = l->ncols;
 	o->keep = hl_arena_zalloc(j->a, (size_t)(l->ncols + 1));
 	for (int i = 0; i < l->ncols; i++)
@@ -202,7 +254,8 @@ static int out_open(st_job *j, out_file *o, const sst_enc_stats *enc, hl_err *er
 	wo.enc = enc;
 	wo.has_host_id = j->has_host_id;
 	wo.host_id = j->host_id;
-	return sst_writer_open(j->dir, j->gen, &ws, &wo, &o->w, err);
+	wo.sstable_level = j->out_level;
+	return sst_writer_open(j->dir, gen, &ws, &wo, &o->w, err);
 }
 
 static void strip_row(const out_file *o, st_mrow *r)
@@ -234,6 +287,9 @@ static int out_add(out_file *o, st_mutation *m, hl_err *err)
 		strip_row(o, m->static_row);
 	for (st_mrow *r = m->rows; r; r = r->next)
 		strip_row(o, r);
+	if (o->parts == 0)
+		o->first_tok = m->token;
+	o->last_tok = m->token;
 	o->parts++;
 	return sst_writer_add(o->w, m, err);
 }
@@ -262,12 +318,36 @@ static bool cancelled(st_job *j)
 	return __atomic_load_n(&j->cancel, __ATOMIC_RELAXED);
 }
 
-/* After a successful finish: the output's name and a reader on it, opened
- * here so the shard does not read Index.db / Filter.db on its loop. */
-static int open_output(st_job *j, hl_err *err)
+/* After a successful finish: the output's name, span and a reader on it,
+ * opened here so the shard does not read Index.db / Filter.db on its loop.
+ * Recorded before the open so a failure still removes the files. */
+static int open_output(st_job *j, const out_file *o, hl_err *err)
 {
-	j->out_base = hl_arena_printf(j->a, "nb-%lld-big", (long long)j->gen);
-	return sst_open(j->dir, j->out_base, &j->ssch, NULL, &j->out, err);
+	st_out *out;
+
+	if (!j->outs)
+		j->outs = hl_arena_zalloc(j->a, sizeof(*j->outs) * (size_t)j->ngens);
+	out = &j->outs[j->nouts++];
+	out->gen = o->gen;
+	out->base = hl_arena_printf(j->a, "nb-%lld-big", (long long)o->gen);
+	out->has_span = true;
+	out->first_tok = o->first_tok;
+	out->last_tok = o->last_tok;
+	return sst_open(j->dir, out->base, &j->ssch, NULL, &out->r, err);
+}
+
+/* incremental_backups: hard links cost nothing and keep every flushed
+ * SSTable after compaction deletes it. A failure is logged, not fatal:
+ * the flush itself succeeded. */
+static void backup_output(st_job *j)
+{
+	char *bdir = hl_arena_printf(j->a, "%s/backups", j->dir);
+	hl_err err;
+
+	for (int i = 0; i < j->nouts; i++)
+		if (st__mkdir_p(bdir, &err) || st__sst_link(j->dir, j->outs[i].base, bdir, &err))
+			hl_error("storage: incremental backup of %s/%s: %s", j->dir,
+				 j->outs[i].base, err.msg);
 }
 
 /*
@@ -295,7 +375,7 @@ static void run_flush(st_job *j)
 		j->status = 0;
 		goto exit;
 	}
-	if (out_open(j, &o, &enc, &j->err))
+	if (out_open(j, &o, &enc, j->gen, &j->err))
 		goto exit;
 	for (st_sl_node *n = st_sl_first(&j->mt->parts); n; n = n->next[0]) {
 		const mt_part *p = n->item;
@@ -308,8 +388,10 @@ static void run_flush(st_job *j)
 			goto exit;
 		hl_arena_reset(scratch);
 	}
-	if (out_finish(&o, &j->err) || open_output(j, &j->err))
+	if (out_finish(&o, &j->err) || open_output(j, &o, &j->err))
 		goto exit;
+	if (j->backup)
+		backup_output(j);
 	j->status = 0;
 exit:
 	out_abort(&o);
@@ -322,6 +404,9 @@ typedef struct cin {
 	sst_reader *r;
 	hl_arena *a;
 	st_mutation *cur;
+	uint64_t bytes;                /* Data.db length */
+	int64_t entries;               /* partitions in the file (Index.db) */
+	int64_t consumed;              /* partitions read so far */
 } cin;
 
 static int cin_next(st_job *j, cin *c, hl_err *err)
@@ -336,9 +421,72 @@ static int cin_next(st_job *j, cin *c, hl_err *err)
 			c->cur = NULL;
 			return rc;
 		}
+		c->consumed++;
 		/* Partitions of other shards (imported files) are not ours to keep. */
 		if (job_owned(j, c->cur->token))
 			return 0;
+	}
+}
+
+/* Input bytes read so far, estimated from the partitions consumed (the
+ * reader does not expose its position): what throttling and
+ * compactionstats count. */
+static uint64_t cin_progress(const cin *in, int n)
+{
+	uint64_t done = 0;
+
+	for (int i = 0; i < n; i++) {
+		int64_t e = in[i].entries > 0 ? in[i].entries : 1;
+		int64_t c = in[i].consumed < e ? in[i].consumed : e;
+
+		done += (uint64_t)((double)in[i].bytes * (double)c / (double)e);
+	}
+	return done;
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * compaction_throughput: each byte read books 1/rate seconds; when the
+ * booked time runs ahead of the clock the thread sleeps it off, in short
+ * naps so a stop or cancel is seen quickly. Unused time is not banked
+ * (the booking restarts at now), so a burst after a pause is still capped.
+ * The rate is re-read every time: setcompactionthroughput applies at once.
+ */
+typedef struct throttle {
+	int64_t next_ns;
+	uint64_t last;
+} throttle;
+
+static void throttle_step(st_engine *e, st_job *j, throttle *th, uint64_t done)
+{
+	uint64_t rate = __atomic_load_n(&e->throughput, __ATOMIC_RELAXED);
+	uint64_t delta = done - th->last;
+	int64_t now;
+
+	th->last = done;
+	if (rate == 0 || delta == 0)
+		return;
+	now = mono_ns();
+	if (th->next_ns < now)
+		th->next_ns = now;
+	th->next_ns += (int64_t)((double)delta * 1e9 / (double)rate);
+	while (now < th->next_ns && !cancelled(j) && !__atomic_load_n(&e->stop, __ATOMIC_RELAXED)) {
+		int64_t ns = th->next_ns - now;
+		struct timespec ts;
+
+		if (ns > 50000000)
+			ns = 50000000;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)ns;
+		nanosleep(&ts, NULL);
+		now = mono_ns();
 	}
 }
 
@@ -480,20 +628,28 @@ static bool purge_part(const st_job *j, st_mutation *m)
  * reads), which is exported whole and written. Memory: one partition per
  * input plus the merged one.
  */
-static void run_compact(st_job *j)
+static void run_compact(st_engine *e, st_job *j)
 {
 	cin *in = hl_calloc((size_t)j->nin, sizeof(*in));
 	hl_arena *scratch = hl_arena_new(64 * 1024);
 	st_memtable tmp;
 	out_file o = { 0 };
 	sst_enc_stats enc;
+	throttle th = { 0, 0 };
+	int next_gen = 0;
+	uint64_t written = 0;
 
 	j->status = -1;
 	st__mt_init(&tmp, &j->layout, (uint64_t)j->gen);
+	__atomic_store_n(&e->active_total, j->in_bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->active_done, (uint64_t)0, __ATOMIC_RELAXED);
 	for (int i = 0; i < j->nin; i++) {
 		in[i].a = hl_arena_new(64 * 1024);
-		if (sst_open(j->dir, j->in_base[i], &j->ssch, NULL, &in[i].r, &j->err) ||
-		    cin_next(j, &in[i], &j->err) < 0)
+		if (sst_open(j->dir, j->in_base[i], &j->ssch, NULL, &in[i].r, &j->err))
+			goto exit;
+		in[i].bytes = sst_info(in[i].r)->data_length;
+		in[i].entries = sst_info(in[i].r)->index_entries;
+		if (cin_next(j, &in[i], &j->err) < 0)
 			goto exit;
 	}
 	/* The inputs' encoding bases bound the output's data from below. */
@@ -509,10 +665,11 @@ static void run_compact(st_job *j)
 			enc.min_ttl = m->enc_min_ttl;
 		enc.has_ts = enc.has_ldt = enc.has_ttl = true;
 	}
-	if (out_open(j, &o, &enc, &j->err))
+	if (out_open(j, &o, &enc, j->gens[next_gen++], &j->err))
 		goto exit;
 	for (;;) {
 		const st_mutation *best = NULL;
+		uint64_t done;
 
 		if (cancelled(j))
 			goto exit;
@@ -539,21 +696,41 @@ static void run_compact(st_job *j)
 			if (st__part_empty(n->item))
 				continue;
 			m = st__mt_export(n->item, j->layout.nclust, scratch);
-			if (purge_part(j, m) && out_add(&o, m, &j->err))
+			if (!purge_part(j, m))
+				continue;
+			/* A leveled output ends at its size, but never between two
+			 * partitions of one token: outputs of a level must not
+			 * overlap even at a token collision. */
+			if (j->max_out_bytes && o.parts > 0 && next_gen < j->ngens &&
+			    m->token != o.last_tok &&
+			    sst_writer_data_size(o.w) >= j->max_out_bytes) {
+				written += sst_writer_data_size(o.w);
+				if (out_finish(&o, &j->err) || open_output(j, &o, &j->err) ||
+				    out_open(j, &o, &enc, j->gens[next_gen++], &j->err))
+					goto exit;
+			}
+			if (out_add(&o, m, &j->err))
 				goto exit;
 		}
 		hl_arena_reset(scratch);
+		done = cin_progress(in, j->nin);
+		__atomic_store_n(&e->active_done, done, __ATOMIC_RELAXED);
+		throttle_step(e, j, &th, done);
 	}
-	/* Everything was shadowed or another shard's: no output. */
-	if (o.parts == 0) {
-		j->status = 0;
-		goto exit;
+	if (o.parts > 0) {
+		written += sst_writer_data_size(o.w);
+		if (out_finish(&o, &j->err) || open_output(j, &o, &j->err))
+			goto exit;
 	}
-	if (out_finish(&o, &j->err) || open_output(j, &j->err))
-		goto exit;
+	/* Nothing left (all shadowed, expired or another shard's): the
+	 * inputs simply go. */
+	__atomic_add_fetch(&e->compacted_in, j->in_bytes, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&e->compacted_out, written, __ATOMIC_RELAXED);
 	j->status = 0;
 exit:
 	out_abort(&o);
+	__atomic_store_n(&e->active_total, (uint64_t)0, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->active_done, (uint64_t)0, __ATOMIC_RELAXED);
 	for (int i = 0; i < j->nin; i++) {
 		if (in[i].r)
 			sst_close(in[i].r);
@@ -593,7 +770,7 @@ static void *worker_main(void *arg)
 			if (j->kind == ST_JOB_FLUSH)
 				run_flush(j);
 			else
-				run_compact(j);
+				run_compact(e, j);
 		}
 		pthread_mutex_lock(&e->mu);
 		w->running = NULL;
@@ -620,6 +797,7 @@ static void queue_flush(st_engine *e, st_table *t, st_memtable *mt)
 	st_job *j = job_new(e, t, ST_JOB_FLUSH);
 
 	j->mt = mt;
+	j->backup = e->opts.incremental_backups;
 	mt->inflight = true;
 	enqueue(e, &e->flusher, j);
 }
@@ -676,11 +854,48 @@ void st__maybe_flush(st_engine *e)
 		e->active_bytes = 0;   /* only drift from dropped tables is left */
 }
 
+/* Snapshot-bound flushes keep running: their output is the snapshot's. */
 static void cancel_list(st_job *j, const st_table *t)
 {
 	for (; j; j = j->next)
-		if (memcmp(j->table.b, t->layout.id.b, 16) == 0)
+		if (memcmp(j->table.b, t->layout.id.b, 16) == 0 && !j->snap_only)
 			__atomic_store_n(&j->cancel, true, __ATOMIC_RELAXED);
+}
+
+bool st__gen_pending(st_engine *e, const st_table *t, int64_t gen)
+{
+	st_job *lists[5];
+	bool found = false;
+
+	pthread_mutex_lock(&e->mu);
+	lists[0] = e->flusher.head;
+	lists[1] = e->compactor.head;
+	lists[2] = e->done;
+	lists[3] = e->flusher.running;
+	lists[4] = e->compactor.running;
+	for (int i = 0; i < 5 && !found; i++)
+		for (st_job *j = lists[i]; j && !found; j = i >= 3 ? NULL : j->next)
+			if (memcmp(j->table.b, t->layout.id.b, 16) == 0)
+				for (int k = 0; k < j->ngens && !found; k++)
+					found = j->gens[k] == gen;
+	pthread_mutex_unlock(&e->mu);
+	return found;
+}
+
+void st__visit_flushes(st_engine *e, const st_table *t, st_job_visit fn, void *ctx)
+{
+	st_job *lists[3];
+
+	pthread_mutex_lock(&e->mu);
+	lists[0] = e->flusher.head;
+	lists[1] = e->flusher.running;
+	lists[2] = e->done;
+	for (int i = 0; i < 3; i++)
+		for (st_job *j = lists[i]; j; j = i == 1 ? NULL : j->next)
+			if (memcmp(j->table.b, t->layout.id.b, 16) == 0 && j->epoch == t->epoch &&
+			    !j->cancel && j->kind == ST_JOB_FLUSH)
+				fn(j, i == 0, ctx);
+	pthread_mutex_unlock(&e->mu);
 }
 
 void st__bg_forget(st_engine *e, st_table *t)
@@ -707,16 +922,10 @@ void st__bg_forget(st_engine *e, st_table *t)
 	t->compacting = false;
 }
 
-/* ------------------------------------------------------------ compaction policy */
+/* ------------------------------------------------------------ compaction queueing */
 
-static int cmp_size(const void *a, const void *b)
-{
-	const st_sst *x = *(st_sst *const *)a, *y = *(st_sst *const *)b;
-
-	return x->bytes < y->bytes ? -1 : x->bytes > y->bytes;
-}
-
-static void queue_compact(st_engine *e, st_table *t, st_sst **v, int n)
+void st__queue_compact(st_engine *e, st_table *t, st_sst **v, int n, int out_level,
+		       uint64_t max_out_bytes)
 {
 	st_job *j = job_new(e, t, ST_JOB_COMPACT);
 	int64_t grace = t->layout.has_gc_grace ? t->layout.gc_grace_seconds : 864000;
@@ -736,55 +945,30 @@ static void queue_compact(st_engine *e, st_table *t, st_sst **v, int n)
 	for (int i = 0; i < n; i++) {
 		j->in_base[i] = hl_arena_strdup(j->a, v[i]->base);
 		j->in_gen[i] = v[i]->gen;
+		j->in_bytes += v[i]->bytes;
 		v[i]->compacting = true;
+	}
+	j->out_level = out_level;
+	j->max_out_bytes = max_out_bytes;
+	if (max_out_bytes) {
+		/* Generations for the split outputs, reserved now: only the shard
+		 * thread may advance the counter. Unused ones are just gaps. */
+		uint64_t want = j->in_bytes / max_out_bytes + 2;
+		int ng = want > 4096 ? 4096 : (int)want;
+
+		j->gens = hl_arena_alloc(j->a, sizeof(int64_t) * (size_t)ng);
+		j->gens[0] = j->gen;
+		for (int i = 1; i < ng; i++)
+			j->gens[i] = st__next_gen(e, t);
+		j->ngens = ng;
 	}
 	t->compacting = true;
 	enqueue(e, &e->compactor, j);
 }
 
-/*
- * SizeTieredCompactionStrategy's bucketing with its defaults: files are
- * sorted by size; a file joins the current bucket when its size is within
- * [0.5, 1.5] of the bucket's average, or when both are under 50 MiB
- * (min_sstable_size); the first bucket with at least min_threshold files
- * is compacted, its smallest max_threshold files. One compaction per table
- * at a time.
- */
 void st__maybe_compact(st_engine *e, st_table *t)
 {
-	st_sst **v;
-	int n = 0, start = 0;
-	double avg = 0;
-	const uint64_t small = (uint64_t)50 << 20;
-
-	if (!t->dir || t->compacting || e->opts.no_auto_compaction ||
-	    t->nssts < e->opts.compaction_min)
-		return;
-	v = hl_malloc(sizeof(*v) * (size_t)t->nssts);
-	for (st_sst *s = t->ssts; s; s = s->next)
-		if (!s->compacting)
-			v[n++] = s;
-	qsort(v, (size_t)n, sizeof(*v), cmp_size);
-	for (int i = 0; i <= n; i++) {
-		bool fits = i < n && i > start &&
-			(((double)v[i]->bytes >= avg * 0.5 && (double)v[i]->bytes <= avg * 1.5) ||
-			 (v[i]->bytes < small && avg < (double)small));
-
-		if (i < n && (i == start || fits)) {
-			avg = (avg * (i - start) + (double)v[i]->bytes) / (i - start + 1);
-			continue;
-		}
-		if (i - start >= e->opts.compaction_min) {
-			int m = i - start;
-
-			queue_compact(e, t, v + start, m > e->opts.compaction_max ?
-				      e->opts.compaction_max : m);
-			break;
-		}
-		start = i;
-		avg = i < n ? (double)v[i]->bytes : 0;
-	}
-	free(v);
+	st__pick_compaction(e, t);
 }
 
 /* ------------------------------------------------------------ public */
@@ -823,7 +1007,26 @@ int st_compact(st_engine *e, const hl_uuid *table, hl_err *err)
 	v = hl_malloc(sizeof(*v) * (size_t)t->nssts);
 	for (st_sst *s = t->ssts; s; s = s->next)
 		v[n++] = s;
-	queue_compact(e, t, v, n);
+	/* Major compaction under LCS rewrites everything into leveled files
+	 * of the table's size, in the first level that holds them (Cassandra
+	 * drops them into L0 and re-levels; the result is equivalent). */
+	if (t->layout.compaction.kind == ST_COMPACTION_LCS) {
+		uint64_t size = t->layout.compaction.sstable_size ? t->layout.compaction.sstable_size
+								   : (uint64_t)160 << 20;
+		int fan = t->layout.compaction.fanout > 1 ? t->layout.compaction.fanout : 10;
+		uint64_t total = 0, cap = size * (uint64_t)fan;
+		int level = 1;
+
+		for (int i = 0; i < n; i++)
+			total += v[i]->bytes;
+		while (total > cap && level < 8) {
+			cap *= (uint64_t)fan;
+			level++;
+		}
+		st__queue_compact(e, t, v, n, level, size);
+	} else {
+		st__queue_compact(e, t, v, n, 0, 0);
+	}
 	free(v);
 	return 0;
 }
@@ -850,9 +1053,16 @@ static void publish_flush(st_engine *e, st_job *j)
 	st_table *t = st__table(e, &j->table);
 	st_memtable *mt = j->mt;
 
+	if (j->snap_only) {
+		if (j->status < 0)
+			hl_error("storage: flush for snapshot %s failed: %s",
+				 j->nsnaps ? j->snaps[0] : "?", j->err.msg);
+		st__snap_deliver(j);
+		remove_orphan(e, mt);
+		return;
+	}
 	if (j->cancel || !t || t->epoch != j->epoch) {
-		if (j->out_base)
-			st__sst_unlink(j->dir, j->out_base);
+		unlink_outs(j);
 		remove_orphan(e, mt);
 		return;
 	}
@@ -860,14 +1070,29 @@ static void publish_flush(st_engine *e, st_job *j)
 	if (j->status < 0) {
 		hl_error("storage: flush of %s.%s failed (kept in memory, retried on the next "
 			 "flush): %s", t->ks, t->name, j->err.msg);
-		if (j->out_base)
-			st__sst_unlink(j->dir, j->out_base);
+		unlink_outs(j);
+		if (j->nsnaps)
+			hl_error("storage: snapshot %s misses that memtable", j->snaps[0]);
 		return;
 	}
-	if (j->out) {
-		st__sst_add(t, st__sst_new(j->out, j->out_base, j->gen));
-		j->out = NULL;
+	for (int i = 0; i < j->nouts; i++) {
+		st_sst *s = st__sst_new(j->outs[i].r, j->outs[i].base, j->outs[i].gen);
+
+		j->outs[i].r = NULL;
+		s->has_span = j->outs[i].has_span;
+		s->first_tok = j->outs[i].first_tok;
+		s->last_tok = j->outs[i].last_tok;
+		st__sst_add(t, s);
+		for (int k = 0; k < j->nsnaps; k++) {
+			hl_err err;
+
+			if (st__sst_link(j->dir, s->base, j->snaps[k], &err))
+				hl_error("storage: snapshot %s: %s", j->snaps[k], err.msg);
+		}
 	}
+	for (int k = 0; k < j->nsnaps; k++)
+		st__snap_manifest(j->snaps[k]);
+	__atomic_add_fetch(&e->flushes_done, 1, __ATOMIC_RELAXED);
 	mt->flushed = true;
 	st__mt_free_contents(mt);
 	report_flushed(e, t);
@@ -879,22 +1104,27 @@ static void publish_compact(st_engine *e, st_job *j)
 	st_table *t = st__table(e, &j->table);
 
 	if (j->cancel || !t || t->epoch != j->epoch) {
-		if (j->out_base)
-			st__sst_unlink(j->dir, j->out_base);
+		unlink_outs(j);
 		return;
 	}
 	t->compacting = false;
 	if (j->status < 0) {
 		hl_error("storage: compaction of %s.%s failed: %s", t->ks, t->name, j->err.msg);
-		if (j->out_base)
-			st__sst_unlink(j->dir, j->out_base);
+		unlink_outs(j);
 		for (st_sst *s = t->ssts; s; s = s->next)
 			s->compacting = false;
 		return;
 	}
-	if (j->out) {
-		st__sst_add(t, st__sst_new(j->out, j->out_base, j->gen));
-		j->out = NULL;
+	__atomic_add_fetch(&e->compactions_done, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < j->nouts; i++) {
+		st_sst *s = st__sst_new(j->outs[i].r, j->outs[i].base, j->outs[i].gen);
+
+		j->outs[i].r = NULL;
+		s->level = j->out_level;
+		s->has_span = j->outs[i].has_span;
+		s->first_tok = j->outs[i].first_tok;
+		s->last_tok = j->outs[i].last_tok;
+		st__sst_add(t, s);
 	}
 	/* The output is visible: the inputs can go. A crash between here and
 	 * the last unlink leaves data twice, which reads reconcile. */
@@ -953,4 +1183,39 @@ void st_wait_idle(st_engine *e)
 		/* Publishing may queue more (a compaction after a flush). */
 		st_poll(e);
 	}
+}
+
+/* ------------------------------------------------------------ throughput, stats */
+
+void st_set_compaction_throughput(st_engine *e, double mib_per_s)
+{
+	uint64_t b = mib_per_s > 0 ? (uint64_t)(mib_per_s * 1048576.0) : 0;
+
+	if (mib_per_s > 0 && b == 0)
+		b = 1;
+	__atomic_store_n(&e->throughput, b, __ATOMIC_RELAXED);
+}
+
+uint64_t st_get_compaction_throughput(const st_engine *e)
+{
+	return __atomic_load_n(&e->throughput, __ATOMIC_RELAXED);
+}
+
+void st_compaction_stats_get(st_engine *e, st_compaction_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&e->mu);
+	for (st_job *j = e->compactor.head; j; j = j->next)
+		out->pending++;
+	if (e->compactor.running) {
+		out->pending++;
+		out->active = 1;
+	}
+	pthread_mutex_unlock(&e->mu);
+	out->active_done = __atomic_load_n(&e->active_done, __ATOMIC_RELAXED);
+	out->active_total = __atomic_load_n(&e->active_total, __ATOMIC_RELAXED);
+	out->completed = __atomic_load_n(&e->compactions_done, __ATOMIC_RELAXED);
+	out->bytes_in = __atomic_load_n(&e->compacted_in, __ATOMIC_RELAXED);
+	out->bytes_out = __atomic_load_n(&e->compacted_out, __ATOMIC_RELAXED);
+	out->flushes = __atomic_load_n(&e->flushes_done, __ATOMIC_RELAXED);
 }

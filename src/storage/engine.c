@@ -59,6 +59,9 @@ st_engine *st_engine_new_opts(const st_engine_opts *opts)
 	if (e->opts.compaction_max < e->opts.compaction_min)
 		e->opts.compaction_max = e->opts.compaction_min > 32 ? e->opts.compaction_min : 32;
 	e->flush_at = e->opts.memtable_space / 2;
+	/* cassandra.yaml's compaction_throughput default: 64 MiB/s. */
+	e->throughput = e->opts.has_compaction_throughput ? e->opts.compaction_throughput
+							  : (uint64_t)64 << 20;
 	st__bg_init(e);
 	return e;
 }
@@ -178,6 +181,8 @@ static int layout_copy(st_table_layout *dst, const st_table_layout *src, hl_err 
 	dst->pk_types = pk;
 	dst->has_gc_grace = src->has_gc_grace;
 	dst->gc_grace_seconds = src->gc_grace_seconds;
+	dst->compaction = src->compaction;
+	dst->no_auto_snapshot = src->no_auto_snapshot;
 	return 0;
 }
 
@@ -253,8 +258,13 @@ int st_alter_table(st_engine *e, const st_table_layout *layout, hl_err *err)
 	t->mt->layout = nl;
 	for (st_memtable *f = t->frozen; f; f = f->next)
 		f->layout = nl;
-	if (t->dir)
+	if (t->dir) {
 		st__build_schema(t);
+		/* A new strategy (or LCS size) takes over from the next pick;
+		 * levels written under another one are re-checked. */
+		t->lcs_checked = false;
+		st__maybe_compact(e, t);
+	}
 	return 0;
 }
 
@@ -290,6 +300,7 @@ int st_drop_table(st_engine *e, const hl_uuid *table, hl_err *err)
 
 	if (!e->slots[i])
 		return hl_errf(err, HL_ERR_INVALID, "storage: unknown table");
+	st__auto_snapshot(e, e->slots[i], "dropped", 0);
 	drop_memtables(e, e->slots[i]);
 	if (e->slots[i]->dir)
 		drop_sstables(e->slots[i]);
@@ -309,10 +320,16 @@ int st_drop_table(st_engine *e, const hl_uuid *table, hl_err *err)
 
 int st_truncate(st_engine *e, const hl_uuid *table, hl_err *err)
 {
+	return st_truncate_at(e, table, 0, err);
+}
+
+int st_truncate_at(st_engine *e, const hl_uuid *table, int64_t at_ms, hl_err *err)
+{
 	st_table *t = st__table(e, table);
 
 	if (!t)
 		return hl_errf(err, HL_ERR_INVALID, "storage: unknown table");
+	st__auto_snapshot(e, t, "truncated", at_ms);
 	drop_memtables(e, t);
 	if (t->dir)
 		drop_sstables(t);
@@ -341,6 +358,7 @@ int st_table_stats_get(const st_engine *e, const hl_uuid *table, st_table_stats 
 	for (const st_sst *s = t->ssts; s; s = s->next) {
 		out->sstables++;
 		out->disk_bytes += s->bytes;
+		out->sstables_in_level[s->level < 7 ? s->level : 7]++;
 	}
 	return 0;
 }

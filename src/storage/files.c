@@ -14,6 +14,10 @@
  * supported yet (files would change owner; resharding would have to
  * rewrite them).
  *
+ * Refresh (nodetool refresh) reuses import: each shard first stages the
+ * unknown files of its share into <table dir>/upload/, then every shard
+ * imports from there (see st_refresh_stage in storage.h).
+ *
  * Completeness: TOC.txt is written last (import) and an SSTable without
  * one is ignored at load, so a crash in the middle of linking or copying
  * leaves nothing half-visible.
@@ -23,11 +27,28 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+char *st__printf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *p;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	p = hl_malloc((size_t)(n > 0 ? n : 0) + 1);
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)(n > 0 ? n : 0) + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
 
 bool st__token_owned(const st_engine *e, int64_t token)
 {
@@ -87,7 +108,7 @@ static const char *split_name(const char *name, char *base, size_t cap)
 	return big + 1;
 }
 
-static int mkdir_p(const char *path, hl_err *err)
+int st__mkdir_p(const char *path, hl_err *err)
 {
 	char buf[4096];
 	size_t n = strlen(path);
@@ -257,6 +278,9 @@ st_sst *st__sst_new(sst_reader *r, const char *base, int64_t gen)
 	s->bytes = m->data_length;
 	s->min_ts = m->min_ts;
 	s->max_ts = m->max_ts;
+	/* Versions before oa store deletion times as int32 with INT32_MAX for
+	 * "none"; anything that large means live data either way. */
+	s->max_ldt = m->max_ldt >= INT32_MAX ? INT64_MAX : m->max_ldt;
 	s->ca = hl_arena_new(16 * 1024);
 	hl_buf_init(&s->prev_key);
 	return s;
@@ -363,7 +387,7 @@ int st__load_table(st_engine *e, st_table *t, hl_err *err)
 		snprintf(hex + 2 * i, 3, "%02x", t->layout.id.b[i]);
 	t->dir = hl_malloc(strlen(e->opts.data_dir) + strlen(t->ks) + strlen(t->name) + 40);
 	sprintf(t->dir, "%s/%s/%s-%s", e->opts.data_dir, t->ks, t->name, hex);
-	if (mkdir_p(t->dir, err))
+	if (st__mkdir_p(t->dir, err))
 		goto exit;
 	d = opendir(t->dir);
 	if (!d) {
@@ -390,6 +414,7 @@ int st__load_table(st_engine *e, st_table *t, hl_err *err)
 			continue;
 		}
 		st__sst_add(t, st__sst_new(r, base, gen));
+		st__sst_describe(e, t->dir, t->ssts, true);
 	}
 	/* Newest first, by generation (readdir order is arbitrary). */
 	for (bool swapped = true; swapped;) {
@@ -481,7 +506,7 @@ exit:
 
 /* Hard link, or copy when the source is on another filesystem (or the
  * filesystem has no hard links). 1: dst exists. */
-static int link_or_copy(const char *src, const char *dst, hl_err *err)
+int st__link_or_copy(const char *src, const char *dst, hl_err *err)
 {
 	if (link(src, dst) == 0)
 		return 0;
@@ -584,7 +609,7 @@ static int import_one(st_engine *e, st_table *t, const char *src, const imp_sst 
 		for (i = 0; i < s->ncomps; i++) {
 			snprintf(sp, sizeof(sp), "%s/%s-%s", src, s->base, s->comps[i]);
 			snprintf(dp, sizeof(dp), "%s/%s-%s", t->dir, nbase, s->comps[i]);
-			lrc = link_or_copy(sp, dp, err);
+			lrc = st__link_or_copy(sp, dp, err);
 			if (lrc)
 				break;
 		}
@@ -592,7 +617,7 @@ static int import_one(st_engine *e, st_table *t, const char *src, const imp_sst 
 			if (s->has_toc) {
 				snprintf(sp, sizeof(sp), "%s/%s-TOC.txt", src, s->base);
 				snprintf(dp, sizeof(dp), "%s/%s-TOC.txt", t->dir, nbase);
-				lrc = link_or_copy(sp, dp, err);
+				lrc = st__link_or_copy(sp, dp, err);
 			} else {
 				lrc = write_toc(t->dir, nbase, s, err);
 			}
@@ -658,6 +683,9 @@ int st_import(st_engine *e, const hl_uuid *table, const char *src_dir, int *nimp
 			goto exit;
 		}
 		st__sst_add(t, st__sst_new(r, nbase, st__gen_of(nbase)));
+		/* As Cassandra's import: levels restart at 0. */
+		st__sst_describe(e, t->dir, t->ssts, false);
+		t->lcs_checked = false;
 		done++;
 	}
 	rc = 0;
@@ -667,4 +695,299 @@ exit:
 		*nimported = done;
 	imp_free(v, n);
 	return rc;
+}
+
+/* ------------------------------------------------------------ links, spans */
+
+/* Components of <dir>/<base>-*, TOC.txt last (NULL-terminated, heap). */
+static char **components(const char *dir, const char *base, int *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t bl = strlen(base);
+	char **v = NULL;
+	bool toc = false;
+
+	*n = 0;
+	if (!d)
+		return NULL;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, base, bl) != 0 || de->d_name[bl] != '-')
+			continue;
+		if (strcmp(de->d_name + bl + 1, "TOC.txt") == 0) {
+			toc = true;
+			continue;
+		}
+		v = hl_realloc(v, sizeof(char *) * (size_t)(*n + 2));
+		v[(*n)++] = hl_strdup(de->d_name);
+	}
+	closedir(d);
+	if (toc) {
+		v = hl_realloc(v, sizeof(char *) * (size_t)(*n + 2));
+		v[(*n)++] = st__printf("%s-TOC.txt", base);
+	}
+	return v;
+}
+
+static void free_strv(char **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int st__sst_link(const char *src, const char *base, const char *dst, hl_err *err)
+{
+	int n, rc = 0;
+	char **v = components(src, base, &n);
+	char sp[4096], dp[4096];
+
+	if (n == 0)
+		return hl_errf(err, HL_ERR_SERVER, "storage: no files for %s/%s", src, base);
+	for (int i = 0; i < n && rc == 0; i++) {
+		snprintf(sp, sizeof(sp), "%s/%s", src, v[i]);
+		snprintf(dp, sizeof(dp), "%s/%s", dst, v[i]);
+		/* An existing name is the same file linked before (a snapshot
+		 * taken again under its tag). */
+		rc = st__link_or_copy(sp, dp, err) < 0 ? -1 : 0;
+	}
+	free_strv(v, n);
+	return rc;
+}
+
+static uint64_t be_u(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * Summary.db: a 24-byte header (min index interval, entry count, entries
+ * size as int64, sampling level, full size), the entries, then the first
+ * and last partition keys, each an int32 length and the bytes. Only the
+ * header and the two keys are read.
+ */
+bool st__sst_span(const st_engine *e, const char *dir, const char *base, int64_t *first,
+		  int64_t *last)
+{
+	char path[4096];
+	uint8_t hdr[24], lb[4];
+	uint8_t *key = NULL;
+	uint64_t off, size;
+	int64_t tok[2];
+	struct stat st;
+	bool ok = false;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s-Summary.db", dir, base);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) < 0 || pread(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr))
+		goto exit;
+	size = be_u(hdr + 8, 8);
+	off = 24 + size;
+	for (int k = 0; k < 2; k++) {
+		uint32_t len;
+
+		if (off + 4 > (uint64_t)st.st_size || pread(fd, lb, 4, (off_t)off) != 4)
+			goto exit;
+		len = (uint32_t)be_u(lb, 4);
+		off += 4;
+		if (len > 65535 || off + len > (uint64_t)st.st_size)
+			goto exit;
+		key = hl_realloc(key, len ? len : 1);
+		if (pread(fd, key, len, (off_t)off) != (ssize_t)len)
+			goto exit;
+		tok[k] = hl_token(key, len);
+		off += len;
+	}
+	if (tok[0] > tok[1])
+		goto exit;
+	if (e->opts.has_range) {
+		if (tok[0] < e->opts.own_start)
+			tok[0] = e->opts.own_start;
+		if (tok[1] > e->opts.own_end)
+			tok[1] = e->opts.own_end;
+		if (tok[0] > tok[1])
+			goto exit;
+	}
+	*first = tok[0];
+	*last = tok[1];
+	ok = true;
+exit:
+	free(key);
+	close(fd);
+	return ok;
+}
+
+void st__sst_describe(const st_engine *e, const char *dir, st_sst *s, bool keep_level)
+{
+	s->has_span = st__sst_span(e, dir, s->base, &s->first_tok, &s->last_tok);
+	s->level = keep_level ? sst_info(s->r)->sstable_level : 0;
+	if (s->level < 0)
+		s->level = 0;
+}
+
+/* ------------------------------------------------------------ refresh */
+
+/* Which shard stages a file: its generation's owner, or a hash share for
+ * non-numeric (time-based) ids. */
+static int stage_owner(const st_engine *e, const char *base)
+{
+	int64_t gen = st__gen_of(base);
+	uint64_t h = 1469598103934665603ULL;
+
+	if (gen > 0)
+		return (int)((gen - 1) % e->opts.nshards);
+	for (const char *p = base; *p; p++) {
+		h ^= (uint8_t)*p;
+		h *= 1099511628211ULL;
+	}
+	return (int)(h % (uint64_t)e->opts.nshards);
+}
+
+static bool served(const st_table *t, const char *base)
+{
+	for (const st_sst *s = t->ssts; s; s = s->next)
+		if (strcmp(s->base, base) == 0)
+			return true;
+	return false;
+}
+
+/* Move <dir>/<base>-* to <up>/<nbase>-*, TOC.txt first so the table
+ * directory never shows a complete SSTable with parts missing. Link then
+ * unlink: unlike rename it never replaces a file already staged. */
+static int stage_move(const char *dir, const char *base, const char *up, const char *nbase,
+		      hl_err *err)
+{
+	int n, rc = 0;
+	char **v = components(dir, base, &n);
+	size_t bl = strlen(base);
+	char sp[4096], dp[4096];
+
+	/* TOC.txt is last in v: move it first. */
+	for (int k = 0; k < n && rc == 0; k++) {
+		const char *name = v[(k + n - 1) % n];
+
+		snprintf(sp, sizeof(sp), "%s/%s", dir, name);
+		snprintf(dp, sizeof(dp), "%s/%s%s", up, nbase, name + bl);
+		if (link(sp, dp) < 0)
+			rc = hl_errf(err, HL_ERR_SERVER, "refresh: cannot link %s to %s: %s", sp, dp,
+				     strerror(errno));
+		else if (unlink(sp) < 0)
+			rc = hl_errf(err, HL_ERR_SERVER, "refresh: cannot remove %s: %s", sp,
+				     strerror(errno));
+	}
+	free_strv(v, n);
+	return rc;
+}
+
+int st_refresh_stage(st_engine *e, const hl_uuid *table, int *nstaged, hl_err *err)
+{
+	st_table *t = st__table(e, table);
+	imp_sst *v = NULL;
+	int n = 0, rc = -1, staged = 0;
+	char *up = NULL;
+
+	if (nstaged)
+		*nstaged = 0;
+	if (!t)
+		return hl_errf(err, HL_ERR_INVALID, "storage: unknown table");
+	if (!t->dir)
+		return hl_errf(err, HL_ERR_INVALID, "refresh: table %s has no data directory",
+			       t->name ? t->name : "(memory only)");
+	up = st__printf("%s/upload", t->dir);
+	if (imp_list(t->dir, &v, &n, err))
+		goto exit;
+	for (int i = 0; i < n; i++) {
+		bool has_data = false;
+		char nbase[300];
+
+		for (int c = 0; c < v[i].ncomps; c++)
+			has_data |= strcmp(v[i].comps[c], "Data.db") == 0;
+		/* Without TOC.txt it may be a write in progress (ours: the
+		 * writer adds TOC last; an operator's copy not finished). */
+		if (!has_data || !v[i].has_toc || stage_owner(e, v[i].base) != e->opts.shard ||
+		    served(t, v[i].base))
+			continue;
+		if (!strncmp(v[i].base, "nb-", 3) && st__gen_of(v[i].base) > 0 &&
+		    st__gen_pending(e, t, st__gen_of(v[i].base)))
+			continue;
+		if (st__mkdir_p(up, err))
+			goto exit;
+		/* A free name in upload/ (an earlier refresh may have left files). */
+		snprintf(nbase, sizeof(nbase), "%s", v[i].base);
+		for (int k = 1; file_exists(up, nbase, "Data.db") || file_exists(up, nbase, "TOC.txt");
+		     k++)
+			snprintf(nbase, sizeof(nbase), "%.2s-%d%03d-big", v[i].base, k, e->opts.shard);
+		if (stage_move(t->dir, v[i].base, up, nbase, err))
+			goto exit;
+		staged++;
+	}
+	rc = 0;
+exit:
+	if (nstaged)
+		*nstaged = staged;
+	imp_free(v, n);
+	free(up);
+	return rc;
+}
+
+int st_refresh(st_engine *e, const hl_uuid *table, int *nloaded, hl_err *err)
+{
+	st_table *t = st__table(e, table);
+	char *up;
+	int rc;
+
+	if (nloaded)
+		*nloaded = 0;
+	if (!t)
+		return hl_errf(err, HL_ERR_INVALID, "storage: unknown table");
+	if (!t->dir)
+		return hl_errf(err, HL_ERR_INVALID, "refresh: table %s has no data directory",
+			       t->name ? t->name : "(memory only)");
+	if (e->opts.nshards == 1 && st_refresh_stage(e, table, NULL, err))
+		return -1;
+	up = st__printf("%s/upload", t->dir);
+	rc = access(up, F_OK) == 0 ? st_import(e, table, up, nloaded, err) : 0;
+	free(up);
+	if (rc == 0 && e->opts.nshards == 1)
+		rc = st_refresh_finish(e, table, err);
+	return rc;
+}
+
+int st_refresh_finish(st_engine *e, const hl_uuid *table, hl_err *err)
+{
+	st_table *t = st__table(e, table);
+	char *up;
+	DIR *d;
+	struct dirent *de;
+
+	if (!t)
+		return hl_errf(err, HL_ERR_INVALID, "storage: unknown table");
+	if (!t->dir)
+		return 0;
+	up = st__printf("%s/upload", t->dir);
+	d = opendir(up);
+	if (d) {
+		char path[4096];
+
+		while ((de = readdir(d))) {
+			char base[256];
+
+			/* Only SSTable components: anything else is the operator's. */
+			if (!split_name(de->d_name, base, sizeof(base)))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", up, de->d_name);
+			unlink(path);
+		}
+		closedir(d);
+		rmdir(up);
+	}
+	free(up);
+	return 0;
 }

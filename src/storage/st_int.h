@@ -154,6 +154,12 @@ typedef struct st_sst {
 	int64_t gen;
 	uint64_t bytes;                /* Data.db size */
 	int64_t min_ts, max_ts;
+	int64_t max_ldt;               /* seconds; INT64_MAX: holds live data */
+	/* LCS: level (0 = unleveled) and the token span of the partitions this
+	 * shard serves from the file (has_span false: unknown, never leveled). */
+	int level;
+	bool has_span;
+	int64_t first_tok, last_tok;
 	bool compacting;               /* input of a running compaction */
 	/* cursor */
 	hl_arena *ca;
@@ -181,6 +187,8 @@ typedef struct st_table {
 	int64_t gen_counter;           /* next generation counter */
 	uint64_t epoch;                /* bumped by truncate: older jobs are void */
 	bool compacting;
+	bool lcs_checked;              /* leveled files verified non-overlapping */
+	int64_t lcs_cursor[9];         /* per level: last token compacted up */
 	uint64_t seed;
 	/* flushed out of freeze order: reported once the older ones are done */
 	bool has_pending_pos;
@@ -190,13 +198,30 @@ typedef struct st_table {
 /* Background work, run by the engine's helper threads. */
 enum { ST_JOB_FLUSH, ST_JOB_COMPACT };
 
+/* One SSTable a job wrote. */
+typedef struct st_out {
+	char *base;
+	int64_t gen;
+	sst_reader *r;
+	bool has_span;
+	int64_t first_tok, last_tok;
+} st_out;
+
 struct st_job {
 	int kind;
 	hl_uuid table;
 	uint64_t epoch;
 	hl_arena *a;                   /* job lifetime: paths, schema copies */
 	char *dir;
-	int64_t gen;                   /* output generation */
+	int64_t gen;                   /* first output generation */
+	/* Generations reserved for the outputs (a leveled compaction splits
+	 * its output at max_out_bytes; the last output takes whatever is left
+	 * once they run out). */
+	int ngens;
+	int64_t *gens;
+	uint64_t max_out_bytes;        /* 0: one output */
+	int out_level;                 /* sstable_level of the outputs */
+	bool backup;                   /* flush: link the output into backups/ */
 	int64_t now;                   /* compaction: seconds, for TTL/gc */
 	int64_t gc_before;             /* compaction: purge tombstones with ldt < this */
 	bool purge;                    /* compaction: no other SSTable overlaps */
@@ -214,12 +239,21 @@ struct st_job {
 	int nin;
 	char **in_base;
 	int64_t *in_gen;
+	uint64_t in_bytes;             /* compaction: Data.db bytes of the inputs */
 	/* result */
 	int status;
 	hl_err err;
-	char *out_base;                /* NULL: no output (nothing to write) */
-	sst_reader *out;
+	int nouts;                     /* 0: no output (nothing to write) */
+	st_out *outs;                  /* in a */
 	bool cancel;                   /* table dropped/truncated meanwhile */
+	/* Snapshots (shard thread only, heap): directories the output is linked
+	 * into when published. snap_only: the table is going away (truncate /
+	 * drop); the output is for the snapshots only and leaves the table
+	 * directory once linked there. */
+	int nsnaps;
+	char **snaps;
+	bool snap_only;
+	char *table_dir;               /* heap copy: where published outputs belong */
 	struct st_job *next;
 };
 
@@ -247,6 +281,13 @@ struct st_engine {
 	st_job *done, *done_tail;      /* finished, waiting for st_poll */
 	int pending;                   /* queued + running + done */
 	st_memtable *orphans;          /* frozen memtables of dropped tables, in flight */
+	/* Compaction throttle (bytes per second, 0: none) and counters for
+	 * compactionstats; atomics, the compactor updates them. */
+	uint64_t throughput;
+	int64_t compactions_done;
+	uint64_t compacted_in, compacted_out;
+	uint64_t active_done, active_total;
+	int64_t flushes_done;
 };
 
 st_table *st__table(const st_engine *e, const hl_uuid *id);
@@ -280,6 +321,19 @@ void st__sst_add(st_table *t, st_sst *s);
 void st__sst_free(st_sst *s);
 /* Unlink every component of <dir>/<base>-*. */
 void st__sst_unlink(const char *dir, const char *base);
+/* Hard-link (copy across filesystems) every component <src>/<base>-* into
+ * dst under the same name, TOC.txt last; existing names are kept. */
+int st__sst_link(const char *src, const char *base, const char *dst, hl_err *err);
+int st__mkdir_p(const char *path, hl_err *err);
+/* A heap string (free()). */
+char *st__printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int st__link_or_copy(const char *src, const char *dst, hl_err *err);
+/* The token span of an SSTable's partitions from its Summary.db (first and
+ * last key), clipped to this engine's range; false when unknown. */
+bool st__sst_span(const st_engine *e, const char *dir, const char *base, int64_t *first,
+		  int64_t *last);
+/* Fill level / span / max_ldt of a freshly opened SSTable. */
+void st__sst_describe(const st_engine *e, const char *dir, st_sst *s, bool keep_level);
 int64_t st__gen_of(const char *base);
 bool st__token_owned(const st_engine *e, int64_t token);
 
@@ -295,6 +349,35 @@ void st__maybe_compact(st_engine *e, st_table *t);
 /* Table going away / truncated: void its jobs, hand its frozen memtables
  * still being flushed to the engine. */
 void st__bg_forget(st_engine *e, st_table *t);
+/* Queue a compaction of v[0..n) written as level out_level, split at
+ * max_out_bytes (0: one output). */
+void st__queue_compact(st_engine *e, st_table *t, st_sst **v, int n, int out_level,
+		       uint64_t max_out_bytes);
+/* Flush jobs of t still to be published (queued, running, done). */
+typedef void (*st_job_visit)(st_job *j, bool queued, void *ctx);
+void st__visit_flushes(st_engine *e, const st_table *t, st_job_visit fn, void *ctx);
+/* Is gen reserved by a job of t not yet published (its files may be
+ * being written in the table directory)? */
+bool st__gen_pending(st_engine *e, const st_table *t, int64_t gen);
+/* Link a finished snapshot-bound output into its snapshots (bg.c). */
+void st__snap_deliver(st_job *j);
+
+/* ------------------------------------------------------------ strategies (strategy.c) */
+
+/* Pick and queue the table's next compaction (STCS / LCS / TWCS); TWCS
+ * also deletes fully expired SSTables here. */
+void st__pick_compaction(st_engine *e, st_table *t);
+
+/* ------------------------------------------------------------ snapshots (snapshot.c) */
+
+/* Snapshot t into <dir>/snapshots/<tag>/. destructive: the table is about to
+ * be truncated or dropped (memtables go to the snapshot only). */
+int st__snapshot_table(st_engine *e, st_table *t, const char *tag, const char *schema_cql,
+		       bool destructive, hl_err *err);
+/* Rewrite <snapdir>/manifest.json from the Data.db files it holds. */
+void st__snap_manifest(const char *snapdir);
+/* Auto snapshot before truncate (kind "truncated") / drop ("dropped"). */
+void st__auto_snapshot(st_engine *e, st_table *t, const char *kind, int64_t at_ms);
 
 /* ------------------------------------------------------------ clustering */
 

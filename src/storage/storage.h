@@ -82,6 +82,38 @@ typedef struct st_col {
 } st_col;
 
 /*
+ * A table's compaction strategy (the CQL compaction map; see
+ * st_compaction_parse). Zero: size-tiered with the engine's thresholds.
+ */
+typedef enum st_compaction_kind {
+	ST_COMPACTION_STCS = 0,
+	ST_COMPACTION_LCS,
+	ST_COMPACTION_TWCS,
+} st_compaction_kind;
+
+typedef struct st_compaction {
+	st_compaction_kind kind;
+	/* 'enabled': 'false' -- only st_compact runs. */
+	bool disabled;
+	/* STCS (and TWCS's newest window, LCS's L0): 0 = the engine's. */
+	int min_threshold, max_threshold;
+	/* LCS: sstable_size_in_mb (0: 160) and fanout_size (0: 10). */
+	uint64_t sstable_size;         /* bytes */
+	int fanout;
+	/* TWCS: compaction_window_unit x compaction_window_size, seconds
+	 * (0: 1 day). */
+	int64_t window_seconds;
+} st_compaction;
+
+/*
+ * Fill *out from the compaction map's entries (class as the short or full
+ * Cassandra name, then the strategy's options as strings). Unknown keys
+ * are ignored; malformed values keep the default. Never fails.
+ */
+void st_compaction_parse(int n, const char *const *keys, const char *const *values,
+			 st_compaction *out);
+
+/*
  * A table's layout. The engine copies the arrays; the ty_type pointers are
  * borrowed and must stay valid until the table is dropped or the next
  * st_alter_table hands in new ones.
@@ -106,6 +138,10 @@ typedef struct st_table_layout {
 	 * !has_gc_grace: Cassandra's default, 864000 (10 days). */
 	bool has_gc_grace;
 	int64_t gc_grace_seconds;
+	/* Compaction strategy; may change on ALTER. */
+	st_compaction compaction;
+	/* allow_auto_snapshot = false: no snapshot before TRUNCATE / DROP. */
+	bool no_auto_snapshot;
 } st_table_layout;
 
 /* ------------------------------------------------------------ mutations */
@@ -388,6 +424,16 @@ typedef struct st_engine_opts {
 	 * defaults 4 / 32 when 0); no_auto_compaction: only st_compact. */
 	int compaction_min, compaction_max;
 	bool no_auto_compaction;
+	/* cassandra.yaml auto_snapshot (default true): snapshot a table before
+	 * TRUNCATE and DROP. */
+	bool no_auto_snapshot;
+	/* cassandra.yaml incremental_backups (default false): every SSTable a
+	 * flush writes is also hard-linked into <table dir>/backups/. */
+	bool incremental_backups;
+	/* cassandra.yaml compaction_throughput in bytes per second;
+	 * !has_compaction_throughput: 64 MiB/s; 0: unthrottled. */
+	bool has_compaction_throughput;
+	uint64_t compaction_throughput;
 	/* The node's host id, recorded in new SSTables (Statistics.db, and as
 	 * the counter id of counter cells). */
 	bool has_host_id;
@@ -425,6 +471,10 @@ int st_create_table(st_engine *e, const st_table_layout *layout, hl_err *err);
 int st_alter_table(st_engine *e, const st_table_layout *layout, hl_err *err);
 int st_drop_table(st_engine *e, const hl_uuid *table, hl_err *err);
 int st_truncate(st_engine *e, const hl_uuid *table, hl_err *err);
+/* st_truncate naming its auto snapshot truncated-<at_ms>-<table>: every
+ * shard of one TRUNCATE must pass the same at_ms (milliseconds since the
+ * epoch) so their files land in one snapshot. st_truncate uses now. */
+int st_truncate_at(st_engine *e, const hl_uuid *table, int64_t at_ms, hl_err *err);
 bool st_has_table(const st_engine *e, const hl_uuid *table);
 
 /*
@@ -463,6 +513,98 @@ int st_flush_all(st_engine *e, hl_err *err);
  * in the background (published by st_poll). */
 int st_compact(st_engine *e, const hl_uuid *table, hl_err *err);
 
+/* ------------------------------------------------------------ snapshots */
+
+/*
+ * Snapshots (nodetool snapshot; Cassandra's layout): hard links of this
+ * shard's live SSTable components in <table dir>/snapshots/<tag>/, plus
+ * manifest.json ({"files": [<Data.db names>], "created_at", "expires_at",
+ * "ephemeral"}) and, when schema_cql is given, schema.cql.
+ * Memtables: st_snapshot freezes the active memtable itself; the SSTables
+ * of it and of memtables already being flushed are linked into the
+ * snapshot when their flush is published (st_poll), and manifest.json is
+ * rewritten each time. So the snapshot is complete once the engine is idle
+ * (st_wait_idle, or nodetool's wait-for-flush loop). Every shard of a node
+ * snapshots with the same tag into the same directory; each links only its
+ * own files (an imported SSTable, linked once per shard, appears once per
+ * shard under different generations).
+ * table NULL: every durable table (schema_cql is then ignored).
+ * An existing snapshot directory of that tag is added to, not refused: the
+ * shards of one snapshot share it. Cassandra's "Snapshot <tag> already
+ * exists" check belongs to the caller (st_list_snapshots, before the
+ * shards run). The tag must be a plain file name.
+ */
+int st_snapshot(st_engine *e, const hl_uuid *table, const char *tag, const char *schema_cql,
+		hl_err *err);
+
+/* One snapshot of one table, as nodetool listsnapshots shows it. */
+typedef struct st_snapshot_info {
+	const char *tag;
+	const char *keyspace;
+	const char *table;
+	uint64_t true_size;            /* bytes held only by the snapshot */
+	uint64_t size_on_disk;         /* bytes of all its files */
+	int64_t created_ms;            /* directory mtime (ms) */
+} st_snapshot_info;
+typedef void (*st_snapshot_fn)(void *ctx, const st_snapshot_info *info);
+
+/*
+ * Every snapshot under the data directory (all keyspaces and tables,
+ * including dropped tables whose directory remains). The directories are
+ * shared by all shards: call it once, with any shard's engine. This and
+ * st_clear_snapshot read nothing of the engine but its data_dir option,
+ * so they may run on any thread (the admin thread). Returns the count.
+ */
+int st_list_snapshots(st_engine *e, st_snapshot_fn fn, void *ctx);
+/*
+ * Delete snapshots: tag NULL = all; keyspace NULL = every keyspace.
+ * Shared directories: call once (any thread, see above). *ncleared
+ * (optional) = snapshot directories removed.
+ */
+int st_clear_snapshot(st_engine *e, const char *tag, const char *keyspace, int *ncleared,
+		      hl_err *err);
+
+/*
+ * nodetool refresh: load SSTables an operator put into the table directory
+ * under any version / generation names. Files cannot be claimed by two
+ * shards and each shard must serve its token range of every new file, so
+ * it runs in rounds over all shards:
+ *   1. st_refresh_stage on every shard: each moves the complete (TOC.txt
+ *      present) SSTables of the table directory that it is responsible
+ *      for and does not serve into <table dir>/upload/ -- a shard is
+ *      responsible for the numeric generations it would own
+ *      ((gen - 1) % nshards == shard) and for a hash share of the others
+ *      (Cassandra 4.1's time-based ids), so each file moves exactly once;
+ *   2. st_refresh on every shard: st_import from upload/ (validation, a
+ *      link under a fresh generation of the shard, own token range only);
+ *   3. st_refresh_finish on one shard: removes the staged files.
+ * With one shard st_refresh does all three. *nloaded: SSTables loaded.
+ */
+int st_refresh_stage(st_engine *e, const hl_uuid *table, int *nstaged, hl_err *err);
+int st_refresh(st_engine *e, const hl_uuid *table, int *nloaded, hl_err *err);
+int st_refresh_finish(st_engine *e, const hl_uuid *table, hl_err *err);
+
+/* ------------------------------------------------------------ compaction */
+
+/* nodetool setcompactionthroughput (MiB/s; 0 = unthrottled). Takes effect
+ * on the running compaction too. */
+void st_set_compaction_throughput(st_engine *e, double mib_per_s);
+/* Bytes per second; 0 = unthrottled. */
+uint64_t st_get_compaction_throughput(const st_engine *e);
+
+/* nodetool compactionstats for this shard. */
+typedef struct st_compaction_stats {
+	int64_t pending;               /* compactions queued or running */
+	int64_t active;                /* running (0 or 1) */
+	uint64_t active_done;          /* bytes read by the running one (estimate) */
+	uint64_t active_total;         /* its input bytes */
+	int64_t completed;             /* compactions finished since start */
+	uint64_t bytes_in;             /* input bytes of the finished ones */
+	uint64_t bytes_out;            /* output bytes of the finished ones */
+	int64_t flushes;               /* flushes finished since start */
+} st_compaction_stats;
+void st_compaction_stats_get(st_engine *e, st_compaction_stats *out);
+
 typedef struct st_table_stats {
 	size_t memory;                 /* bytes held by the table's memtables */
 	int64_t partitions;            /* in the active memtable */
@@ -470,6 +612,7 @@ typedef struct st_table_stats {
 	int64_t memtables_flushing;
 	int64_t sstables;
 	uint64_t disk_bytes;           /* Data.db bytes of the SSTables */
+	int64_t sstables_in_level[8];  /* LCS: per level (the last sums the rest) */
 } st_table_stats;
 int st_table_stats_get(const st_engine *e, const hl_uuid *table, st_table_stats *out,
 		       hl_err *err);

@@ -1181,6 +1181,812 @@ static void test_purge(void)
 	}
 }
 
+
+/* ---------------------------------------------------------------- snapshots, backups, refresh */
+
+/* One row (k, ck) = v at timestamp ts in a (pk, ck, v) table; ttl > 0
+ * makes the cell expiring at `expire`. */
+static void put(st_engine *e, const hl_uuid *id, int32_t k, int32_t ck, int32_t v, int64_t ts,
+		int32_t ttl, int64_t expire)
+{
+	st_mutation *m = mut_int(k);
+	st_bytes c = ival(ck);
+	hl_err err;
+
+	st_row_cell(st_mut_row(m, 1, &c), 0, ts, ttl, expire, ival(v).p, 4);
+	CHECK(st_apply(e, id, m, &err) == 0);
+}
+
+static int64_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (int64_t)st.st_size : -1;
+}
+
+static bool same_inode(const char *a, const char *b)
+{
+	struct stat x, y;
+
+	return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_ino == y.st_ino && x.st_dev == y.st_dev;
+}
+
+/* Names of the Data.db files of dir, sorted, "" separated by spaces. */
+static const char *data_names(const char *dir)
+{
+	struct dirent **v;
+	int n = scandir(dir, &v, NULL, alphasort);
+	hl_buf b;
+	const char *out;
+
+	hl_buf_init(&b);
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(v[i]->d_name);
+
+		if (l > 8 && strcmp(v[i]->d_name + l - 8, "-Data.db") == 0)
+			hl_buf_printf(&b, "%s ", v[i]->d_name);
+		free(v[i]);
+	}
+	if (n >= 0)
+		free(v);
+	out = hl_arena_strdup(A, b.len ? (const char *)b.p : "");
+	hl_buf_free(&b);
+	return out;
+}
+
+static const char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = hl_arena_alloc(A, 65536);
+	size_t n;
+
+	if (!f)
+		return "";
+	n = fread(buf, 1, 65535, f);
+	buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
+typedef struct snaps_seen {
+	int n;
+	char tag[8][128];
+	char ks[8][64];
+	char table[8][64];
+	uint64_t true_size[8], on_disk[8];
+} snaps_seen;
+
+static void on_snap(void *ctx, const st_snapshot_info *i)
+{
+	snaps_seen *s = ctx;
+
+	if (s->n < 8) {
+		snprintf(s->tag[s->n], sizeof(s->tag[0]), "%s", i->tag);
+		snprintf(s->ks[s->n], sizeof(s->ks[0]), "%s", i->keyspace);
+		snprintf(s->table[s->n], sizeof(s->table[0]), "%s", i->table);
+		s->true_size[s->n] = i->true_size;
+		s->on_disk[s->n] = i->size_on_disk;
+	}
+	s->n++;
+}
+
+static const char *simple_td(const char *dir)
+{
+	return hl_arena_printf(A, "%s/ks/simple-a1010000000000000000000000000000", dir);
+}
+
+static void test_snapshot(void)
+{
+	tdef d;
+	st_engine *e;
+	hl_err err;
+	const char *dir = new_data_dir();
+	const char *td = simple_td(dir), *sd, *man, *names;
+	snaps_seen ss;
+	hl_buf want;
+	int n;
+
+	hl_buf_init(&want);
+	simple_table(&d);
+	e = engine(dir, 0, 1, false);
+	CHECK(st_create_table(e, &d.l, &err) == 0);
+	for (int k = 0; k < 20; k++)
+		put(e, &ID_SIMPLE, k, 1, k, 100, 0, 0);
+	CHECK(st_flush(e, &ID_SIMPLE, &err) == 0);
+	st_wait_idle(e);
+	/* still in memory when the snapshot is taken: flushed by it */
+	for (int k = 20; k < 30; k++)
+		put(e, &ID_SIMPLE, k, 1, k, 100, 0, 0);
+	{
+		st_result r = read_all(e, &ID_SIMPLE);
+
+		dump_result(&r, &want);
+	}
+	CHECK(st_snapshot(e, &ID_SIMPLE, "bad/tag", NULL, &err) < 0);
+	CHECK(st_snapshot(e, &ID_SIMPLE, "snap1", "CREATE TABLE ks.simple (pk int, ck int, "
+			  "val int, PRIMARY KEY (pk, ck));\n", &err) == 0);
+	st_wait_idle(e);
+	sd = hl_arena_printf(A, "%s/snapshots/snap1", td);
+	CHECK_EQ_I64(count_files(sd, "-Data.db"), 2);
+	CHECK_EQ_I64(count_files(td, "-Data.db"), 2);
+	/* every component is a hard link of the live file */
+	names = data_names(sd);
+	CHECK(strcmp(names, data_names(td)) == 0);
+	CHECK(same_inode(hl_arena_printf(A, "%s/nb-1-big-Data.db", sd),
+			 hl_arena_printf(A, "%s/nb-1-big-Data.db", td)));
+	CHECK(same_inode(hl_arena_printf(A, "%s/nb-2-big-Index.db", sd),
+			 hl_arena_printf(A, "%s/nb-2-big-Index.db", td)));
+	CHECK_EQ_I64(count_files(sd, "-TOC.txt"), 2);
+	man = read_text(hl_arena_printf(A, "%s/manifest.json", sd));
+	CHECK(strstr(man, "\"files\" : [ \"nb-1-big-Data.db\", \"nb-2-big-Data.db\" ]") != NULL);
+	CHECK(strstr(man, "\"created_at\" : \"") != NULL);
+	CHECK(strstr(man, "\"ephemeral\" : false") != NULL);
+	CHECK(strstr(read_text(hl_arena_printf(A, "%s/schema.cql", sd)), "CREATE TABLE ks.simple"));
+	/* the snapshot holds the data: importing it elsewhere reads the same */
+	{
+		const char *d2 = new_data_dir();
+		st_engine *e2 = engine(d2, 0, 1, false);
+
+		CHECK(st_create_table(e2, &d.l, &err) == 0);
+		CHECK(st_import(e2, &ID_SIMPLE, sd, &n, &err) == 0);
+		CHECK_EQ_I64(n, 2);
+		CHECK(same_read(e2, &ID_SIMPLE, &want));
+		st_engine_free(e2);
+	}
+	/* listsnapshots: every SSTable is still live, so the true size is
+	 * only what the snapshot alone has: manifest.json and schema.cql */
+	memset(&ss, 0, sizeof(ss));
+	CHECK_EQ_I64(st_list_snapshots(e, on_snap, &ss), 1);
+	CHECK_EQ_I64(ss.n, 1);
+	CHECK(strcmp(ss.tag[0], "snap1") == 0 && strcmp(ss.ks[0], "ks") == 0 &&
+	      strcmp(ss.table[0], "simple") == 0);
+	CHECK(ss.on_disk[0] > 1000);
+	CHECK_EQ_I64((int64_t)ss.true_size[0],
+		     file_size(hl_arena_printf(A, "%s/manifest.json", sd)) +
+		     file_size(hl_arena_printf(A, "%s/schema.cql", sd)));
+	/* after a major compaction only the snapshot holds the old files */
+	CHECK(st_compact(e, &ID_SIMPLE, &err) == 0);
+	st_wait_idle(e);
+	CHECK(st_snapshot(e, NULL, "snap2", NULL, &err) == 0);
+	st_wait_idle(e);
+	memset(&ss, 0, sizeof(ss));
+	CHECK_EQ_I64(st_list_snapshots(e, on_snap, &ss), 2);
+	for (int i = 0; i < 2 && i < ss.n; i++) {
+		if (!strcmp(ss.tag[i], "snap1"))
+			CHECK(ss.true_size[i] == ss.on_disk[i]);
+		else
+			CHECK_EQ_I64((int64_t)ss.true_size[i],
+				     file_size(hl_arena_printf(A, "%s/snapshots/snap2/manifest.json",
+							       td)));
+	}
+	CHECK(same_read(e, &ID_SIMPLE, &want));
+	/* clear one tag, then all of a keyspace */
+	CHECK(st_clear_snapshot(e, "snap1", NULL, &n, &err) == 0);
+	CHECK_EQ_I64(n, 1);
+	CHECK(access(sd, F_OK) != 0);
+	CHECK(st_clear_snapshot(e, NULL, "other_ks", &n, &err) == 0);
+	CHECK_EQ_I64(n, 0);
+	CHECK(st_clear_snapshot(e, NULL, "ks", &n, &err) == 0);
+	CHECK_EQ_I64(n, 1);
+	CHECK(access(hl_arena_printf(A, "%s/snapshots", td), F_OK) != 0);
+	memset(&ss, 0, sizeof(ss));
+	CHECK_EQ_I64(st_list_snapshots(e, on_snap, &ss), 0);
+	CHECK(same_read(e, &ID_SIMPLE, &want));
+	st_engine_free(e);
+	hl_buf_free(&want);
+}
+
+/* The one entry of dir whose name starts with prefix ("" when none or
+ * several). */
+static const char *only_entry(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	const char *found = "";
+	int n = 0;
+
+	if (!d)
+		return "";
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0) {
+			found = hl_arena_strdup(A, de->d_name);
+			n++;
+		}
+	closedir(d);
+	return n == 1 ? found : "";
+}
+
+static void test_auto_snapshot(void)
+{
+	tdef d;
+	st_engine *e, *e0, *e1;
+	hl_err err;
+	const char *dir = new_data_dir();
+	const char *td = simple_td(dir), *tag, *sd;
+	hl_buf want;
+	int n;
+
+	hl_buf_init(&want);
+	simple_table(&d);
+	e = engine(dir, 0, 1, false);
+	CHECK(st_create_table(e, &d.l, &err) == 0);
+	/* an empty table leaves no snapshot */
+	CHECK(st_truncate(e, &ID_SIMPLE, &err) == 0);
+	CHECK(access(hl_arena_printf(A, "%s/snapshots", td), F_OK) != 0);
+	for (int k = 0; k < 10; k++)
+		put(e, &ID_SIMPLE, k, 1, k, 100, 0, 0);
+	CHECK(st_flush(e, &ID_SIMPLE, &err) == 0);
+	st_wait_idle(e);
+	for (int k = 10; k < 15; k++)
+		put(e, &ID_SIMPLE, k, 1, k, 100, 0, 0);
+	{
+		st_result r = read_all(e, &ID_SIMPLE);
+
+		dump_result(&r, &want);
+	}
+	CHECK(st_truncate_at(e, &ID_SIMPLE, 1700000000123LL, &err) == 0);
+	CHECK_EQ_I64(read_all(e, &ID_SIMPLE).nrows, 0);
+	st_wait_idle(e);
+	sd = hl_arena_printf(A, "%s/snapshots/truncated-1700000000123-simple", td);
+	/* the SSTable and the memtable (flushed straight into the snapshot) */
+	CHECK_EQ_I64(count_files(sd, "-Data.db"), 2);
+	CHECK_EQ_I64(count_files(td, "-Data.db"), 0);
+	CHECK(strstr(read_text(hl_arena_printf(A, "%s/manifest.json", sd)), "-Data.db\", \""));
+	{
+		const char *d2 = new_data_dir();
+		st_engine *e2 = engine(d2, 0, 1, false);
+
+		CHECK(st_create_table(e2, &d.l, &err) == 0);
+		CHECK(st_import(e2, &ID_SIMPLE, sd, &n, &err) == 0);
+		CHECK(same_read(e2, &ID_SIMPLE, &want));
+		st_engine_free(e2);
+	}
+	/* restart: nothing of the truncated data comes back */
+	st_engine_free(e);
+	e = engine(dir, 0, 1, false);
+	CHECK(st_create_table(e, &d.l, &err) == 0);
+	CHECK_EQ_I64(read_all(e, &ID_SIMPLE).nrows, 0);
+	st_engine_free(e);
+
+	/* DROP on two shards, at different times: one dropped-<ms>-<table> */
+	dir = new_data_dir();
+	td = simple_td(dir);
+	e0 = engine(dir, 0, 2, true);
+	e1 = engine(dir, 1, 2, true);
+	CHECK(st_create_table(e0, &d.l, &err) == 0);
+	CHECK(st_create_table(e1, &d.l, &err) == 0);
+	for (int k = 0; k < 40; k++) {
+		st_mutation *m = mut_int(k);
+
+		put(m->token < 0 ? e0 : e1, &ID_SIMPLE, k, 1, k, 100, 0, 0);
+	}
+	CHECK(st_flush(e1, &ID_SIMPLE, &err) == 0);
+	st_wait_idle(e1);
+	CHECK(st_drop_table(e0, &ID_SIMPLE, &err) == 0);
+	usleep(3000);
+	CHECK(st_drop_table(e1, &ID_SIMPLE, &err) == 0);
+	st_wait_idle(e0);
+	st_wait_idle(e1);
+	tag = only_entry(hl_arena_printf(A, "%s/snapshots", td), "dropped-");
+	CHECK(strlen(tag) > 8 && strcmp(tag + strlen(tag) - 7, "-simple") == 0);
+	sd = hl_arena_printf(A, "%s/snapshots/%s", td, tag);
+	CHECK_EQ_I64(count_files(sd, "-Data.db"), 2);
+	CHECK_EQ_I64(count_files(td, "-Data.db"), 0);
+	{
+		const char *man = read_text(hl_arena_printf(A, "%s/manifest.json", sd));
+
+		CHECK(strstr(man, "nb-1-big-Data.db") && strstr(man, "nb-2-big-Data.db"));
+	}
+	st_engine_free(e0);
+	st_engine_free(e1);
+
+	/* auto_snapshot: false (engine) and allow_auto_snapshot = false (table) */
+	for (int v = 0; v < 2; v++) {
+		st_engine_opts o = { 0 };
+
+		dir = new_data_dir();
+		td = simple_td(dir);
+		o.data_dir = dir;
+		o.no_auto_compaction = true;
+		o.no_auto_snapshot = v == 0;
+		d.l.no_auto_snapshot = v == 1;
+		e = st_engine_new_opts(&o);
+		CHECK(st_create_table(e, &d.l, &err) == 0);
+		put(e, &ID_SIMPLE, 1, 1, 1, 100, 0, 0);
+		CHECK(st_truncate(e, &ID_SIMPLE, &err) == 0);
+		put(e, &ID_SIMPLE, 1, 1, 1, 100, 0, 0);
+		CHECK(st_drop_table(e, &ID_SIMPLE, &err) == 0);
+		st_wait_idle(e);
+		CHECK(access(hl_arena_printf(A, "%s/snapshots", td), F_OK) != 0);
+		st_engine_free(e);
+		d.l.no_auto_snapshot = false;
+	}
+	hl_buf_free(&want);
+}
+
+static void test_incremental_backups(void)
+{
+	tdef d;
+	st_engine *e;
+	st_engine_opts o = { 0 };
+	hl_err err;
+	const char *dir = new_data_dir();
+	const char *td = simple_td(dir), *bd;
+
+	simple_table(&d);
+	o.data_dir = dir;
+	o.no_auto_compaction = true;
+	o.incremental_backups = true;
+	e = st_engine_new_opts(&o);
+	CHECK(st_create_table(e, &d.l, &err) == 0);
+	for (int f = 0; f < 2; f++) {
+		for (int k = 0; k < 10; k++)
+			put(e, &ID_SIMPLE, k + 10 * f, 1, k, 100, 0, 0);
+		CHECK(st_flush(e, &ID_SIMPLE, &err) == 0);
+		st_wait_idle(e);
+	}
+	bd = hl_arena_printf(A, "%s/backups", td);
+	CHECK_EQ_I64(count_files(bd, "-Data.db"), 2);
+	CHECK_EQ_I64(count_files(bd, "-TOC.txt"), 2);
+	CHECK(same_inode(hl_arena_printf(A, "%s/nb-1-big-Data.db", bd),
+			 hl_arena_printf(A, "%s/nb-1-big-Data.db", td)));
+	/* compaction outputs are not backed up; the flushed files stay there */
+	CHECK(st_compact(e, &ID_SIMPLE, &err) == 0);
+	st_wait_idle(e);
+	CHECK_EQ_I64(count_files(td, "-Data.db"), 1);
+	CHECK(strcmp(data_names(bd), "nb-1-big-Data.db nb-2-big-Data.db ") == 0);
+	st_engine_free(e);
+}
+
+/* Copy every <base>-* of src into dst as <nbase>-*. */
+static void copy_sstable(const char *src, const char *base, const char *dst, const char *nbase)
+{
+	DIR *d = opendir(src);
+	struct dirent *de;
+	size_t bl = strlen(base);
+
+	CHECK(d != NULL);
+	while (d && (de = readdir(d))) {
+		FILE *in, *out;
+		char buf[65536];
+		size_t n;
+
+		if (strncmp(de->d_name, base, bl) != 0 || de->d_name[bl] != '-')
+			continue;
+		in = fopen(hl_arena_printf(A, "%s/%s", src, de->d_name), "rb");
+		out = fopen(hl_arena_printf(A, "%s/%s%s", dst, nbase, de->d_name + bl), "wb");
+		CHECK(in && out);
+		while (in && out && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+			fwrite(buf, 1, n, out);
+		if (in)
+			fclose(in);
+		if (out)
+			fclose(out);
+	}
+	if (d)
+		closedir(d);
+}
+
+static void test_refresh(void)
+{
+	tdef d;
+	st_engine *e, *e0, *e1;
+	hl_err err;
+	const char *src = new_data_dir(), *dir = new_data_dir();
+	const char *std = simple_td(src), *td = simple_td(dir);
+	hl_buf want;
+	int n;
+	st_table_stats st;
+
+	hl_buf_init(&want);
+	simple_table(&d);
+	/* Two SSTables written elsewhere: keys 0..9 and 100..109. */
+	e = engine(src, 0, 1, false);
+	CHECK(st_create_table(e, &d.l, &err) == 0);
+	for (int f = 0; f < 2; f++) {
+		for (int k = 0; k < 10; k++)
+			put(e, &ID_SIMPLE, k + 100 * f, 1, k, 100, 0, 0);
+		CHECK(st_flush(e, &ID_SIMPLE, &err) == 0);
+		st_wait_idle(e);
+	}
+	{
+		st_result r = read_all(e, &ID_SIMPLE);
+
+		dump_result(&r, &want);
+	}
+	st_engine_free(e);
+
+	/* One shard: the table has its own nb-1-big; the operator drops in
+	 * files named nb-1-big's neighbours and another version's name. */
+	e = engine(dir, 0, 1, false);
+	CHECK(st_create_table(e, &d.l, &err) == 0);
+	put(e, &ID_SIMPLE, 5, 1, 5, 50, 0, 0);   /* older: the refreshed data wins */
+	CHECK(st_flush(e, &ID_SIMPLE, &err) == 0);
+	st_wait_idle(e);
+	copy_sstable(std, "nb-1-big", td, "nb-7-big");
+	copy_sstable(std, "nb-2-big", td, "nb-2-big");
+	/* incomplete (no TOC.txt): left alone */
+	copy_sstable(std, "nb-1-big", td, "nb-9-big");
+	CHECK(unlink(hl_arena_printf(A, "%s/nb-9-big-TOC.txt", td)) == 0);
+	CHECK(st_refresh(e, &ID_SIMPLE, &n, &err) == 0);
+	CHECK_EQ_I64(n, 2);
+	CHECK(same_read(e, &ID_SIMPLE, &want));
+	CHECK(access(hl_arena_printf(A, "%s/upload", td), F_OK) != 0);
+	CHECK(access(hl_arena_printf(A, "%s/nb-9-big-Data.db", td), F_OK) == 0);
+	CHECK(access(hl_arena_printf(A, "%s/nb-7-big-Data.db", td), F_OK) != 0);
+	CHECK(st_table_stats_get(e, &ID_SIMPLE, &st, &err) == 0);
+	CHECK_EQ_I64(st.sstables, 3);
+	/* a second refresh finds nothing new */
+	CHECK(st_refresh(e, &ID_SIMPLE, &n, &err) == 0);
+	CHECK_EQ_I64(n, 0);
+	st_engine_free(e);
+	/* restart: loaded once, under this engine's names */
+	e = engine(dir, 0, 1, false);
+	CHECK(st_create_table(e, &d.l, &err) == 0);
+	CHECK(same_read(e, &ID_SIMPLE, &want));
+	CHECK(st_table_stats_get(e, &ID_SIMPLE, &st, &err) == 0);
+	CHECK_EQ_I64(st.sstables, 3);
+	st_engine_free(e);
+
+	/* Two shards, files with numeric and time-based ids, one colliding
+	 * with shard 0's own generation 1 in another version. */
+	dir = new_data_dir();
+	td = simple_td(dir);
+	e0 = engine(dir, 0, 2, true);
+	e1 = engine(dir, 1, 2, true);
+	CHECK(st_create_table(e0, &d.l, &err) == 0);
+	CHECK(st_create_table(e1, &d.l, &err) == 0);
+	copy_sstable(std, "nb-1-big", td, "nb-1-big");
+	copy_sstable(std, "nb-2-big", td, "nb-3gb0_0qxl_5m8sw2kbg5x1b1pbb1-big");
+	{
+		int s0 = 0, s1 = 0, l0 = 0, l1 = 0;
+
+		CHECK(st_refresh_stage(e0, &ID_SIMPLE, &s0, &err) == 0);
+		CHECK(st_refresh_stage(e1, &ID_SIMPLE, &s1, &err) == 0);
+		CHECK_EQ_I64(s0 + s1, 2);
+		CHECK_EQ_I64(count_files(td, "-Data.db"), 0);
+		CHECK(st_refresh(e0, &ID_SIMPLE, &l0, &err) == 0);
+		CHECK(st_refresh(e1, &ID_SIMPLE, &l1, &err) == 0);
+		CHECK_EQ_I64(l0, 2);
+		CHECK_EQ_I64(l1, 2);
+		CHECK(st_refresh_finish(e0, &ID_SIMPLE, &err) == 0);
+		CHECK(access(hl_arena_printf(A, "%s/upload", td), F_OK) != 0);
+	}
+	/* each shard serves its own range of each file, once */
+	{
+		st_result r0 = read_all(e0, &ID_SIMPLE), r1 = read_all(e1, &ID_SIMPLE);
+		int seen[110] = { 0 };
+
+		for (st_rpart *p = r0.parts; p; p = p->next) {
+			CHECK(p->token < 0);
+			seen[geti(p->key) % 110]++;
+		}
+		for (st_rpart *p = r1.parts; p; p = p->next) {
+			CHECK(p->token >= 0);
+			seen[geti(p->key) % 110]++;
+		}
+		CHECK_EQ_I64(r0.nparts + r1.nparts, 20);
+		for (int k = 0; k < 10; k++)
+			CHECK(seen[k] == 1 && seen[100 + k] == 1);
+	}
+	CHECK_EQ_I64(count_files(td, "-Data.db"), 4);
+	st_engine_free(e0);
+	st_engine_free(e1);
+
+	/* Cassandra-written files dropped in with their own names */
+	if (have_fixtures("refresh of Cassandra files")) {
+		dir = new_data_dir();
+		td = simple_td(dir);
+		e = engine(dir, 0, 1, false);
+		CHECK(st_create_table(e, &d.l, &err) == 0);
+		mkdir(hl_arena_printf(A, "%s/ks", dir), 0755);
+		copy_sstable(fixture("scylladb/3.x/uncompressed/simple"), "mc-1-big", td, "mc-1-big");
+		CHECK(st_refresh(e, &ID_SIMPLE, &n, &err) == 0);
+		CHECK_EQ_I64(n, 1);
+		CHECK_EQ_I64(read_all(e, &ID_SIMPLE).nrows, 5);
+		CHECK(read_key(e, &ID_SIMPLE, 3).nrows == 1);
+		st_engine_free(e);
+	}
+	hl_buf_free(&want);
+}
+
+/* ---------------------------------------------------------------- strategies, throttling */
+
+typedef struct sst_desc {
+	char base[64];
+	int level;
+	int64_t first, last, max_ts;
+} sst_desc;
+
+/* Every SSTable of td: level, token span (by reading it), max timestamp. */
+static int describe_dir(const char *td, sst_desc *out, int cap)
+{
+	DIR *d = opendir(td);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		sst_reader *r;
+		st_mutation *m;
+		hl_err err;
+		hl_arena *a;
+
+		if (l < 12 || strcmp(de->d_name + l - 8, "-Data.db") != 0 || l - 8 >= 64 || n >= cap)
+			continue;
+		memcpy(out[n].base, de->d_name, l - 8);
+		out[n].base[l - 8] = 0;
+		if (sst_open(td, out[n].base, NULL, NULL, &r, &err)) {
+			CHECK(0);
+			continue;
+		}
+		out[n].level = sst_info(r)->sstable_level;
+		out[n].max_ts = sst_info(r)->max_ts;
+		out[n].first = INT64_MAX;
+		out[n].last = INT64_MIN;
+		a = hl_arena_new(0);
+		while (sst_next_partition(r, a, &m, &err) == 1) {
+			if (m->token < out[n].first)
+				out[n].first = m->token;
+			if (m->token > out[n].last)
+				out[n].last = m->token;
+		}
+		hl_arena_free(a);
+		sst_close(r);
+		n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void test_lcs(void)
+{
+	static const hl_uuid id = { { 0xb1 } };
+	tdef d;
+	st_engine *e, *mem;
+	st_engine_opts o = { 0 };
+	hl_err err;
+	const char *dir = new_data_dir();
+	const char *td = hl_arena_printf(A, "%s/ks/lcs-b1000000000000000000000000000000", dir);
+	sst_desc v[256];
+	int n, leveled = 0;
+	hl_buf want;
+	st_table_stats st;
+
+	hl_buf_init(&want);
+	tdef_init(&d, &id, "ks", "lcs", 1);
+	tdef_col(&d, "v", ty_simple(TY_INT), false);
+	{
+		const char *k[] = { "class", "sstable_size_in_mb", "fanout_size" };
+		const char *val[] = { "org.apache.cassandra.db.compaction.LeveledCompactionStrategy",
+				      "1", "3" };
+
+		st_compaction_parse(3, k, val, &d.l.compaction);
+		CHECK_EQ_I64(d.l.compaction.kind, ST_COMPACTION_LCS);
+		CHECK_EQ_I64((int64_t)d.l.compaction.sstable_size, 1 << 20);
+		CHECK_EQ_I64(d.l.compaction.fanout, 3);
+	}
+	/* tiny files so a few flushes fill several levels */
+	d.l.compaction.sstable_size = 1024;
+	o.data_dir = dir;
+	e = st_engine_new_opts(&o);
+	mem = st_engine_new();
+	CHECK(st_create_table(e, &d.l, &err) == 0);
+	CHECK(st_create_table(mem, &d.l, &err) == 0);
+	for (int round = 0; round < 12; round++) {
+		for (int i = 0; i < 60; i++) {
+			int k = (i * 7 + round * 13) % 200;
+
+			put(e, &id, k, round % 3, round * 1000 + i, 100 + round, 0, 0);
+			put(mem, &id, k, round % 3, round * 1000 + i, 100 + round, 0, 0);
+		}
+		CHECK(st_flush(e, &id, &err) == 0);
+		st_wait_idle(e);
+	}
+	{
+		st_result r = read_all(mem, &id);
+
+		dump_result(&r, &want);
+	}
+	CHECK(same_read(e, &id, &want));
+	n = describe_dir(td, v, 256);
+	CHECK(n > 1);
+	for (int i = 0; i < n; i++) {
+		if (v[i].level > 0)
+			leveled++;
+		for (int k = 0; k < n; k++)
+			if (k != i && v[i].level > 0 && v[k].level == v[i].level)
+				CHECK(v[i].last < v[k].first || v[k].last < v[i].first);
+	}
+	CHECK(leveled > 1);
+	CHECK(st_table_stats_get(e, &id, &st, &err) == 0);
+	CHECK_EQ_I64(st.sstables, n);
+	CHECK(st.sstables_in_level[0] < 4);
+	CHECK(st.sstables_in_level[2] > 0);
+	/* restart: levels come back from Statistics.db; reads unchanged */
+	st_engine_free(e);
+	e = st_engine_new_opts(&o);
+	CHECK(st_create_table(e, &d.l, &err) == 0);
+	CHECK(same_read(e, &id, &want));
+	{
+		st_table_stats s2;
+
+		CHECK(st_table_stats_get(e, &id, &s2, &err) == 0);
+		for (int l = 0; l < 8; l++)
+			CHECK_EQ_I64(s2.sstables_in_level[l], st.sstables_in_level[l]);
+	}
+	/* a major compaction keeps leveled, non-overlapping output */
+	CHECK(st_compact(e, &id, &err) == 0);
+	st_wait_idle(e);
+	CHECK(same_read(e, &id, &want));
+	n = describe_dir(td, v, 256);
+	CHECK(n > 1);
+	for (int i = 0; i < n; i++) {
+		CHECK(v[i].level > 0);
+		for (int k = 0; k < n; k++)
+			if (k != i && v[k].level == v[i].level)
+				CHECK(v[i].last < v[k].first || v[k].last < v[i].first);
+	}
+	st_engine_free(e);
+	st_engine_free(mem);
+	hl_buf_free(&want);
+}
+
+static void test_twcs(void)
+{
+	static const hl_uuid id = { { 0xb2 } };
+	tdef d;
+	st_engine *e;
+	st_engine_opts o = { 0 };
+	hl_err err;
+	const char *dir = new_data_dir();
+	const char *td = hl_arena_printf(A, "%s/ks/twcs-b2000000000000000000000000000000", dir);
+	int64_t hour = NOW / 3600 * 3600;
+	/* window starts: 5 hours ago, 3 hours ago, now */
+	int64_t ts[3] = { (hour - 5 * 3600 + 10) * 1000000, (hour - 3 * 3600 + 10) * 1000000,
+			  NOW * 1000000 };
+	int flushes[3] = { 2, 3, 1 };
+	sst_desc v[16];
+	int n;
+
+	tdef_init(&d, &id, "ks", "twcs", 1);
+	tdef_col(&d, "v", ty_simple(TY_INT), false);
+	{
+		const char *k[] = { "class", "compaction_window_unit", "compaction_window_size" };
+		const char *val[] = { "TimeWindowCompactionStrategy", "HOURS", "1" };
+
+		st_compaction_parse(3, k, val, &d.l.compaction);
+		CHECK_EQ_I64(d.l.compaction.kind, ST_COMPACTION_TWCS);
+		CHECK_EQ_I64(d.l.compaction.window_seconds, 3600);
+	}
+	o.data_dir = dir;
+	e = st_engine_new_opts(&o);
+	CHECK(st_create_table(e, &d.l, &err) == 0);
+	for (int w = 0; w < 3; w++)
+		for (int f = 0; f < flushes[w]; f++) {
+			for (int k = 0; k < 10; k++)
+				put(e, &id, w * 100 + f * 10 + k, 1, k, ts[w] + f, 0, 0);
+			CHECK(st_flush(e, &id, &err) == 0);
+			st_wait_idle(e);
+		}
+	/* each closed window is one file; the newest is left to size tiering */
+	n = describe_dir(td, v, 16);
+	CHECK_EQ_I64(n, 3);
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < i; k++)
+			CHECK(v[i].max_ts / 3600000000 != v[k].max_ts / 3600000000);
+	CHECK_EQ_I64(read_all(e, &id).nrows, 60);
+	st_engine_free(e);
+
+	/* Fully expired files go whole once gc grace is over, unless newer
+	 * than data elsewhere they might shadow. */
+	dir = new_data_dir();
+	td = hl_arena_printf(A, "%s/ks/twcs-b2000000000000000000000000000000", dir);
+	d.l.has_gc_grace = true;
+	d.l.gc_grace_seconds = 0;
+	o.data_dir = dir;
+	e = st_engine_new_opts(&o);
+	CHECK(st_create_table(e, &d.l, &err) == 0);
+	for (int k = 0; k < 10; k++)
+		put(e, &id, k, 1, k, (NOW - 10) * 1000000, 0, 0);
+	CHECK(st_flush(e, &id, &err) == 0);
+	st_wait_idle(e);
+	/* expired long ago, written before the live data: dropped */
+	for (int k = 0; k < 10; k++)
+		put(e, &id, 100 + k, 1, k, (hour - 10 * 3600) * 1000000, 1, NOW - 100);
+	CHECK(st_flush(e, &id, &err) == 0);
+	st_wait_idle(e);
+	CHECK_EQ_I64(count_files(td, "-Data.db"), 1);
+	/* expired, but newer than the live data: kept */
+	for (int k = 0; k < 10; k++)
+		put(e, &id, 200 + k, 1, k, NOW * 1000000, 1, NOW - 100);
+	CHECK(st_flush(e, &id, &err) == 0);
+	st_wait_idle(e);
+	CHECK_EQ_I64(count_files(td, "-Data.db"), 2);
+	CHECK_EQ_I64(read_all(e, &id).nrows, 10);
+	st_engine_free(e);
+}
+
+static double elapsed_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void test_throughput(void)
+{
+	tdef d;
+	st_engine *e;
+	st_engine_opts o = { 0 };
+	hl_err err;
+	const char *dir = new_data_dir();
+	st_table_stats st;
+	st_compaction_stats cs;
+	struct timespec t0;
+	double secs;
+	bool seen_active = false;
+
+	simple_table(&d);
+	o.data_dir = dir;
+	o.no_auto_compaction = true;
+	o.has_compaction_throughput = true;
+	o.compaction_throughput = 0;
+	e = st_engine_new_opts(&o);
+	CHECK_EQ_I64((int64_t)st_get_compaction_throughput(e), 0);
+	CHECK(st_create_table(e, &d.l, &err) == 0);
+	for (int f = 0; f < 2; f++) {
+		for (int k = 0; k < 100; k++)
+			put(e, &ID_SIMPLE, k + 100 * f, 1, k, 100, 0, 0);
+		CHECK(st_flush(e, &ID_SIMPLE, &err) == 0);
+		st_wait_idle(e);
+	}
+	CHECK(st_table_stats_get(e, &ID_SIMPLE, &st, &err) == 0);
+	CHECK(st.disk_bytes > 1000);
+	/* a rate that makes this compaction take about 0.4 s */
+	st_set_compaction_throughput(e, (double)st.disk_bytes / 0.4 / 1048576.0);
+	CHECK(st_get_compaction_throughput(e) > 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(st_compact(e, &ID_SIMPLE, &err) == 0);
+	st_wait_idle(e);
+	secs = elapsed_since(&t0);
+	CHECK(secs >= 0.25);
+	st_compaction_stats_get(e, &cs);
+	CHECK_EQ_I64(cs.completed, 1);
+	CHECK_EQ_I64(cs.pending, 0);
+	CHECK_EQ_I64((int64_t)cs.bytes_in, (int64_t)st.disk_bytes);
+	CHECK(cs.bytes_out > 0);
+	CHECK_EQ_I64(cs.flushes, 2);
+
+	/* a crawl (about 100 s), seen running, then unthrottled: it ends at
+	 * once because the rate is read while it sleeps */
+	st_set_compaction_throughput(e, (double)st.disk_bytes / 100.0 / 1048576.0);
+	CHECK(st_compact(e, &ID_SIMPLE, &err) == 0);
+	for (int i = 0; i < 200 && !seen_active; i++) {
+		st_compaction_stats_get(e, &cs);
+		seen_active = cs.active == 1 && cs.pending == 1 && cs.active_total > 0;
+		if (!seen_active)
+			usleep(5000);
+	}
+	CHECK(seen_active);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	st_set_compaction_throughput(e, 0);
+	st_wait_idle(e);
+	CHECK(elapsed_since(&t0) < 20);
+	st_compaction_stats_get(e, &cs);
+	CHECK_EQ_I64(cs.completed, 2);
+	CHECK_EQ_I64(cs.active, 0);
+	CHECK_EQ_I64(read_all(e, &ID_SIMPLE).nrows, 200);
+	st_engine_free(e);
+
+	/* the default is cassandra.yaml's 64 MiB/s */
+	e = st_engine_new();
+	CHECK_EQ_I64((int64_t)st_get_compaction_throughput(e), 64 << 20);
+	st_engine_free(e);
+}
+
 int main(void)
 {
 	char src[2048];
@@ -1212,6 +2018,13 @@ int main(void)
 	test_auto_flush_compact();
 	test_two_shards_compact();
 	test_purge();
+	test_snapshot();
+	test_auto_snapshot();
+	test_incremental_backups();
+	test_refresh();
+	test_lcs();
+	test_twcs();
+	test_throughput();
 	nftw(TMP, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 	hl_arena_free(A);
 	return T_DONE();
