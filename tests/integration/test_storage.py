@@ -84,3 +84,46 @@ def test_import_cassandra_sstables(helenus, session, tmp_path):
     assert rc == 1 and err
     assert list(session.execute("SELECT * FROM imp.other")) == []
     session.execute("DROP KEYSPACE imp")
+
+
+def test_snapshots_and_refresh(tmp_path):
+    srv = HelenusServer(data_dir=tmp_path)
+    srv.start()
+    try:
+        c = make_cluster(srv.port)
+        s = c.connect()
+        s.execute("CREATE KEYSPACE sn WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+        s.execute("CREATE TABLE sn.t (k int PRIMARY KEY, v text)")
+        for k in range(50):
+            s.execute("INSERT INTO sn.t (k, v) VALUES (%d, 'v%d')" % (k, k))
+        rc, out, err = admin(srv, "snapshot", "-t", "before", "sn")
+        assert rc == 0, err
+        rc, out, err = admin(srv, "listsnapshots")
+        assert rc == 0 and "before" in out and "sn" in out, out
+        root = os.path.join(str(tmp_path / "data"), "sn")
+        tdir = os.path.join(root, [d for d in os.listdir(root) if d.startswith("t-")][0])
+        snap = os.path.join(tdir, "snapshots", "before")
+        assert os.path.exists(os.path.join(snap, "manifest.json"))
+        snapped = [f for f in os.listdir(snap) if f.endswith("-Data.db")]
+        assert snapped
+        # TRUNCATE takes an automatic snapshot, then the data is gone
+        s.execute("TRUNCATE sn.t")
+        assert list(s.execute("SELECT * FROM sn.t")) == []
+        assert any(d.startswith("truncated-") for d in os.listdir(os.path.join(tdir, "snapshots")))
+        # put the snapshot's files back in the table directory and refresh
+        for f in os.listdir(snap):
+            if "-big-" in f:
+                shutil.copy(os.path.join(snap, f), os.path.join(tdir, "restore-" + f))
+        for f in os.listdir(tdir):
+            if f.startswith("restore-"):
+                os.rename(os.path.join(tdir, f), os.path.join(tdir, f[len("restore-"):].replace(
+                    "-big-", "-big-", 1).replace("nb-", "nb-10", 1)))
+        rc, out, err = admin(srv, "refresh", "sn", "t")
+        assert rc == 0, err
+        assert sorted(r.k for r in s.execute("SELECT k FROM sn.t")) == list(range(50))
+        rc, out, err = admin(srv, "clearsnapshot", "-t", "before")
+        assert rc == 0, err
+        assert not os.path.exists(snap)
+        c.shutdown()
+    finally:
+        finish_server(srv)
