@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PKGS=(build-essential cmake pkg-config clang liblz4-dev libsnappy-dev libzstd-dev
       libyaml-dev zlib1g-dev libssl-dev python3-cassandra python3-pytest
-      python3-prometheus-client libedit-dev)
+      python3-prometheus-client python3-lz4 python3-snappy libedit-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do
