@@ -31,6 +31,8 @@ static void usage(FILE *f)
 		"  server      run a node (helenus server --help for its flags)\n"
 		"  admin       administer a running node, as nodetool (helenus admin help)\n"
 		"  cql         the interactive CQL shell, as cqlsh (helenus cql --help)\n"
+		"  stress      load generator, as cassandra-stress (helenus stress help)\n"
+		"  sstable     offline SSTable tools: dump, metadata, verify, index, summary\n"
 		"\n"
 		"options:\n"
 		"  -h, --help     show this help\n"
@@ -235,6 +237,10 @@ int main(int argc, char **argv)
 		return tool_admin(argc - 1, argv + 1);
 	if (!strcmp(cmd, "cql"))
 		return tool_cql(argc - 1, argv + 1);
+	if (!strcmp(cmd, "stress"))
+		return tool_stress(argc - 1, argv + 1);
+	if (!strcmp(cmd, "sstable"))
+		return tool_sstable(argc - 1, argv + 1);
 	fprintf(stderr, "helenus: unknown command '%s'\n\n", cmd);
 	usage(stderr);
 	return 2;

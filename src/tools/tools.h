@@ -14,4 +14,11 @@ int tool_admin(int argc, char **argv);
 /* `helenus cql [host [port]] [options]`: the interactive shell, cqlsh's role. */
 int tool_cql(int argc, char **argv);
 
+/* `helenus stress <command> [options]`: the load generator, cassandra-stress's role. */
+int tool_stress(int argc, char **argv);
+
+/* `helenus sstable <dump|metadata|verify|index|summary> ...`: the offline
+ * SSTable tools (sstabledump, sstablemetadata, sstableverify). */
+int tool_sstable(int argc, char **argv);
+
 #endif
