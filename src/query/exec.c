@@ -337,6 +337,40 @@ void qry_op_run(qry_shard *target, qry_op *op)
 		if (op->status == 0 && !op->local && target->log)
 			cl_discard(target->log, &op->table, cl_current_pos(target->log));
 		break;
+	case QRY_OP_CASB: {
+		/* a conditional batch: every condition holds, or nothing is written */
+		q_casb *b = op->cas;
+		bool all = true;
+		for (int i = 0; i < b->nsub; i++) {
+			qry_op *sub = b->subs[i];
+			if (sub->kind != QRY_OP_CAS)
+				continue;
+			q_cas_eval(sub, e);
+			if (sub->status < 0) {
+				op->status = -1;
+				op->err = sub->err;
+				return;
+			}
+			all = all && ((q_cas *)sub->cas)->applied;
+		}
+		b->applied = all;
+		if (!all)
+			break;
+		for (int i = 0; i < b->nsub && op->status == 0; i++) {
+			qry_op *sub = b->subs[i];
+			if (!op->local && target->log && sub->durable) {
+				op->status = cl_append(target->log, &sub->table, sub->mut, &op->pos, &op->err);
+				if (op->status < 0)
+					break;
+			}
+			op->status = st_apply(e, &sub->table, sub->mut, &op->err);
+		}
+		if (op->status == 0 && !op->local && target->log && target->wait_durable) {
+			op->wait = true;
+			op->applied_early = true;
+		}
+		break;
+	}
 	case QRY_OP_CAS:
 		/* one shard runs one op at a time: read, check and write cannot
 		 * interleave with another CAS on the partition */
@@ -706,7 +740,7 @@ static int run_batch_plan(qry_exec *x, q_plan *p)
 	for (int i = 0; i < p->nbatch; i++)
 		if (q_batch_collect(x, p->batch[i], x->values, x->nvalues, bts, has) < 0)
 			return -1;
-	if (q_batch_check(x) < 0)
+	if (q_batch_conditional(x) < 0 || q_batch_check(x) < 0)
 		return -1;
 	if (!x->nops)
 		return q_writes_done(x);
@@ -893,9 +927,7 @@ int qry_exec_batch(qry_exec *x, const qry_batch *b)
 		if (!p->mod->counter && b->type == QRY_BATCH_COUNTER)
 			return finish(x, hl_errf(&x->err, HL_ERR_INVALID, "Cannot include non-counter "
 						 "statement in a counter batch"));
-		if (p->mod->if_exists || p->mod->if_not_exists || p->mod->nconds)
-			return finish(x, hl_errf(&x->err, HL_ERR_INVALID, "Conditional batches are not "
-						 "supported yet"));
+
 		qry_params sp = { 0 };
 		sp.values = s->values;
 		sp.nvalues = s->nvalues;
@@ -907,7 +939,7 @@ int qry_exec_batch(qry_exec *x, const qry_batch *b)
 		if (q_batch_collect(x, p, x->values, x->nvalues, bts, has) < 0)
 			return finish(x, -1);
 	}
-	if (q_batch_check(x) < 0)
+	if (q_batch_conditional(x) < 0 || q_batch_check(x) < 0)
 		return finish(x, -1);
 	if (!x->nops)
 		return finish(x, q_writes_done(x));

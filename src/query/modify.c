@@ -871,6 +871,138 @@ int q_batch_check(qry_exec *x)
 	return 0;
 }
 
+/*
+ * A batch with conditions (Cassandra: all its statements on one partition
+ * of one table) becomes one op: the owning shard checks every condition and
+ * applies every statement, or none.
+ */
+int q_batch_conditional(qry_exec *x)
+{
+	bool any = false;
+	for (int i = 0; i < x->nops; i++) {
+		q_cas *c = x->ops[i]->kind == QRY_OP_CAS ? x->ops[i]->cas : NULL;
+		if (c && !c->deltas && !c->lops)
+			any = true;
+	}
+	if (!any)
+		return 0;
+	qry_op *first = x->ops[0];
+	for (int i = 1; i < x->nops; i++) {
+		qry_op *o = x->ops[i];
+		if (memcmp(&o->table, &first->table, sizeof o->table) != 0)
+			return hl_errf(&x->err, HL_ERR_INVALID, "Batch with conditions cannot span multiple "
+				       "tables");
+		if (o->mut->keylen != first->mut->keylen ||
+		    memcmp(o->mut->key, first->mut->key, first->mut->keylen) != 0)
+			return hl_errf(&x->err, HL_ERR_INVALID, "Batch with conditions cannot span multiple "
+				       "partitions");
+	}
+	q_casb *b = hl_arena_zalloc(x->a, sizeof *b);
+	b->nsub = x->nops;
+	b->subs = hl_arena_alloc(x->a, sizeof(qry_op *) * (size_t)x->nops);
+	memcpy(b->subs, x->ops, sizeof(qry_op *) * (size_t)x->nops);
+	int nops = x->nops;
+	x->nops = 0;
+	qry_op *op = q_new_op(x, QRY_OP_CASB, first->shard);
+	if (!op)
+		return -1;
+	op->table = first->table;
+	op->cas = b;
+	op->durable = first->durable;
+	(void)nops;
+	return 0;
+}
+
+/* [applied] of a conditional batch; on failure the rows its conditions read. */
+static int casb_result(qry_exec *x, qry_op *op)
+{
+	q_casb *b = op->cas;
+	const sch_table *t = NULL;
+	for (int i = 0; i < b->nsub && !t; i++)
+		if (b->subs[i]->kind == QRY_OP_CAS)
+			t = ((q_cas *)b->subs[i]->cas)->table;
+	qry_result_init(&x->res);
+	x->res.kind = QRY_RESULT_ROWS;
+	x->has_res = true;
+	x->done = true;
+	/* columns: [applied], then on failure the key columns and every
+	 * column a condition names, in SELECT * order */
+	const sch_column **order = hl_arena_alloc(x->a, sizeof(*order) * (size_t)(t->ncols + 1));
+	sch_select_order(t, order);
+	const sch_column **show = hl_arena_alloc(x->a, sizeof(*show) * (size_t)(t->ncols + 1));
+	int nshow = 0;
+	if (!b->applied)
+		for (int i = 0; i < t->ncols; i++) {
+			const sch_column *col = order[i];
+			bool want = col->kind == SCH_PARTITION_KEY || col->kind == SCH_CLUSTERING;
+			for (int s = 0; s < b->nsub && !want; s++) {
+				q_cas *c = b->subs[s]->kind == QRY_OP_CAS ? b->subs[s]->cas : NULL;
+				for (int k = 0; c && k < c->nconds && !want; k++)
+					want = c->conds[k].col == col;
+			}
+			if (want)
+				show[nshow++] = col;
+		}
+	qry_colspec *cs = hl_arena_zalloc(x->a, sizeof(qry_colspec) * (size_t)(nshow + 1));
+	for (int i = 0; i <= nshow; i++) {
+		cs[i].ks = t->ks;
+		cs[i].table = t->name;
+		cs[i].name = i ? show[i - 1]->name : "[applied]";
+		cs[i].type = i ? show[i - 1]->type : ty_simple(TY_BOOLEAN);
+	}
+	x->res.meta.ncols = nshow + 1;
+	x->res.meta.cols = cs;
+	hl_buf *out = &x->res.rows;
+	if (b->applied) {
+		hl_buf_u32(out, 1);
+		hl_buf_u8(out, 1);
+		x->res.nrows = 1;
+		return QRY_DONE;
+	}
+	int nrows = 0;
+	for (int s = 0; s < b->nsub; s++) {
+		qry_op *sub = b->subs[s];
+		if (sub->kind != QRY_OP_CAS)
+			continue;
+		q_cas *c = sub->cas;
+		const st_rpart *p = sub->res.parts;
+		const st_rrow *row = p && (c->nclust || t->nck == 0) ? p->rows : NULL;
+		if (!c->row_exists)
+			continue;
+		q_val pkv[64];
+		if (t->npk > 64)
+			continue;
+		q_split_key(t, p->key, p->keylen, pkv);
+		hl_buf_u32(out, 1);
+		hl_buf_u8(out, 0);
+		for (int i = 0; i < nshow; i++) {
+			const sch_column *col = show[i];
+			if (col->kind == SCH_PARTITION_KEY) {
+				hl_buf_pbytes(out, pkv[col->position].p, pkv[col->position].len);
+			} else if (col->kind == SCH_CLUSTERING) {
+				if (c->clust)
+					hl_buf_pbytes(out, c->clust[col->position].p,
+						      (int32_t)c->clust[col->position].len);
+				else
+					hl_buf_pbytes(out, NULL, -1);
+			} else {
+				q_val cv = cell_value(x->a, col, p, row);
+				hl_buf_pbytes(out, cv.p, cv.len < 0 ? -1 : cv.len);
+			}
+		}
+		nrows++;
+	}
+	if (!nrows) {
+		/* nothing existed: [applied] false alone */
+		x->res.meta.ncols = 1;
+		hl_buf_u32(out, 1);
+		hl_buf_u8(out, 0);
+		nrows = 1;
+	}
+	x->res.nrows = nrows;
+	return QRY_DONE;
+}
+
 int q_writes_done(qry_exec *x)
 {
 	for (int i = 0; i < x->nops; i++)
@@ -878,6 +1010,8 @@ int q_writes_done(qry_exec *x)
 			x->err = x->ops[i]->err;
 			return -1;
 		}
+	if (x->nops == 1 && x->ops[0]->kind == QRY_OP_CASB)
+		return casb_result(x, x->ops[0]);
 	if (x->nops == 1 && x->ops[0]->kind == QRY_OP_CAS && !((q_cas *)x->ops[0]->cas)->deltas &&
 	    !((q_cas *)x->ops[0]->cas)->lops)
 		return cas_result(x, x->ops[0]);

@@ -1327,8 +1327,7 @@ static int plan_inner(qry_exec *x, cql_stmt *st, hl_arena *a, q_plan **out, hl_e
 			if (bm && !bm->counter && b->type == CQL_BATCH_COUNTER)
 				return perr(&pl, HL_ERR_INVALID, "Cannot include non-counter statement in a "
 					    "counter batch");
-			if (bm && (bm->if_exists || bm->if_not_exists || bm->nconds))
-				return perr(&pl, HL_ERR_INVALID, "Conditional batches are not supported yet");
+
 			if (b->attrs.timestamp && p->batch[i]->mod->timestamp)
 				return perr(&pl, HL_ERR_INVALID, "Timestamp must be set either on BATCH or "
 					    "individual statements");

@@ -175,6 +175,13 @@ typedef struct q_cas {
 	bool row_exists;
 } q_cas;
 
+/* A conditional batch: its statements' ops, run together on one shard. */
+typedef struct q_casb {
+	int nsub;
+	qry_op **subs;
+	bool applied;
+} q_casb;
+
 /* ------------------------------------------------------------ plans */
 
 typedef struct q_plan {
@@ -336,6 +343,7 @@ int q_batch_collect(qry_exec *x, q_plan *p, const qry_value *vals, int nvals,
 		    int64_t batch_ts, bool has_batch_ts);
 int q_writes_done(qry_exec *x);
 int q_batch_check(qry_exec *x);
+int q_batch_conditional(qry_exec *x);
 
 /* ddl.c */
 int q_ddl(qry_exec *x, cql_stmt *st);

@@ -178,7 +178,7 @@ void qry_shard_range(int shard, int nshards, int64_t *start, int64_t *end);
  * current one, through the inter-shard queue otherwise), then calls
  * qry_exec_resume once all of them completed.
  */
-enum { QRY_OP_READ = 1, QRY_OP_WRITE = 2, QRY_OP_TRUNCATE = 3, QRY_OP_CAS = 4 };
+enum { QRY_OP_READ = 1, QRY_OP_WRITE = 2, QRY_OP_TRUNCATE = 3, QRY_OP_CAS = 4, QRY_OP_CASB = 5 };
 
 typedef struct qry_op {
 	int kind;

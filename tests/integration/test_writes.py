@@ -295,3 +295,27 @@ def test_counters_concurrent_increments_and_errors(session, keyspace):
         with pytest.raises(InvalidRequest) as ei:
             session.execute(bad % t)
         assert msg in str(ei.value)
+
+
+def test_conditional_batch(session, keyspace):
+    t = "%s.lwtb" % keyspace
+    session.execute("CREATE TABLE %s (k int, c int, v int, s int static, PRIMARY KEY (k, c))" % t)
+    session.execute("INSERT INTO %s (k, c, v) VALUES (1, 1, 10)" % t)
+    ok = ("BEGIN BATCH UPDATE %s SET v = 11 WHERE k = 1 AND c = 1 IF v = 10; "
+          "INSERT INTO %s (k, c, v) VALUES (1, 2, 20) IF NOT EXISTS; APPLY BATCH" % (t, t))
+    assert session.execute(ok).one()[0] is True
+    rows = {r.c: r.v for r in session.execute("SELECT c, v FROM %s WHERE k = 1" % t)}
+    assert rows == {1: 11, 2: 20}
+    # one failing condition: nothing of the batch is written
+    bad = ("BEGIN BATCH UPDATE %s SET v = 12 WHERE k = 1 AND c = 1 IF v = 11; "
+           "UPDATE %s SET v = 21 WHERE k = 1 AND c = 2 IF v = 99; APPLY BATCH" % (t, t))
+    rs = session.execute(bad)
+    first = rs.one()
+    assert first[0] is False
+    assert "v" in rs.column_names and "k" in rs.column_names
+    rows = {r.c: r.v for r in session.execute("SELECT c, v FROM %s WHERE k = 1" % t)}
+    assert rows == {1: 11, 2: 20}
+    with pytest.raises(InvalidRequest) as ei:
+        session.execute("BEGIN BATCH UPDATE %s SET v = 1 WHERE k = 1 AND c = 1 IF v = 11; "
+                        "UPDATE %s SET v = 1 WHERE k = 2 AND c = 1; APPLY BATCH" % (t, t))
+    assert "cannot span multiple partitions" in str(ei.value)
