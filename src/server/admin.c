@@ -715,6 +715,52 @@ out:
 	return rc;
 }
 
+/* nodetool describering: the ring's ranges with their (one) endpoint. */
+static int cmd_describering(srv_ctx *ctx, const sch_schema *s, int argc, char **argv, hl_buf *out,
+			    hl_err *err)
+{
+	if (argc < 1)
+		return hl_errf(err, HL_ERR_INVALID, "describering requires a keyspace argument");
+	const sch_keyspace *k = sch_find_keyspace(s, argv[0]);
+	if (!k)
+		return hl_errf(err, HL_ERR_INVALID, "The keyspace %s, does not exist", argv[0]);
+	char addr[64];
+	addr_str(&ctx->node.broadcast_address, addr, sizeof addr);
+	hl_buf_printf(out, "Schema Version:%s\nTokenRange: \n", "");
+	int n = ctx->node.ntokens;
+	for (int i = 0; i < n; i++) {
+		int64_t start = ctx->node.tokens[(i + n - 1) % n], end = ctx->node.tokens[i];
+		hl_buf_printf(out, "\tTokenRange(start_token:%lld, end_token:%lld, endpoints:[%s], "
+			      "rpc_endpoints:[%s], endpoint_details:[EndpointDetails(host:%s, "
+			      "datacenter:%s, rack:%s)])\n", (long long)start, (long long)end, addr, addr,
+			      addr, ctx->node.data_center, ctx->node.rack);
+	}
+	return 0;
+}
+
+/* nodetool getendpoints ks table key: the replicas of the key's token. */
+static int cmd_getendpoints(srv_ctx *ctx, const sch_schema *s, int argc, char **argv, hl_buf *out,
+			    hl_err *err)
+{
+	if (argc != 3)
+		return hl_errf(err, HL_ERR_INVALID, "getendpoints requires keyspace, table and key");
+	const sch_table *t = sch_find_table(s, argv[0], argv[1]);
+	if (!t)
+		return hl_errf(err, HL_ERR_INVALID, "Unknown table '%s' in keyspace '%s'", argv[1], argv[0]);
+	if (t->npk != 1)
+		return hl_errf(err, HL_ERR_INVALID, "getendpoints supports single-column partition keys "
+			       "(give the key as its text form)");
+	hl_buf v;
+	hl_buf_init(&v);
+	int rc = ty_from_string(t->pk[0]->type, argv[2], strlen(argv[2]), &v, err);
+	hl_buf_free(&v);
+	if (rc < 0)
+		return -1;
+	char addr[64];
+	hl_buf_printf(out, "%s\n", addr_str(&ctx->node.broadcast_address, addr, sizeof addr));
+	return 0;
+}
+
 static const char *help_text =
 	"usage: helenus admin [-h HOST] [-p PORT] <command> [args]\n"
 	"\n"
@@ -735,6 +781,9 @@ static const char *help_text =
 	"  getcompactionthroughput  the current compaction throttle\n"
 	"  compactionstats          pending, running and completed compactions\n"
 	"  version                  the release version\n"
+	"  describering ks          token ranges and their endpoints\n"
+	"  getendpoints ks t key    the nodes holding a partition\n"
+	"  drain                    flush every table (before stopping the node)\n"
 	"  help                     this text\n";
 
 static int execute(srv_ctx *ctx, int argc, char **argv, hl_buf *out, hl_err *err)
@@ -775,6 +824,12 @@ static int execute(srv_ctx *ctx, int argc, char **argv, hl_buf *out, hl_err *err
 		rc = cmd_compaction(ctx, 10, argc - 1, argv + 1, out, err);
 	else if (!strcmp(c, "compactionstats"))
 		rc = cmd_compaction(ctx, 9, argc - 1, argv + 1, out, err);
+	else if (!strcmp(c, "describering"))
+		rc = cmd_describering(ctx, s, argc - 1, argv + 1, out, err);
+	else if (!strcmp(c, "getendpoints"))
+		rc = cmd_getendpoints(ctx, s, argc - 1, argv + 1, out, err);
+	else if (!strcmp(c, "drain"))
+		rc = cmd_storage(ctx, s, 0, 0, NULL, out, err);
 	else if (!strcmp(c, "version"))
 		hl_buf_printf(out, "ReleaseVersion: %s\n", ctx->node.release_version);
 	else if (!strcmp(c, "help"))

@@ -95,3 +95,21 @@ def test_admin_api_is_http_json(helenus):
     with pytest.raises(urllib.error.HTTPError) as ei:
         urllib.request.urlopen(bad, timeout=10)
     assert ei.value.code == 400 and json.loads(ei.value.read())["ok"] is False
+
+
+def test_ring_commands(helenus, session):
+    session.execute("CREATE KEYSPACE IF NOT EXISTS ring1 WITH replication = "
+                    "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+    session.execute("CREATE TABLE IF NOT EXISTS ring1.t (k int PRIMARY KEY)")
+    tokens = sorted(int(t) for t in session.execute("SELECT tokens FROM system.local").one().tokens)
+    rc, out, err = admin(helenus, "describering", "ring1")
+    assert rc == 0, err
+    ranges = re.findall(r"TokenRange\(start_token:(-?\d+), end_token:(-?\d+), endpoints:\[127\.0\.0\.1\]", out)
+    assert sorted(int(e) for _, e in ranges) == tokens
+    rc, out, err = admin(helenus, "getendpoints", "ring1", "t", "42")
+    assert rc == 0 and out.strip() == "127.0.0.1", err
+    rc, out, err = admin(helenus, "getendpoints", "ring1", "t", "notanint")
+    assert rc == 1
+    rc, out, err = admin(helenus, "drain")
+    assert rc == 0, err
+    session.execute("DROP KEYSPACE ring1")
