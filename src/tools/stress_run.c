@@ -229,10 +229,16 @@ static int fill(conn *c, size_t limit, char *msg, size_t mlen)
 		ssize_t r;
 
 		hl_buf_reserve(&c->in, 65536);
-		r = recv(c->fd, c->in.p + c->in.len, c->in.cap - c->in.len, 0);
+		size_t room = c->in.cap - c->in.len;
+
+		r = recv(c->fd, c->in.p + c->in.len, room, 0);
 		if (r > 0) {
 			c->in.len += (size_t)r;
 			got += (size_t)r;
+			/* a short read emptied the socket: skip the recv that would say EAGAIN
+			 * (epoll is level-triggered, so later bytes still wake us) */
+			if ((size_t)r < room)
+				break;
 			continue;
 		}
 		if (r == 0) {
@@ -932,28 +938,29 @@ static int wait_events(stress_run *r, struct epoll_event *evs, int n, int64_t ti
 	return epoll_wait(r->ep, evs, n, (int)((timeout_ns + 999999) / 1000000));
 }
 
-/* Rate-driven runs: start every op that is due and has a stream id free. */
+/*
+ * Rate-driven runs: start every op that is due and has a stream id free.
+ * The ops due at one wake-up go out on one connection (the next one at the
+ * next wake-up), so they leave in one send() instead of one each.
+ */
 static void issue_due(stress_run *r, int64_t now)
 {
 	uint64_t due = stress_rl_due(&r->rl, now);
+	int tried = 0;
 
 	while (r->issued < due && r->inflight < r->cfg->threads && more_ops(r, now)) {
-		conn *c = NULL;
+		conn *c = &r->conns[r->rr];
 
-		for (int k = 0; k < r->nconns; k++) {
-			conn *x = &r->conns[(r->rr + k) % r->nconns];
-
-			if (x->nfree > 0 && x->inflight < x->cap) {
-				c = x;
-				r->rr = (r->rr + k + 1) % r->nconns;
-				break;
-			}
+		if (c->nfree == 0 || c->inflight >= c->cap) {
+			if (++tried >= r->nconns)
+				break;  /* all busy: the backlog keeps its intended times */
+			r->rr = (r->rr + 1) % r->nconns;
+			continue;
 		}
-		if (!c)
-			break;  /* all busy: the backlog keeps its intended times */
 		if (!issue(r, c, stress_rl_intended(&r->rl, r->issued), now))
 			break;
 	}
+	r->rr = (r->rr + 1) % r->nconns;
 }
 
 static int on_readable(stress_run *r, conn *c, int64_t *now)
