@@ -23,6 +23,14 @@ typedef struct sst_coldec {
 	const char *name;
 } sst_coldec;
 
+/* One key cache entry: a partition's Index.db entry. The key itself is
+ * not stored: a hit is confirmed against the key bytes of the entry. */
+typedef struct sst_kc_slot {
+	uint64_t h1, h2;         /* the key's Murmur3 halves */
+	size_t off;              /* Index.db offset of the entry */
+	bool ref;                /* used since the clock hand last passed */
+} sst_kc_slot;
+
 /* One sampled key of Summary.db. */
 typedef struct sst_sum_entry {
 	const uint8_t *key;
@@ -60,9 +68,24 @@ struct sst_reader {
 	uint8_t *index;
 	size_t index_len;
 
-	/* Summary.db */
+	/* Summary.db, checked against Index.db at open (every sample is an
+	 * entry with that key); without Summary.db, every SST_SAMPLE_EVERY-th
+	 * Index.db entry, so seeks work the same either way. */
 	int64_t nsum;
 	sst_sum_entry *sum;
+	/* every promoted index carries its IndexInfo offsets table */
+	bool pidx_offsets;
+
+	/* key cache: kc_cap entries replaced by CLOCK, found through an
+	 * open-addressing table of kc_mask + 1 >= 2 * kc_cap (a power of two)
+	 * entry numbers + 1 (0: free), linear probing from h1. kc_cap 0:
+	 * disabled; kc NULL: nothing cached yet (allocated on first use) */
+	sst_kc_slot *kc;
+	uint32_t *kc_tab;
+	uint32_t kc_mask;
+	int kc_cap, kc_entries, kc_hand;
+	hl_arena *scratch;       /* slice reads: IndexInfo names, reset per read */
+	sst_read_stats stats;
 
 	/* Filter.db, bits in memory order (bit x = bit x&7 of byte x>>3) */
 	uint32_t bf_hashes;
@@ -116,6 +139,49 @@ int sst_data_verify_chunks(sst_reader *r, hl_err *err);
 /* partitions (sst_part.c) */
 int sst_decode_partition(sst_reader *r, const uint8_t *p, size_t len, uint64_t base, hl_arena *a,
 			 st_mutation **out, hl_err *err);
+/* The whole partition (no promoted index), keeping only what the slices
+ * select (rows inside, range tombstones clipped to them). */
+int sst_decode_partition_sliced(sst_reader *r, const uint8_t *p, size_t len, uint64_t base,
+				int nslices, const st_slice *slices, hl_arena *a, st_mutation **out,
+				hl_err *err);
+/* The header of a partition with a promoted index: key, deletion and the
+ * static row, exactly len (the entry's header length) bytes. */
+int sst_decode_head(sst_reader *r, const uint8_t *p, size_t len, uint64_t base, hl_arena *a,
+		    st_mutation **out, hl_err *err);
+/*
+ * A run of whole IndexInfo blocks p[0..len) (Data.db offset base) into m,
+ * keeping what slices[0..nslices) select. open: the range tombstone open
+ * at the run start (from the previous block's IndexInfo), NULL if none.
+ * last: the run ends the partition (it must hold the end marker); else a
+ * tombstone still open at its end is cut there, which is exact because
+ * every slice of the run ends before the next block.
+ */
+int sst_decode_run(sst_reader *r, st_mutation *m, const uint8_t *p, size_t len, uint64_t base,
+		   const st_deletion *open, bool last, int nslices, const st_slice *slices,
+		   hl_arena *a, hl_err *err);
+
+/* Clustering order of the file (its types, ReversedType = DESC), as the
+ * storage engine's comparators (storage/compare.c) define it. */
+int sst_cmp_values(const sst_reader *r, const st_bytes *a, const st_bytes *b, int n);
+/* Row vs bound: never 0 (a bound sits between rows). */
+int sst_cmp_row_bound(const sst_reader *r, const st_bytes *row, const st_bound *b, bool is_end);
+int sst_cmp_bounds(const sst_reader *r, const st_bound *a, bool a_end, const st_bound *b,
+		   bool b_end);
+
+/* Index.db (sst_reader.c): one entry, and the search the lookups share. */
+typedef struct sst_ientry {
+	const uint8_t *key;
+	size_t keylen;
+	uint64_t pos;            /* Data.db offset */
+	uint64_t end;            /* Data.db end of the partition (next entry / EOF) */
+	const uint8_t *pidx;     /* promoted index bytes (NULL, 0: none) */
+	size_t pidx_len;
+	size_t off;              /* Index.db offset of the entry */
+} sst_ientry;
+/* Find key: bloom filter, key cache, Summary.db, Index.db. 1 found (*e
+ * filled), 0 absent, -1 error. */
+int sst_lookup(sst_reader *r, const void *key, size_t keylen, int64_t token, sst_ientry *e,
+	       hl_err *err);
 
 /* Murmur3 x64-128 as Cassandra computes it (both halves). */
 void sst_murmur3_128(const void *key, size_t len, int64_t *h1, int64_t *h2);

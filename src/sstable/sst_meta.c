@@ -234,8 +234,19 @@ static int skip_histogram(hl_rd *rd)
 	return hl_rd_raw(rd, (size_t)n * 16, &p);
 }
 
+/* A stored clustering value, copied into the reader (the component's
+ * buffer does not outlive the parse). */
+static st_bytes keep_value(sst_reader *r, const uint8_t *p, size_t n)
+{
+	st_bytes v = { (const uint8_t *)"", (uint32_t)n };
+
+	if (n)
+		v.p = hl_arena_memdup(r->arena, p, n);
+	return v;
+}
+
 /* oa's "improved min/max": clustering type names, then a Slice. */
-static int skip_oa_slice(sst_reader *r, hl_rd *rd)
+static int read_oa_slice(sst_reader *r, hl_rd *rd)
 {
 	hl_err e;
 	uint64_t n;
@@ -263,15 +274,34 @@ static int skip_oa_slice(sst_reader *r, hl_rd *rd)
 		uint64_t hdr = 0;
 		st_bytes v;
 
+		st_bytes *vals;
+
 		if (hl_rd_u8(rd, &kind) || hl_rd_u16(rd, &size) || size > n)
 			goto exit;
+		vals = hl_arena_zalloc(r->arena, (size_t)(size ? size : 1) * sizeof(*vals));
 		for (int i = 0; i < size; i++) {
 			int bit = (i % 32) * 2;
 
 			if (i % 32 == 0 && hl_rd_uvint(rd, &hdr))
 				goto exit;
-			if (!(hdr >> bit & 3) && sst_read_value(rd, fixed[i], &v))
-				goto exit;
+			if (!(hdr >> bit & 3)) {
+				if (sst_read_value(rd, fixed[i], &v))
+					goto exit;
+				vals[i] = keep_value(r, v.p, v.len);
+			} else if (hdr >> bit & 1) {
+				vals[i] = keep_value(r, NULL, 0);   /* empty; null stays {NULL, 0} */
+			}
+		}
+		/* the Slice's bounds: start INCL_START (1) / EXCL_START (7), end
+		 * INCL_END (6) / EXCL_END (0) */
+		if (b == 0) {
+			r->meta.min_clust = vals;
+			r->meta.nmin_clust = size;
+			r->meta.min_clust_incl = kind != 7;
+		} else {
+			r->meta.max_clust = vals;
+			r->meta.nmax_clust = size;
+			r->meta.max_clust_incl = kind != 0;
 		}
 	}
 	rc = rd->bad ? -1 : 0;
@@ -314,19 +344,34 @@ static int parse_stats(sst_reader *r, hl_rd *rd, uint64_t base, hl_err *err)
 	hl_rd_u64(rd, &u64);
 	m->repaired_at = (int64_t)u64;
 	if (r->v_oa) {
-		if (skip_oa_slice(r, rd))
+		if (read_oa_slice(r, rd))
 			goto bad;
+		m->clust_bounds_exact = true;
 	} else {
+		/* min and max clustering values, one list each, a prefix */
 		for (int side = 0; side < 2; side++) {
+			st_bytes *vals;
+
 			if (hl_rd_i32(rd, &i32) || i32 < 0 || (size_t)i32 > hl_rd_left(rd) / 2)
 				goto bad;
+			vals = hl_arena_zalloc(r->arena, (size_t)(i32 ? i32 : 1) * sizeof(*vals));
 			for (int32_t i = 0; i < i32; i++) {
 				size_t n;
 
 				if (hl_rd_pshortbytes(rd, &p, &n))
 					goto bad;
+				vals[i] = keep_value(r, p, n);
+			}
+			if (side == 0) {
+				m->min_clust = vals;
+				m->nmin_clust = i32;
+			} else {
+				m->max_clust = vals;
+				m->nmax_clust = i32;
 			}
 		}
+		m->min_clust_incl = m->max_clust_incl = true;
+		m->clust_bounds_exact = strcmp(m->version, "md") >= 0;
 	}
 	hl_rd_u8(rd, &b);    /* hasLegacyCounterShards */
 	hl_rd_u64(rd, &u64);

@@ -39,7 +39,18 @@ typedef struct pctx {
 	bool rt_open;
 	st_bound rt_start;
 	st_deletion rt_del;
+	/* Slice reads: keep only rows inside slices[0..nslices) and clip range
+	 * tombstones to them. !filter: everything, as stored. */
+	bool filter;
+	int nslices;
+	const st_slice *slices;
 } pctx;
+
+/* The empty prefix: bottom as a start, top as an end. A range tombstone
+ * open at a run start gets it as its start (the real one lies in a block
+ * not read), one still open at a run end as its end; clipping to the run's
+ * slices makes both exact, as no slice of the run reaches those blocks. */
+static const st_bound unbounded = { 0, NULL, true };
 
 /* The row being decoded; the static row is created only if it has content. */
 typedef struct rowctx {
@@ -278,6 +289,19 @@ static int decode_subset(pctx *x, hl_rd *rd, int n, uint8_t *present)
 	return 0;
 }
 
+static bool in_slices(const pctx *x, const st_bytes *clust)
+{
+	for (int i = 0; i < x->nslices; i++) {
+		const st_slice *s = &x->slices[i];
+
+		if (sst_cmp_row_bound(x->r, clust, &s->end, true) > 0)
+			continue;
+		/* slices are sorted: a row before this start is before the rest */
+		return sst_cmp_row_bound(x->r, clust, &s->start, false) > 0;
+	}
+	return false;
+}
+
 static int decode_row(pctx *x, hl_rd *rd, uint8_t flags, uint8_t ext, bool is_static)
 {
 	sst_reader *r = x->r;
@@ -306,6 +330,9 @@ static int decode_row(pctx *x, hl_rd *rd, uint8_t flags, uint8_t ext, bool is_st
 		return CORRUPT(x, rd, "bad row size");
 	hl_rd_init(&body, rd->p + rd->pos, (size_t)size);
 	hl_rd_raw(rd, (size_t)size, &bp);
+	/* a row outside the slices is stepped over by its size, undecoded */
+	if (!is_static && x->filter && !in_slices(x, clust))
+		return 0;
 	if (hl_rd_uvint(&body, &u))
 		return CORRUPT(x, &body, "truncated row");
 	if (flags & F_TIMESTAMP) {
@@ -356,9 +383,22 @@ static int decode_row(pctx *x, hl_rd *rd, uint8_t flags, uint8_t ext, bool is_st
 	return 0;
 }
 
+/* The tombstone [rt_start, end], or its intersection with each slice. */
 static void rt_emit(pctx *x, const st_bound *end)
 {
-	st_mut_range_tombstone(x->m, &x->rt_start, end, x->rt_del.ts, x->rt_del.ldt);
+	if (!x->filter) {
+		st_mut_range_tombstone(x->m, &x->rt_start, end, x->rt_del.ts, x->rt_del.ldt);
+		return;
+	}
+	for (int i = 0; i < x->nslices; i++) {
+		const st_slice *s = &x->slices[i];
+		const st_bound *lo = sst_cmp_bounds(x->r, &x->rt_start, false, &s->start, false) >= 0
+					     ? &x->rt_start : &s->start;
+		const st_bound *hi = sst_cmp_bounds(x->r, end, true, &s->end, true) <= 0 ? end : &s->end;
+
+		if (sst_cmp_bounds(x->r, lo, false, hi, true) < 0)
+			st_mut_range_tombstone(x->m, lo, hi, x->rt_del.ts, x->rt_del.ldt);
+	}
 }
 
 static int decode_marker(pctx *x, hl_rd *rd)
@@ -434,58 +474,153 @@ static int decode_marker(pctx *x, hl_rd *rd)
 	}
 }
 
-int sst_decode_partition(sst_reader *r, const uint8_t *p, size_t len, uint64_t base, hl_arena *a,
-			 st_mutation **out, hl_err *err)
+/* Key and partition deletion: the mutation is created here. */
+static int decode_key(pctx *x, hl_rd *rd)
 {
-	pctx x = { r, a, NULL, p, base, err, false, { 0, NULL, true }, { ST_NO_TS, ST_NO_LDT } };
-	hl_rd rd;
 	const uint8_t *key;
 	size_t keylen;
 	st_deletion pdel;
-	bool live, first = true;
+	bool live;
+
+	if (hl_rd_pshortbytes(rd, &key, &keylen) || sst_read_deltime(x->r, rd, &pdel, &live))
+		return CORRUPT(x, rd, "truncated partition header");
+	x->m = st_mut_new(x->a, key, keylen, hl_token(key, keylen));
+	if (!live)
+		st_mut_delete_partition(x->m, pdel.ts, pdel.ldt);
+	return 0;
+}
+
+/*
+ * Unfiltereds until the end marker (until_end) or the end of rd. The
+ * static row is accepted only as the first one when static_ok. *ended:
+ * the end marker was read (it must then be the last byte).
+ */
+static int decode_body(pctx *x, hl_rd *rd, bool static_ok, bool until_end, bool *ended)
+{
+	sst_reader *r = x->r;
+	bool first = static_ok;
 	uint8_t flags, ext;
 
-	hl_rd_init(&rd, p, len);
-	if (hl_rd_pshortbytes(&rd, &key, &keylen) || sst_read_deltime(r, &rd, &pdel, &live))
-		return CORRUPT(&x, &rd, "truncated partition header");
-	x.m = st_mut_new(a, key, keylen, hl_token(key, keylen));
-	if (!live)
-		st_mut_delete_partition(x.m, pdel.ts, pdel.ldt);
-	for (;;) {
-		if (hl_rd_u8(&rd, &flags))
-			return CORRUPT(&x, &rd, "partition ends without an end-of-partition marker");
+	*ended = false;
+	while (until_end || hl_rd_left(rd) > 0) {
+		if (hl_rd_u8(rd, &flags))
+			return CORRUPT(x, rd, "partition ends without an end-of-partition marker");
 		if (flags & F_END) {
 			if (flags != F_END)
-				return CORRUPT(&x, &rd, "bad end-of-partition flags 0x%02x", flags);
+				return CORRUPT(x, rd, "bad end-of-partition flags 0x%02x", flags);
+			*ended = true;
 			break;
 		}
 		if (flags & F_MARKER) {
 			if (flags != F_MARKER)
-				return CORRUPT(&x, &rd, "bad range tombstone marker flags 0x%02x", flags);
-			if (decode_marker(&x, &rd))
+				return CORRUPT(x, rd, "bad range tombstone marker flags 0x%02x", flags);
+			if (decode_marker(x, rd))
 				return -1;
 			first = false;
 			continue;
 		}
 		ext = 0;
-		if ((flags & F_EXTENSION) && hl_rd_u8(&rd, &ext))
-			return CORRUPT(&x, &rd, "truncated row flags");
+		if ((flags & F_EXTENSION) && hl_rd_u8(rd, &ext))
+			return CORRUPT(x, rd, "truncated row flags");
 		if (ext & FX_STATIC) {
 			/* the static row can only come first, and only if the header has statics */
 			if (!first || r->meta.nstatic == 0)
-				return CORRUPT(&x, &rd, "unexpected static row");
-			if (decode_row(&x, &rd, flags, ext, true))
+				return CORRUPT(x, rd, "unexpected static row");
+			if (decode_row(x, rd, flags, ext, true))
 				return -1;
-		} else if (decode_row(&x, &rd, flags, ext, false)) {
+		} else if (decode_row(x, rd, flags, ext, false)) {
 			return -1;
 		}
 		first = false;
 	}
-	if (x.rt_open)
-		return CORRUPT(&x, &rd, "range tombstone still open at the end of the partition");
-	if (hl_rd_left(&rd) != 0)
-		return CORRUPT(&x, &rd, "%zu bytes after the end of the partition", hl_rd_left(&rd));
-	r->counts.partitions++;
+	if (*ended && hl_rd_left(rd) != 0)
+		return CORRUPT(x, rd, "%zu bytes after the end of the partition", hl_rd_left(rd));
+	return 0;
+}
+
+static int decode_whole(pctx *x, const uint8_t *p, size_t len, st_mutation **out)
+{
+	hl_rd rd;
+	bool ended;
+
+	hl_rd_init(&rd, p, len);
+	if (decode_key(x, &rd) || decode_body(x, &rd, true, true, &ended))
+		return -1;
+	if (x->rt_open)
+		return CORRUPT(x, &rd, "range tombstone still open at the end of the partition");
+	x->r->counts.partitions++;
+	*out = x->m;
+	return 0;
+}
+
+int sst_decode_partition(sst_reader *r, const uint8_t *p, size_t len, uint64_t base, hl_arena *a,
+			 st_mutation **out, hl_err *err)
+{
+	pctx x = { r, a, NULL, p, base, err, false, { 0, NULL, true }, { ST_NO_TS, ST_NO_LDT },
+		   false, 0, NULL };
+
+	return decode_whole(&x, p, len, out);
+}
+
+int sst_decode_partition_sliced(sst_reader *r, const uint8_t *p, size_t len, uint64_t base,
+				int nslices, const st_slice *slices, hl_arena *a, st_mutation **out,
+				hl_err *err)
+{
+	pctx x = { r, a, NULL, p, base, err, false, { 0, NULL, true }, { ST_NO_TS, ST_NO_LDT },
+		   true, nslices, slices };
+
+	return decode_whole(&x, p, len, out);
+}
+
+int sst_decode_head(sst_reader *r, const uint8_t *p, size_t len, uint64_t base, hl_arena *a,
+		    st_mutation **out, hl_err *err)
+{
+	pctx x = { r, a, NULL, p, base, err, false, { 0, NULL, true }, { ST_NO_TS, ST_NO_LDT },
+		   false, 0, NULL };
+	hl_rd rd;
+	uint8_t flags, ext = 0;
+
+	hl_rd_init(&rd, p, len);
+	if (decode_key(&x, &rd))
+		return -1;
+	/* what follows the deletion within the header length is the static row */
+	if (hl_rd_left(&rd) > 0) {
+		if (hl_rd_u8(&rd, &flags) || !(flags & F_EXTENSION) || (flags & (F_END | F_MARKER)) ||
+		    hl_rd_u8(&rd, &ext) || !(ext & FX_STATIC) || r->meta.nstatic == 0)
+			return CORRUPT(&x, &rd, "partition header length does not end after the static row");
+		if (decode_row(&x, &rd, flags, ext, true))
+			return -1;
+		if (hl_rd_left(&rd) != 0)
+			return CORRUPT(&x, &rd, "%zu bytes after the static row in the partition header",
+				       hl_rd_left(&rd));
+	}
 	*out = x.m;
+	return 0;
+}
+
+int sst_decode_run(sst_reader *r, st_mutation *m, const uint8_t *p, size_t len, uint64_t base,
+		   const st_deletion *open, bool last, int nslices, const st_slice *slices,
+		   hl_arena *a, hl_err *err)
+{
+	pctx x = { r, a, m, p, base, err, false, unbounded, { ST_NO_TS, ST_NO_LDT }, true, nslices,
+		   slices };
+	hl_rd rd;
+	bool ended;
+
+	if (open) {
+		x.rt_open = true;
+		x.rt_del = *open;
+	}
+	hl_rd_init(&rd, p, len);
+	if (decode_body(&x, &rd, false, false, &ended))
+		return -1;
+	if (ended != last)
+		return CORRUPT(&x, &rd, last ? "last index block without the end of the partition"
+					     : "end of the partition before the last index block");
+	if (x.rt_open) {
+		if (last)
+			return CORRUPT(&x, &rd, "range tombstone still open at the end of the partition");
+		rt_emit(&x, &unbounded);
+	}
 	return 0;
 }

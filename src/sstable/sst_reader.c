@@ -1,9 +1,10 @@
 /*
  * sstable/sst_reader.c: opening an sstable (name, version, TOC.txt, the
- * metadata components, a validating pass over Index.db), iteration in
- * partitioner order driven by Index.db, point lookups (bloom filter ->
- * Summary.db -> Index.db -> Data.db), and the Digest.crc32 / chunk CRC
- * integrity checks.
+ * metadata components, a validating pass over Index.db that also checks
+ * Summary.db against it), iteration in partitioner order driven by
+ * Index.db, seeks (Summary.db binary search, then one summary interval of
+ * Index.db), point lookups (bloom filter -> key cache -> Summary.db ->
+ * Index.db -> Data.db), and the Digest.crc32 / chunk CRC integrity checks.
  */
 #include "sstable/sst_int.h"
 
@@ -97,28 +98,6 @@ void sst_murmur3_128(const void *key, size_t len, int64_t *out1, int64_t *out2)
 	*out2 = (int64_t)h2;
 }
 
-bool sst_may_contain(const sst_reader *r, const void *key, size_t keylen)
-{
-	int64_t h1, h2;
-	uint64_t base, inc;
-
-	if (!r->bf)
-		return true;
-	sst_murmur3_128(key, keylen, &h1, &h2);
-	/* ma+: the walk starts at h2 and steps by h1 (swapped before 3.0) */
-	base = (uint64_t)h2;
-	inc = (uint64_t)h1;
-	for (uint32_t i = 0; i < r->bf_hashes; i++) {
-		int64_t rem = (int64_t)base % (int64_t)r->bf_bits;
-		uint64_t bit = (uint64_t)(rem < 0 ? -rem : rem);
-
-		if (!(r->bf[bit >> 3] >> (bit & 7) & 1))
-			return false;
-		base += inc;
-	}
-	return true;
-}
-
 /* ------------------------------------------------------------ ordering */
 
 static int key_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
@@ -145,9 +124,15 @@ typedef struct idx_entry {
 	const uint8_t *key;
 	size_t keylen;
 	uint64_t pos;
+	const uint8_t *pidx;     /* promoted index (pidx_len 0: none) */
+	size_t pidx_len;
 	size_t next;             /* index offset of the following entry */
 	int64_t blocks;          /* IndexInfo blocks (deep parse only) */
 } idx_entry;
+
+/* Without Summary.db, seeks use every n-th Index.db entry instead:
+ * Cassandra's min_index_interval, so the work per seek is the same. */
+#define SST_SAMPLE_EVERY 128
 
 static int read_prefix(sst_reader *r, hl_rd *rd, st_bytes *scratch)
 {
@@ -164,7 +149,7 @@ static int read_prefix(sst_reader *r, hl_rd *rd, st_bytes *scratch)
 	return sst_read_clustering(r, rd, size, scratch, &had_null);
 }
 
-static int parse_promoted(sst_reader *r, hl_rd *rd, int64_t *blocks)
+static int parse_promoted(sst_reader *r, hl_rd *rd, int64_t *blocks, bool *has_offsets)
 {
 	uint64_t hlen, count, u;
 	int64_t width;
@@ -184,7 +169,8 @@ static int parse_promoted(sst_reader *r, hl_rd *rd, int64_t *blocks)
 			goto exit;
 	}
 	/* the offsets table (one int32 per block) */
-	if (hl_rd_left(rd) == count * 4) {
+	*has_offsets = hl_rd_left(rd) == count * 4;
+	if (*has_offsets) {
 		uint32_t o, prev = 0;
 
 		for (uint64_t i = 0; i < count; i++) {
@@ -216,13 +202,18 @@ static int parse_entry(sst_reader *r, size_t off, bool deep, idx_entry *e, hl_er
 	e->blocks = 0;
 	if (deep && size > 0) {
 		hl_rd sub;
+		bool has_offsets;
 
 		hl_rd_init(&sub, rd.p + rd.pos, (size_t)size);
-		if (parse_promoted(r, &sub, &e->blocks))
+		if (parse_promoted(r, &sub, &e->blocks, &has_offsets))
 			return sst_corrupt(r, err, "Index.db", off + rd.pos + sub.pos,
 					   "malformed promoted index");
+		if (!has_offsets)
+			r->pidx_offsets = false;
 	}
 	hl_rd_raw(&rd, (size_t)size, &p);
+	e->pidx = size ? p : NULL;
+	e->pidx_len = (size_t)size;
 	e->next = off + rd.pos;
 	if (e->pos >= r->meta.data_length)
 		return sst_corrupt(r, err, "Index.db", off, "partition position %llu past the end of Data.db (%llu)",
@@ -230,13 +221,25 @@ static int parse_entry(sst_reader *r, size_t off, bool deep, idx_entry *e, hl_er
 	return 0;
 }
 
-/* Validate every entry once: framing, promoted indexes, ascending positions. */
+/*
+ * Validate every entry once: framing, promoted indexes, ascending positions.
+ * Also note the first and last key, and check that every Summary.db sample
+ * names an entry (offset and key), since seeks start their scans there;
+ * without Summary.db, sample the index instead.
+ */
 static int scan_index(sst_reader *r, hl_err *err)
 {
 	size_t off = 0;
 	uint64_t prev = 0;
+	int64_t j = 0, cap = 0;
+	bool own = !r->meta.has_summary || r->nsum == 0;
 	idx_entry e;
 
+	r->pidx_offsets = true;
+	if (own) {
+		r->nsum = 0;
+		r->sum = NULL;
+	}
 	while (off < r->index_len) {
 		if (parse_entry(r, off, true, &e, err))
 			return -1;
@@ -244,13 +247,48 @@ static int scan_index(sst_reader *r, hl_err *err)
 		    (r->meta.index_entries > 0 && e.pos <= prev))
 			return sst_corrupt(r, err, "Index.db", off, "partition position %llu out of order",
 					   (unsigned long long)e.pos);
+		if (own && r->meta.index_entries % SST_SAMPLE_EVERY == 0) {
+			if (r->nsum == cap) {
+				sst_sum_entry *n;
+
+				cap = cap ? cap * 2 : 16;
+				n = hl_arena_alloc(r->arena, (size_t)cap * sizeof(*n));
+				if (r->nsum)
+					memcpy(n, r->sum, (size_t)r->nsum * sizeof(*n));
+				r->sum = n;
+			}
+			r->sum[r->nsum++] = (sst_sum_entry){ e.key, (uint32_t)e.keylen,
+							    hl_token(e.key, e.keylen), off };
+		}
+		for (; !own && j < r->nsum && r->sum[j].index_pos == off; j++)
+			if (r->sum[j].keylen != e.keylen || memcmp(r->sum[j].key, e.key, e.keylen) != 0)
+				return sst_corrupt(r, err, "Summary.db", 0,
+						   "sample %lld differs from its Index.db entry",
+						   (long long)j);
+		if (!own && j < r->nsum && r->sum[j].index_pos < off)
+			return sst_corrupt(r, err, "Summary.db", 0,
+					   "sample %lld is not at an Index.db entry", (long long)j);
+		if (r->meta.index_entries == 0) {
+			r->meta.first_key = e.key;
+			r->meta.first_keylen = e.keylen;
+		}
+		r->meta.last_key = e.key;
+		r->meta.last_keylen = e.keylen;
 		prev = e.pos;
 		r->meta.index_entries++;
 		r->meta.promoted_blocks += e.blocks;
 		off = e.next;
 	}
+	if (!own && j < r->nsum)
+		return sst_corrupt(r, err, "Summary.db", 0, "sample %lld is not at an Index.db entry",
+				   (long long)j);
 	if (r->meta.index_entries == 0 && r->meta.data_length != 0)
 		return sst_corrupt(r, err, "Index.db", 0, "empty index for a non-empty Data.db");
+	r->meta.has_keys = r->meta.index_entries > 0;
+	if (r->meta.has_keys) {
+		r->meta.first_token = hl_token(r->meta.first_key, r->meta.first_keylen);
+		r->meta.last_token = hl_token(r->meta.last_key, r->meta.last_keylen);
+	}
 	return 0;
 }
 
@@ -271,6 +309,7 @@ static int read_partition(sst_reader *r, size_t off, const idx_entry *e, hl_aren
 	if (sst_data_read(r, e->pos, (size_t)(end - e->pos), &r->pbuf, err) ||
 	    sst_decode_partition(r, r->pbuf.p, r->pbuf.len, e->pos, a, out, err))
 		return -1;
+	r->stats.partitions_decoded++;
 	if ((*out)->keylen != e->keylen || memcmp((*out)->key, e->key, e->keylen) != 0)
 		return sst_corrupt(r, err, "Data.db", e->pos,
 				   "partition key differs from its Index.db entry (index offset %zu)", off);
@@ -392,9 +431,23 @@ int sst_open(const char *dir, const char *base, const sst_schema *schema, const 
 			goto exit;
 	}
 	r->cbuf = hl_malloc(r->chunk_len);
+	/* the summary first: scan_index checks it against the index */
 	if (sst_read_file(r, "Index.db", true, &r->index, &r->index_len, NULL, err) ||
-	    scan_index(r, err) || sst_load_summary(r, err) || sst_load_filter(r, err))
+	    sst_load_summary(r, err) || scan_index(r, err) || sst_load_filter(r, err))
 		goto exit;
+	if (r->opts.key_cache_size >= 0) {
+		uint32_t tab = 2;
+
+		r->kc_cap = r->opts.key_cache_size ? r->opts.key_cache_size : SST_KEY_CACHE_DEFAULT;
+		if (r->kc_cap > (1 << 24))
+			r->kc_cap = 1 << 24;
+		/* at most half full: short probe sequences, and never full */
+		while (tab < 2 * (uint32_t)r->kc_cap)
+			tab <<= 1;
+		r->kc_mask = tab - 1;
+		/* allocated by the first lookup: compaction and tool readers,
+		 * which never look keys up, cost nothing */
+	}
 	*out = r;
 	r = NULL;
 	rc = 0;
@@ -412,6 +465,10 @@ void sst_close(sst_reader *r)
 	free(r->cbuf);
 	free(r->rawbuf);
 	free(r->index);
+	free(r->kc);
+	free(r->kc_tab);
+	if (r->scratch)
+		hl_arena_free(r->scratch);
 	hl_buf_free(&r->pbuf);
 	hl_buf_free(&r->prev_key);
 	hl_arena_free(r->arena);
@@ -461,56 +518,319 @@ int sst_next_partition(sst_reader *r, hl_arena *a, st_mutation **out, hl_err *er
 	return 1;
 }
 
+/* ------------------------------------------------------------ seeking */
+
+/* A seek target: (token, key), or a token alone (key NULL). */
+typedef struct target {
+	int64_t token;
+	const uint8_t *key;
+	size_t keylen;
+	bool inclusive;
+} target;
+
+/* Is the partition (token, key) at or past the target? Monotone along the
+ * file, which is what the binary search and the scans rely on. */
+static bool admitted(const sst_reader *r, int64_t tok, const uint8_t *key, size_t keylen,
+		     const target *t)
+{
+	int c;
+
+	if (!t->key) {
+		if (r->meta.partitioner != SST_MURMUR3)
+			return true;
+		return t->inclusive ? tok >= t->token : tok > t->token;
+	}
+	c = part_cmp(r, tok, key, keylen, t->token, t->key, t->keylen);
+	return t->inclusive ? c >= 0 : c > 0;
+}
+
+/*
+ * The Index.db offset of the first entry admitted by t (index_len when
+ * none): the last sample before the target bounds the scan from below, the
+ * next sample (admitted, by the search) from above.
+ */
+static int index_search(sst_reader *r, const target *t, size_t *out, hl_err *err)
+{
+	int64_t lo = 0, hi = r->nsum - 1, found = -1;
+	size_t off = 0;
+	idx_entry e;
+
+	while (lo <= hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+		const sst_sum_entry *s = &r->sum[mid];
+
+		if (!admitted(r, s->token, s->key, s->keylen, t)) {
+			found = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	if (found >= 0)
+		off = (size_t)r->sum[found].index_pos;
+	while (off < r->index_len) {
+		if (parse_entry(r, off, false, &e, err))
+			return -1;
+		r->stats.index_scanned++;
+		if (admitted(r, hl_token(e.key, e.keylen), e.key, e.keylen, t))
+			break;
+		off = e.next;
+	}
+	*out = off;
+	return 0;
+}
+
+int sst_seek(sst_reader *r, int64_t token, const void *key, size_t keylen, bool inclusive,
+	     hl_err *err)
+{
+	target t = { token, key, keylen, inclusive };
+	size_t off;
+
+	r->stats.seeks++;
+	if (index_search(r, &t, &off, err))
+		return -1;
+	r->ipos = off;
+	/* the order check restarts here: nothing before the target is seen */
+	r->have_prev = false;
+	return 0;
+}
+
+int sst_peek_partition(sst_reader *r, int64_t *token, const uint8_t **key, size_t *keylen,
+		       hl_err *err)
+{
+	idx_entry e;
+
+	if (r->ipos >= r->index_len)
+		return 0;
+	if (parse_entry(r, r->ipos, false, &e, err))
+		return -1;
+	*token = hl_token(e.key, e.keylen);
+	*key = e.key;
+	*keylen = e.keylen;
+	return 1;
+}
+
+int sst_skip_partition(sst_reader *r, hl_err *err)
+{
+	idx_entry e;
+	size_t off = r->ipos;
+	int64_t tok;
+
+	if (off >= r->index_len)
+		return 0;
+	if (parse_entry(r, off, false, &e, err))
+		return -1;
+	tok = hl_token(e.key, e.keylen);
+	if (r->have_prev &&
+	    part_cmp(r, r->prev_token, r->prev_key.p, r->prev_key.len, tok, e.key, e.keylen) >= 0)
+		return sst_corrupt(r, err, "Index.db", off, "partitions out of partitioner order");
+	hl_buf_reset(&r->prev_key);
+	hl_buf_put(&r->prev_key, e.key, e.keylen);
+	r->prev_token = tok;
+	r->have_prev = true;
+	r->ipos = e.next;
+	return 1;
+}
+
+/* ------------------------------------------------------------ key cache */
+
+/*
+ * Fully associative, bounded, CLOCK replacement (an LRU approximation that
+ * costs one bit per hit): kc_cap entries found through a hash table of
+ * twice as many slots, so probes stay short. Only keys that exist are
+ * cached (the bloom filter answers most absent ones). An entry holds its
+ * Index.db offset; the entry's key confirms a hit, so a hash collision
+ * cannot return the wrong partition. No allocation after open.
+ */
+static bool kc_get(sst_reader *r, int64_t h1, int64_t h2, const void *key, size_t keylen,
+		   idx_entry *e, size_t *off, hl_err *err, int *rc)
+{
+	*rc = 0;
+	if (!r->kc)
+		return false;
+	for (uint32_t i = (uint32_t)h1 & r->kc_mask; r->kc_tab[i]; i = (i + 1) & r->kc_mask) {
+		sst_kc_slot *s = &r->kc[r->kc_tab[i] - 1];
+
+		if (s->h1 != (uint64_t)h1 || s->h2 != (uint64_t)h2)
+			continue;
+		if (parse_entry(r, s->off, false, e, err)) {
+			*rc = -1;
+			return true;
+		}
+		if (e->keylen == keylen && memcmp(e->key, key, keylen) == 0) {
+			s->ref = true;
+			*off = s->off;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Drop entry number n from the hash table (backward-shift deletion, so
+ * probe sequences stay unbroken without tombstones). */
+static void kc_unlink(sst_reader *r, uint32_t n)
+{
+	uint32_t mask = r->kc_mask, i = (uint32_t)r->kc[n].h1 & mask, j;
+
+	while (r->kc_tab[i] != n + 1)
+		i = (i + 1) & mask;
+	for (j = (i + 1) & mask; r->kc_tab[j]; j = (j + 1) & mask) {
+		uint32_t home = (uint32_t)r->kc[r->kc_tab[j] - 1].h1 & mask;
+
+		/* j's entry may move into the hole at i unless its home lies in (i, j] */
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			r->kc_tab[i] = r->kc_tab[j];
+			i = j;
+		}
+	}
+	r->kc_tab[i] = 0;
+}
+
+static void kc_put(sst_reader *r, int64_t h1, int64_t h2, size_t off)
+{
+	uint32_t n, i;
+
+	if (!r->kc) {
+		r->kc = hl_calloc((size_t)r->kc_cap, sizeof(*r->kc));
+		r->kc_tab = hl_calloc((size_t)r->kc_mask + 1, sizeof(*r->kc_tab));
+	}
+	if (r->kc_entries < r->kc_cap) {
+		n = (uint32_t)r->kc_entries++;
+	} else {
+		/* the clock: pass over (and clear) recently used entries */
+		while (r->kc[r->kc_hand].ref) {
+			r->kc[r->kc_hand].ref = false;
+			r->kc_hand = (r->kc_hand + 1) % r->kc_cap;
+		}
+		n = (uint32_t)r->kc_hand;
+		r->kc_hand = (r->kc_hand + 1) % r->kc_cap;
+		kc_unlink(r, n);
+	}
+	/* referenced from the start: a new entry survives one pass of the hand,
+	 * else a burst of misses could evict its own first entries */
+	r->kc[n] = (sst_kc_slot){ (uint64_t)h1, (uint64_t)h2, off, true };
+	for (i = (uint32_t)h1 & r->kc_mask; r->kc_tab[i]; i = (i + 1) & r->kc_mask)
+		;
+	r->kc_tab[i] = n + 1;
+}
+
+void sst_get_read_stats(const sst_reader *r, sst_read_stats *out)
+{
+	*out = r->stats;
+	out->key_cache_entries = r->kc_entries;
+	out->key_cache_capacity = r->kc_cap;
+}
+
 /* ------------------------------------------------------------ point lookup */
+
+static bool bloom_has(const sst_reader *r, int64_t h1, int64_t h2)
+{
+	/* ma+: the walk starts at h2 and steps by h1 (swapped before 3.0) */
+	uint64_t base = (uint64_t)h2, inc = (uint64_t)h1;
+
+	if (!r->bf)
+		return true;
+	for (uint32_t i = 0; i < r->bf_hashes; i++) {
+		int64_t rem = (int64_t)base % (int64_t)r->bf_bits;
+		uint64_t bit = (uint64_t)(rem < 0 ? -rem : rem);
+
+		if (!(r->bf[bit >> 3] >> (bit & 7) & 1))
+			return false;
+		base += inc;
+	}
+	return true;
+}
+
+/* Bloom filter, key cache, then the summary interval of Index.db. */
+static int find_entry(sst_reader *r, const void *key, size_t keylen, int64_t token, idx_entry *e,
+		      size_t *off, hl_err *err)
+{
+	int64_t h1, h2;
+	int rc;
+
+	sst_murmur3_128(key, keylen, &h1, &h2);
+	if (!bloom_has(r, h1, h2))
+		return 0;
+	/* ByteOrdered files: the search compares keys only; the token is unused */
+	if (r->meta.partitioner != SST_MURMUR3)
+		token = 0;
+	if (r->kc_cap) {
+		if (kc_get(r, h1, h2, key, keylen, e, off, err, &rc)) {
+			if (rc < 0)
+				return -1;
+			r->stats.key_cache_hits++;
+			return 1;
+		}
+		r->stats.key_cache_misses++;
+	}
+	{
+		target t = { token, key, keylen, true };
+
+		if (index_search(r, &t, off, err))
+			return -1;
+	}
+	if (*off >= r->index_len)
+		return 0;
+	if (parse_entry(r, *off, false, e, err))
+		return -1;
+	if (e->keylen != keylen || memcmp(e->key, key, keylen) != 0)
+		return 0;
+	if (r->kc_cap)
+		kc_put(r, h1, h2, *off);
+	return 1;
+}
+
+int sst_lookup(sst_reader *r, const void *key, size_t keylen, int64_t token, sst_ientry *out,
+	       hl_err *err)
+{
+	idx_entry e, n;
+	size_t off;
+	int rc = find_entry(r, key, keylen, token, &e, &off, err);
+
+	if (rc <= 0)
+		return rc;
+	out->key = e.key;
+	out->keylen = e.keylen;
+	out->pos = e.pos;
+	out->end = r->meta.data_length;
+	out->pidx = e.pidx;
+	out->pidx_len = e.pidx_len;
+	out->off = off;
+	if (e.next < r->index_len) {
+		if (parse_entry(r, e.next, false, &n, err))
+			return -1;
+		out->end = n.pos;
+	}
+	if (out->end <= out->pos)
+		return sst_corrupt(r, err, "Index.db", off, "partition positions out of order");
+	return 1;
+}
 
 int sst_get_partition(sst_reader *r, const void *key, size_t keylen, int64_t token, hl_arena *a,
 		      st_mutation **out, hl_err *err)
 {
-	size_t off = 0, stop = r->index_len;
 	sst_counts saved = r->counts;
 	idx_entry e;
-	int rc = -1;
+	size_t off;
+	int rc;
 
 	*out = NULL;
-	if (!sst_may_contain(r, key, keylen))
-		return 0;
-	if (r->nsum > 0) {
-		/* the last sampled key <= key bounds the stretch of Index.db to scan */
-		int64_t lo = 0, hi = r->nsum - 1, found = -1;
+	rc = find_entry(r, key, keylen, token, &e, &off, err);
+	if (rc <= 0)
+		return rc;
+	rc = read_partition(r, off, &e, a, out, err) ? -1 : 1;
+	r->counts = saved;   /* lookups do not count as iteration */
+	return rc;
+}
 
-		while (lo <= hi) {
-			int64_t mid = lo + (hi - lo) / 2;
-			const sst_sum_entry *s = &r->sum[mid];
+bool sst_may_contain(const sst_reader *r, const void *key, size_t keylen)
+{
+	int64_t h1, h2;
 
-			if (part_cmp(r, s->token, s->key, s->keylen, token, key, keylen) <= 0) {
-				found = mid;
-				lo = mid + 1;
-			} else {
-				hi = mid - 1;
-			}
-		}
-		if (found < 0)
-			return 0;
-		off = (size_t)r->sum[found].index_pos;
-		if (found + 1 < r->nsum)
-			stop = (size_t)r->sum[found + 1].index_pos;
-	}
-	while (off < stop) {
-		int c;
-
-		if (parse_entry(r, off, false, &e, err))
-			return -1;
-		c = part_cmp(r, hl_token(e.key, e.keylen), e.key, e.keylen, token, key, keylen);
-		if (c == 0) {
-			rc = read_partition(r, off, &e, a, out, err) ? -1 : 1;
-			r->counts = saved;   /* lookups do not count as iteration */
-			return rc;
-		}
-		if (c > 0)
-			break;
-		off = e.next;
-	}
-	return 0;
+	if (!r->bf)
+		return true;
+	sst_murmur3_128(key, keylen, &h1, &h2);
+	return bloom_has(r, h1, h2);
 }
 
 /* ------------------------------------------------------------ integrity */

@@ -8,15 +8,24 @@
  *
  * A reader opens one sstable (the component files <dir>/<base>-<Component>,
  * e.g. base "nb-1-big"), decodes its metadata (TOC.txt, Statistics.db,
- * CompressionInfo.db, Filter.db, Summary.db, Index.db) and hands out whole
- * partitions as st_mutations, either in sstable order (sst_next_partition)
- * or by key (sst_get_partition). The files are untrusted: every malformed
- * byte is an HL_ERR_SERVER error naming the file and offset.
+ * CompressionInfo.db, Filter.db, Summary.db, Index.db) and hands out
+ * partitions as st_mutations: in sstable order (sst_next_partition), from
+ * any position found through the index (sst_seek, sst_peek_partition), by
+ * key (sst_get_partition, through a per-reader key cache), or the part of
+ * a partition inside clustering slices (sst_get_partition_slice, which
+ * reads only the promoted-index blocks it needs). The files are untrusted:
+ * every malformed byte is an HL_ERR_SERVER error naming the file and
+ * offset.
  *
  * Memory: Index.db, Summary.db and Filter.db are held in memory while the
- * reader is open; Data.db is read chunk by chunk (one decompressed chunk
- * cached) and each partition's bytes are assembled in one heap buffer, so
- * the largest partition bounds the transient memory.
+ * reader is open, plus the key cache (sst_opts.key_cache_size entries of
+ * ~32 bytes); Data.db is read chunk by chunk (one decompressed chunk
+ * cached) and each partition's bytes (for slice reads, the header and the
+ * blocks read) are assembled in one heap buffer, so the largest partition
+ * bounds the transient memory.
+ *
+ * Threads: a reader is used by one thread at a time; lookups update its
+ * key cache and counters.
  *
  * Simplifications (documented, deliberate):
  *  - Counter cells: the counter context is summed over its shards and
@@ -82,7 +91,12 @@ typedef struct sst_opts {
 	 * reading Data.db. Checking is the default, as Cassandra's
 	 * crc_check_chance = 1.0. */
 	bool skip_chunk_crc;
+	/* Key cache entries (partition key -> its Index.db entry) for point
+	 * lookups: 0 means SST_KEY_CACHE_DEFAULT, < 0 no cache. */
+	int key_cache_size;
 } sst_opts;
+
+#define SST_KEY_CACHE_DEFAULT 1024
 
 /* ------------------------------------------------------------ metadata */
 
@@ -138,6 +152,25 @@ typedef struct sst_meta {
 	/* Index.db totals, computed at open */
 	int64_t index_entries;
 	int64_t promoted_blocks;         /* IndexInfo blocks over all entries */
+	/* The first and last partition (from Index.db, so present with or
+	 * without Summary.db); has_keys is false for an empty sstable. Tokens
+	 * are hl_token of the keys: Murmur3 order. (ByteOrdered files are
+	 * ordered by key bytes; their tokens say nothing about the order.) */
+	bool has_keys;
+	const uint8_t *first_key, *last_key;
+	size_t first_keylen, last_keylen;
+	int64_t first_token, last_token;
+	/* Clustering bounds from StatsMetadata, values as stored (pointing into
+	 * the reader; {NULL, 0} is a null component):
+	 *  - before oa: per-component min and max clustering values, possibly
+	 *    a prefix. Exact bounds only from md on (clust_bounds_exact);
+	 *    ma..mc computed them per column, so they may not be a real row.
+	 *  - oa: the covered Slice, start and end bound (min/max_clust_incl).
+	 * Readers use them only as hints (nothing in the reader relies on them). */
+	int nmin_clust, nmax_clust;
+	const st_bytes *min_clust, *max_clust;
+	bool min_clust_incl, max_clust_incl;
+	bool clust_bounds_exact;
 } sst_meta;
 
 const sst_meta *sst_info(const sst_reader *r);
@@ -173,6 +206,57 @@ int sst_get_partition(sst_reader *r, const void *key, size_t keylen, int64_t tok
 /* Bloom filter membership: false only if the key is certainly absent
  * (always true when the sstable has no Filter.db). */
 bool sst_may_contain(const sst_reader *r, const void *key, size_t keylen);
+
+/*
+ * Position sst_next_partition at the first partition at or after (token,
+ * key) (inclusive) or strictly after it (!inclusive), without reading
+ * Data.db: a binary search of Summary.db (or, without one, of a sample
+ * taken from Index.db at open) and a scan of one summary interval of
+ * Index.db. key NULL positions by token alone: the first partition whose
+ * token is >= token (inclusive) or > token. ByteOrdered files compare by
+ * key only (key NULL: the first partition). Returns 0, -1 on error.
+ */
+int sst_seek(sst_reader *r, int64_t token, const void *key, size_t keylen, bool inclusive,
+	     hl_err *err);
+
+/*
+ * The partition sst_next_partition would return next, from Index.db only
+ * (no Data.db read): *token (hl_token of the key) and *key, which points
+ * into the reader and stays valid until sst_close. Returns 1, 0 at the
+ * end, -1 on error. sst_skip_partition steps over it without decoding.
+ */
+int sst_peek_partition(sst_reader *r, int64_t *token, const uint8_t **key, size_t *keylen,
+		       hl_err *err);
+int sst_skip_partition(sst_reader *r, hl_err *err);
+
+/*
+ * Point lookup of part of a partition: the partition deletion, the static
+ * row, the rows inside the clustering slices (sorted, non-overlapping, in
+ * clustering order, as st_read_cmd's; nslices 0 selects no rows) and the
+ * range tombstones clipped to them. For a partition with a promoted index
+ * (IndexInfo blocks) only the header and the blocks that can intersect a
+ * slice are read and decoded; a range tombstone open at a block start
+ * comes from the previous block's IndexInfo. The result equals
+ * sst_get_partition's restricted to the slices: the same rows, and each
+ * range tombstone intersected with each slice (pieces that are empty are
+ * dropped). Returns 1 found, 0 absent, -1 error.
+ */
+int sst_get_partition_slice(sst_reader *r, const void *key, size_t keylen, int64_t token,
+			    int nslices, const st_slice *slices, hl_arena *a, st_mutation **out,
+			    hl_err *err);
+
+/* Read-path counters since sst_open (for tablestats / metrics and tests). */
+typedef struct sst_read_stats {
+	int64_t key_cache_hits;          /* lookups answered by the key cache */
+	int64_t key_cache_misses;        /* lookups that searched Index.db */
+	int key_cache_entries, key_cache_capacity;
+	int64_t seeks;                   /* sst_seek calls */
+	int64_t index_scanned;           /* Index.db entries compared by seeks / lookups */
+	int64_t partitions_decoded;      /* whole or partial partitions decoded */
+	int64_t blocks_read;             /* IndexInfo blocks decoded by slice reads */
+	int64_t blocks_skipped;          /* ... and not read, thanks to the index */
+} sst_read_stats;
+void sst_get_read_stats(const sst_reader *r, sst_read_stats *out);
 
 /* Decoding counters since open / rewind (for tools and tests). */
 typedef struct sst_counts {

@@ -359,6 +359,19 @@ int st_table_stats_get(const st_engine *e, const hl_uuid *table, st_table_stats 
 		out->sstables++;
 		out->disk_bytes += s->bytes;
 		out->sstables_in_level[s->level < 7 ? s->level : 7]++;
+		{
+			sst_read_stats rs;
+
+			sst_get_read_stats(s->r, &rs);
+			out->key_cache_hits += rs.key_cache_hits;
+			out->key_cache_misses += rs.key_cache_misses;
+			out->key_cache_entries += rs.key_cache_entries;
+			out->key_cache_capacity += rs.key_cache_capacity;
+			out->index_blocks_read += rs.blocks_read;
+			out->index_blocks_skipped += rs.blocks_skipped;
+		}
 	}
+	out->sst_partitions_read = t->sst_parts_read;
+	out->sst_skipped = t->sst_skipped;
 	return 0;
 }

@@ -12,7 +12,10 @@
  * applied into a scratch memtable, which reconciles them exactly as writes
  * do, and the core runs over that. Range reads do this in bounded batches
  * of partitions taken in (token, key) order from all sources at once (see
- * read_merged_range).
+ * read_merged_range). SSTable work is kept proportional to the read: files
+ * are positioned through their index and left out when their token span
+ * or timestamps rule them out, and only consumed partitions (or, for a
+ * partition read with slices, only the index blocks needed) are decoded.
  */
 #include "storage/st_int.h"
 
@@ -22,7 +25,9 @@
 /* A merged range read stops filling its scratch memtable at this many
  * partitions or bytes, reads it, and continues with the next batch only if
  * the limits are not met. One partition is never split, so the largest
- * partition bounds the memory too. */
+ * partition bounds the memory too. With a limit, batches start small and
+ * double, so a small page decodes about as many SSTable partitions as it
+ * returns (at most about twice as many). */
 #define MERGE_BATCH_PARTS 256
 #define MERGE_BATCH_BYTES ((size_t)4 << 20)
 
@@ -467,58 +472,142 @@ static int cmp_pos(int64_t ta, const uint8_t *a, uint32_t an, int64_t tb, const 
 	return st__cmp_bytes(a, an, b, bn);
 }
 
-/* Read the next partition of the file that this shard serves into the
- * cursor, remembering the one before it. 0 ok (cur NULL at the end). */
-static int sst_advance(const st_engine *e, st_sst *s, hl_err *err)
+/*
+ * Load the cursor from the reader's position: the next partition of the
+ * file this shard serves, from Index.db only. Another shard's stretch of
+ * an imported file is jumped over by a seek, not walked.
+ */
+static int cur_load(const st_engine *e, st_sst *s, hl_err *err)
 {
 	for (;;) {
-		int rc;
+		int64_t tok;
+		const uint8_t *k;
+		size_t kl;
+		int rc = sst_peek_partition(s->r, &tok, &k, &kl, err);
 
-		if (s->cur) {
-			hl_buf_reset(&s->prev_key);
-			hl_buf_put(&s->prev_key, s->cur->key, s->cur->keylen);
-			s->prev_token = s->cur->token;
-			s->has_prev = true;
-		}
-		s->cur = NULL;
-		hl_arena_reset(s->ca);
-		rc = sst_next_partition(s->r, s->ca, &s->cur, err);
 		if (rc < 0)
 			return -1;
 		if (rc == 0) {
-			s->cur = NULL;
+			s->has_cur = false;
 			return 0;
 		}
-		if (st__token_owned(e, s->cur->token))
+		if (st__token_owned(e, tok)) {
+			s->has_cur = true;
+			s->cur_token = tok;
+			s->cur_key = k;
+			s->cur_keylen = kl;
 			return 0;
+		}
+		if (tok > e->opts.own_end) {
+			s->has_cur = false;
+			return 0;
+		}
+		if (sst_seek(s->r, e->opts.own_start, NULL, 0, true, err))
+			return -1;
+	}
+}
+
+static void cur_to_prev(st_sst *s)
+{
+	hl_buf_reset(&s->prev_key);
+	hl_buf_put(&s->prev_key, s->cur_key, s->cur_keylen);
+	s->prev_token = s->cur_token;
+	s->has_prev = true;
+}
+
+/* Decode the cursor's partition (into s->ca, valid until the next take)
+ * and move the cursor on. */
+static int cur_take(const st_engine *e, st_table *t, st_sst *s, st_mutation **out, hl_err *err)
+{
+	int rc;
+
+	cur_to_prev(s);
+	hl_arena_reset(s->ca);
+	rc = sst_next_partition(s->r, s->ca, out, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return hl_errf(err, HL_ERR_SERVER, "sstable %s ended at a partition its index lists",
+			       s->base);
+	t->sst_parts_read++;
+	return cur_load(e, s, err);
+}
+
+/* Step over the cursor's partition without decoding it. */
+static int cur_skip(const st_engine *e, st_sst *s, hl_err *err)
+{
+	cur_to_prev(s);
+	if (sst_skip_partition(s->r, err) < 0)
+		return -1;
+	return cur_load(e, s, err);
+}
+
+/* Where c starts: its start token, or its paging position when that is
+ * later. key NULL: the token alone. */
+static void range_start(const st_read_cmd *c, int64_t *tok, const uint8_t **key, uint32_t *keylen,
+			bool *inclusive)
+{
+	*tok = c->start_token;
+	*key = NULL;
+	*keylen = 0;
+	*inclusive = c->start_inclusive;
+	if (c->has_from && (c->from_token > c->start_token ||
+			    (c->from_token == c->start_token && c->start_inclusive))) {
+		*tok = c->from_token;
+		/* an empty key is still a key: (t, "") exclusive is not "token > t" */
+		*key = c->from_key ? c->from_key : (const uint8_t *)"";
+		*keylen = c->from_keylen;
+		*inclusive = c->from_inclusive;
 	}
 }
 
 /*
  * Position the cursor on the first partition admitted by c. The cursor is
- * reused when the target lies between its previous and current partition
- * (sequential paging); otherwise the file is scanned again from the start.
- * TODO(sstable seek): an index seek would make the restart cheap.
+ * kept when the target lies between its previous and current partition
+ * (sequential paging); otherwise the file's index is searched. Nothing is
+ * decoded here.
  */
-static int sst_seek(const st_engine *e, st_sst *s, const st_read_cmd *c, hl_err *err)
+static int cursor_seek(const st_engine *e, st_sst *s, const st_read_cmd *c, hl_err *err)
 {
 	bool reuse = s->started;
 
 	if (reuse && s->has_prev && pos_admitted(c, s->prev_token, s->prev_key.p,
 						 (uint32_t)s->prev_key.len))
 		reuse = false;
+	if (reuse && s->has_cur &&
+	    !pos_admitted(c, s->cur_token, s->cur_key, (uint32_t)s->cur_keylen))
+		reuse = false;
 	if (!reuse) {
-		sst_rewind(s->r);
-		s->cur = NULL;
+		int64_t tok;
+		const uint8_t *key;
+		uint32_t keylen;
+		bool incl;
+
+		range_start(c, &tok, &key, &keylen, &incl);
+		if (sst_seek(s->r, tok, key, keylen, incl, err))
+			return -1;
 		s->has_prev = false;
 		s->started = true;
-		if (sst_advance(e, s, err))
+		if (cur_load(e, s, err))
 			return -1;
 	}
-	while (s->cur && !pos_admitted(c, s->cur->token, s->cur->key, s->cur->keylen))
-		if (sst_advance(e, s, err))
+	/* the index search lands on the target; this only guards the rule */
+	while (s->has_cur && !pos_admitted(c, s->cur_token, s->cur_key, (uint32_t)s->cur_keylen))
+		if (cur_skip(e, s, err))
 			return -1;
 	return 0;
+}
+
+/* Can the file hold anything of c's range (its span, and this shard's)? */
+static bool sst_in_range(const st_engine *e, const st_sst *s, const st_read_cmd *c)
+{
+	const sst_meta *m = sst_info(s->r);
+
+	if (!m->has_keys || pos_past_end(c, m->first_token) ||
+	    !pos_admitted(c, m->last_token, m->last_key, (uint32_t)m->last_keylen))
+		return false;
+	return !e->opts.has_range ||
+	       (m->last_token >= e->opts.own_start && m->first_token <= e->opts.own_end);
 }
 
 typedef struct msrc {
@@ -529,11 +618,11 @@ typedef struct msrc {
 static bool msrc_head(const msrc *m, int64_t *token, const uint8_t **key, uint32_t *keylen)
 {
 	if (m->sst) {
-		if (!m->sst->cur)
+		if (!m->sst->has_cur)
 			return false;
-		*token = m->sst->cur->token;
-		*key = m->sst->cur->key;
-		*keylen = m->sst->cur->keylen;
+		*token = m->sst->cur_token;
+		*key = m->sst->cur_key;
+		*keylen = (uint32_t)m->sst->cur_keylen;
 		return true;
 	}
 	if (!m->node)
@@ -566,7 +655,7 @@ static int nsources(const st_table *t)
 static void read_merged_range(st_engine *e, st_table *t, rd *x)
 {
 	const st_read_cmd *c = x->cmd;
-	int n = nsources(t), k = 0;
+	int n = nsources(t), k = 0, batch = MERGE_BATCH_PARTS;
 	msrc *src = hl_calloc((size_t)n, sizeof(*src));
 	hl_arena *scratch = hl_arena_new(64 * 1024);
 	st_memtable tmp;
@@ -577,18 +666,30 @@ static void read_merged_range(st_engine *e, st_table *t, rd *x)
 		if (!f->flushed)
 			src[k++].node = range_first(c, &f->parts);
 	for (st_sst *s = t->ssts; s; s = s->next) {
+		if (!sst_in_range(e, s, c)) {
+			t->sst_skipped++;
+			continue;
+		}
 		src[k].sst = s;
-		if (sst_seek(e, s, c, x->err)) {
+		if (cursor_seek(e, s, c, x->err)) {
 			x->rc = -1;
 			goto exit;
 		}
 		k++;
 	}
+	n = k;
+	/* A row limit says nothing of how many partitions hold those rows:
+	 * start with one and double. Each counted partition takes one of a
+	 * partition limit, so that many is a fair first batch. */
+	if (c->limit_rows > 0)
+		batch = 1;
+	if (c->limit_partitions > 0 && c->limit_partitions < batch)
+		batch = (int)c->limit_partitions;
 	st__mt_init(&tmp, &t->layout, t->seed);
 	while (more && !x->stop) {
 		int nparts = 0;
 
-		while (nparts < MERGE_BATCH_PARTS && hl_arena_used(tmp.arena) < MERGE_BATCH_BYTES) {
+		while (nparts < batch && hl_arena_used(tmp.arena) < MERGE_BATCH_BYTES) {
 			int64_t bt = 0, ht;
 			const uint8_t *bk = NULL, *hk;
 			uint32_t bn = 0, hn;
@@ -611,15 +712,14 @@ static void read_merged_range(st_engine *e, st_table *t, rd *x)
 				    cmp_pos(ht, hk, hn, bt, bk, bn) != 0)
 					continue;
 				if (src[i].sst) {
-					if (st__mt_validate(&t->layout, src[i].sst->cur, x->err)) {
+					st_mutation *m;
+
+					if (cur_take(e, t, src[i].sst, &m, x->err) ||
+					    st__mt_validate(&t->layout, m, x->err)) {
 						x->rc = -1;
 						goto done;
 					}
-					st__mt_apply(&tmp, src[i].sst->cur);
-					if (sst_advance(e, src[i].sst, x->err)) {
-						x->rc = -1;
-						goto done;
-					}
+					st__mt_apply(&tmp, m);
 				} else {
 					st__mt_apply(&tmp, st__mt_export(src[i].node->item,
 									 t->layout.nclust, scratch));
@@ -629,6 +729,7 @@ static void read_merged_range(st_engine *e, st_table *t, rd *x)
 			nparts++;
 		}
 		scan_parts(x, st_sl_first(&tmp.parts));
+		batch = batch * 2 < MERGE_BATCH_PARTS ? batch * 2 : MERGE_BATCH_PARTS;
 		st__mt_free_contents(&tmp);
 		hl_arena_reset(scratch);
 		st__mt_init(&tmp, &t->layout, t->seed);
@@ -640,7 +741,47 @@ exit:
 	free(src);
 }
 
-/* Single partition: gather it from every source that may hold it. */
+/*
+ * The clustering slices an SSTable must supply for a partition read: the
+ * command's, cut at its paging position (rows after it, or before it when
+ * reversed). false: every row is needed.
+ */
+static bool part_slices(rd *x, hl_arena *a, const st_slice **out, int *nout)
+{
+	const st_table_layout *l = x->l;
+	const st_bytes *after = l->nclust ? x->cmd->after_clust : NULL;
+	st_bound ab = { l->nclust, after, false };
+	st_slice *v;
+	int n = 0;
+
+	if (!x->cmd->has_slices && !after)
+		return false;
+	v = hl_arena_alloc(a, sizeof(*v) * (size_t)(x->nslices ? x->nslices : 1));
+	for (int i = 0; i < x->nslices; i++) {
+		st_slice sl = x->slices[i];
+
+		if (after && !x->cmd->reversed) {
+			if (st__cmp_bounds(l, &sl.start, false, &ab, false) < 0)
+				sl.start = ab;
+		} else if (after) {
+			if (st__cmp_bounds(l, &sl.end, true, &ab, true) > 0)
+				sl.end = ab;
+		}
+		if (st__cmp_bounds(l, &sl.start, false, &sl.end, true) < 0)
+			v[n++] = sl;
+	}
+	*out = v;
+	*nout = n;
+	return true;
+}
+
+/*
+ * Single partition: gather it from every source that may hold it. SSTables
+ * are left out when the token is outside their span, by the bloom filter,
+ * and once a partition deletion is known, when everything in them is older
+ * (their max timestamp): all of it would be shadowed. With slices or a
+ * paging position only the promoted-index blocks that matter are decoded.
+ */
 static void read_merged_part(st_engine *e, st_table *t, rd *x)
 {
 	const st_read_cmd *c = x->cmd;
@@ -649,10 +790,15 @@ static void read_merged_part(st_engine *e, st_table *t, rd *x)
 	st_memtable tmp;
 	const st_memtable *only = NULL;
 	int found = 0;
+	int64_t deleted = ST_NO_TS;    /* newest partition deletion seen */
+	const st_slice *sl = NULL;
+	int nsl = -1;                  /* -1: not computed yet */
+	bool sliced = false;
 
 	st__mt_init(&tmp, &t->layout, t->seed);
 	for (const st_memtable *m = t->mt; m; m = m == t->mt ? t->frozen : m->next) {
 		st_sl_node *nd;
+		const mt_part *p;
 
 		if (m->flushed)
 			continue;
@@ -661,25 +807,45 @@ static void read_merged_part(st_engine *e, st_table *t, rd *x)
 			continue;
 		if (!scratch)
 			scratch = hl_arena_new(16 * 1024);
-		st__mt_apply(&tmp, st__mt_export(nd->item, t->layout.nclust, scratch));
+		p = nd->item;
+		if (p->pdel.ts != ST_NO_TS && p->pdel.ts > deleted)
+			deleted = p->pdel.ts;
+		st__mt_apply(&tmp, st__mt_export(p, t->layout.nclust, scratch));
 		only = m;
 		found++;
 	}
 	if (st__token_owned(e, c->token)) {
 		for (st_sst *s = t->ssts; s; s = s->next) {
+			const sst_meta *mm = sst_info(s->r);
 			st_mutation *m = NULL;
 			int rc;
 
-			if (!sst_may_contain(s->r, c->key, c->keylen))
+			if (!mm->has_keys || c->token < mm->first_token || c->token > mm->last_token ||
+			    (deleted != ST_NO_TS && s->max_ts < deleted) ||
+			    !sst_may_contain(s->r, c->key, c->keylen)) {
+				t->sst_skipped++;
 				continue;
+			}
 			if (!scratch)
 				scratch = hl_arena_new(16 * 1024);
-			rc = sst_get_partition(s->r, c->key, c->keylen, c->token, scratch, &m, x->err);
+			if (nsl < 0) {
+				nsl = 0;
+				sliced = part_slices(x, scratch, &sl, &nsl);
+			}
+			if (sliced)
+				rc = sst_get_partition_slice(s->r, c->key, c->keylen, c->token, nsl, sl,
+							     scratch, &m, x->err);
+			else
+				rc = sst_get_partition(s->r, c->key, c->keylen, c->token, scratch, &m,
+						       x->err);
 			if (rc < 0 || (rc > 0 && st__mt_validate(&t->layout, m, x->err))) {
 				x->rc = -1;
 				goto exit;
 			}
 			if (rc > 0) {
+				t->sst_parts_read++;
+				if (m->pdel.ts != ST_NO_TS && m->pdel.ts > deleted)
+					deleted = m->pdel.ts;
 				st__mt_apply(&tmp, m);
 				found++;
 				only = NULL;

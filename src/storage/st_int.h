@@ -143,10 +143,12 @@ bool st__part_empty(const mt_part *p);
 
 /*
  * One SSTable as a table sees it. The reader belongs to the shard thread;
- * helper threads open their own readers on the same files. `cur` is a
- * range-read cursor kept across reads so paging continues where the last
- * read stopped: `cur` is the first unconsumed partition of the file, and
- * no partition lies strictly between `prev` and `cur`.
+ * helper threads open their own readers on the same files. The cursor is a
+ * range-read position kept across reads so sequential paging continues
+ * where the last read stopped (a read elsewhere seeks the file's index):
+ * `cur` is the first unconsumed partition this shard serves, known from
+ * Index.db only (it is decoded when a read takes it), and no partition
+ * lies strictly between `prev` and `cur`.
  */
 typedef struct st_sst {
 	sst_reader *r;
@@ -162,9 +164,12 @@ typedef struct st_sst {
 	int64_t first_tok, last_tok;
 	bool compacting;               /* input of a running compaction */
 	/* cursor */
-	hl_arena *ca;
-	st_mutation *cur;              /* NULL: at end (when started) */
+	hl_arena *ca;                  /* the partition a read took last */
 	bool started;
+	bool has_cur;                  /* false: at the end (when started) */
+	int64_t cur_token;
+	const uint8_t *cur_key;        /* into the reader's Index.db */
+	size_t cur_keylen;
 	bool has_prev;
 	int64_t prev_token;
 	hl_buf prev_key;
@@ -193,6 +198,9 @@ typedef struct st_table {
 	/* flushed out of freeze order: reported once the older ones are done */
 	bool has_pending_pos;
 	st_log_pos pending_pos;
+	/* read path counters (st_table_stats) */
+	int64_t sst_parts_read;
+	int64_t sst_skipped;
 } st_table;
 
 /* Background work, run by the engine's helper threads. */

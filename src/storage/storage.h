@@ -613,6 +613,18 @@ typedef struct st_table_stats {
 	int64_t sstables;
 	uint64_t disk_bytes;           /* Data.db bytes of the SSTables */
 	int64_t sstables_in_level[8];  /* LCS: per level (the last sums the rest) */
+	/* Reads since the table was opened: SSTable partitions decoded (whole,
+	 * or the slices a point read needs), and SSTables a read left out
+	 * (token range outside the read, bloom filter, or older than a
+	 * partition deletion already found). */
+	int64_t sst_partitions_read;
+	int64_t sst_skipped;
+	/* Key caches of the current SSTables (lookups by partition key). */
+	int64_t key_cache_hits, key_cache_misses;
+	int64_t key_cache_entries, key_cache_capacity;
+	/* Promoted-index blocks of wide partitions that partition reads with
+	 * slices decoded / did not need (current SSTables). */
+	int64_t index_blocks_read, index_blocks_skipped;
 } st_table_stats;
 int st_table_stats_get(const st_engine *e, const hl_uuid *table, st_table_stats *out,
 		       hl_err *err);
@@ -622,10 +634,15 @@ int st_apply(st_engine *e, const hl_uuid *table, const st_mutation *m, hl_err *e
 
 /*
  * Run a read. On a durable table it merges the memtables and the SSTables
- * that may hold the data (bloom filter for a partition; for a range, every
- * SSTable, continuing where the previous read of the range stopped), and
- * reads those files with pread on the calling thread (page-cache reads in
- * practice; there is no async read path yet).
+ * that may hold the data, and reads those files with pread on the calling
+ * thread (page-cache reads in practice; there is no async read path yet).
+ * A partition read skips SSTables by token span, bloom filter and (once a
+ * partition deletion is found) max timestamp, finds the partition through
+ * the key cache or the index, and with clustering slices or a paging
+ * position decodes only the promoted-index blocks it needs. A range read
+ * skips SSTables whose token span misses the range and positions each
+ * other one through its index (or continues where the previous page
+ * stopped), decoding only the partitions it consumes.
  * The result and everything it points to are allocated in `out`
  * (the caller's arena; may belong to the thread waiting for the answer: only
  * this thread allocates from it while st_read runs). *res is overwritten.

@@ -1987,6 +1987,324 @@ static void test_throughput(void)
 	st_engine_free(e);
 }
 
+/* ---------------------------------------------------------------- read path */
+
+static int64_t parts_read(st_engine *e, const hl_uuid *id, int64_t *skipped)
+{
+	st_table_stats st;
+	hl_err err;
+
+	CHECK(st_table_stats_get(e, id, &st, &err) == 0);
+	if (skipped)
+		*skipped = st.sst_skipped;
+	return st.sst_partitions_read;
+}
+
+/* One line per returned row (and static-only partition), in read order,
+ * each with its partition: a partition split over pages reads the same. */
+static void rows_text(const st_result *r, hl_buf *b)
+{
+	for (const st_rpart *p = r->parts; p; p = p->next) {
+		int sv = st_rcell_find(p->statics, p->nstatic, 2) ? cell_int(p->statics, p->nstatic, 2) : -1;
+
+		if (p->static_only)
+			hl_buf_printf(b, "%d s=%d static-only\n", geti(p->key), sv);
+		for (const st_rrow *w = p->rows; w; w = w->next) {
+			hl_buf_printf(b, "%d s=%d c%d", geti(p->key), sv, geti(w->clust[0].p));
+			for (int i = 0; i < w->ncells; i++)
+				hl_buf_printf(b, " %d:%u@%lld", w->cells[i].col, w->cells[i].len,
+					      (long long)w->cells[i].ts);
+			hl_buf_printf(b, "\n");
+		}
+	}
+}
+
+/* The keys 0..n-1 sorted by token (to give SSTables disjoint spans). */
+static int tok_cmp(const void *a, const void *b)
+{
+	int64_t x = hl_token(ival(*(const int *)a).p, 4), y = hl_token(ival(*(const int *)b).p, 4);
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A table spread over many SSTables: 8 with disjoint token spans, 2 more
+ * over everything, and the memtable. A paged scan must return what one
+ * unlimited scan returns, decoding per page about what the page holds;
+ * a token slice must leave out the files whose span misses it.
+ */
+static void test_paged_scan_many_ssts(void)
+{
+	enum { N = 800, G = 8 };
+	tdef d;
+	cb_state cb = { 0 };
+	st_engine *e;
+	hl_err err;
+	hl_buf want, got;
+	int keys[N];
+	int64_t r0, r1, sk0, sk1, max_page = 0, pages = 0, total = 0, returned = 0;
+	st_read_cmd c;
+	st_result r;
+	st_bytes after[1];
+	uint8_t after_v[4], from_key[4];
+
+	hl_buf_init(&want);
+	hl_buf_init(&got);
+	wide_table(&d);
+	e = engine_cb(new_data_dir(), &cb, 0, false);
+	CHECK(st_create_table(e, &d.l, &err) == 0);
+	for (int i = 0; i < N; i++)
+		keys[i] = i;
+	qsort(keys, N, sizeof(keys[0]), tok_cmp);
+	for (int g = 0; g < G; g++) {
+		for (int i = g * N / G; i < (g + 1) * N / G; i++)
+			write_mix(e, keys[i], keys[i] + 1, 1000);
+		CHECK(st_flush(e, &ID_WIDE, &err) == 0);
+		st_wait_idle(e);
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		for (int k = pass; k < N; k += 25)
+			write_mix(e, k, k + 1, 2000 + pass);
+		CHECK(st_flush(e, &ID_WIDE, &err) == 0);
+		st_wait_idle(e);
+	}
+	for (int k = 3; k < N; k += 40)
+		write_mix(e, k, k + 1, 3000);
+	{
+		st_table_stats st;
+
+		CHECK(st_table_stats_get(e, &ID_WIDE, &st, &err) == 0);
+		CHECK_EQ_I64(st.sstables, G + 2);
+	}
+	r0 = parts_read(e, &ID_WIDE, NULL);
+	r = read_all(e, &ID_WIDE);
+	rows_text(&r, &want);
+	r1 = parts_read(e, &ID_WIDE, NULL);
+	printf("full scan: %d partitions returned, %lld SSTable partitions decoded\n", r.nparts,
+	       (long long)(r1 - r0));
+	CHECK(r.nparts > N / 2);
+
+	/* pages of 7 rows, resuming inside partitions (6 rows each) */
+	st_read_init(&c);
+	c.now = NOW;
+	c.limit_rows = 7;
+	for (;;) {
+		const st_rpart *last = NULL;
+
+		r0 = parts_read(e, &ID_WIDE, NULL);
+		CHECK(st_read(e, &ID_WIDE, &c, A, &r, &err) == 0);
+		r1 = parts_read(e, &ID_WIDE, NULL);
+		pages++;
+		total += r1 - r0;
+		returned += r.nparts;
+		if (r1 - r0 > max_page)
+			max_page = r1 - r0;
+		rows_text(&r, &got);
+		for (const st_rpart *p = r.parts; p; p = p->next)
+			last = p;
+		if (!r.more || !last || pages > 2000)
+			break;
+		/* resume in the last partition, after its last row */
+		memcpy(from_key, last->key, 4);
+		c.has_from = true;
+		c.from_token = last->token;
+		c.from_key = from_key;
+		c.from_keylen = 4;
+		c.from_inclusive = true;
+		c.after_clust = NULL;
+		if (last->rows_tail) {
+			memcpy(after_v, last->rows_tail->clust[0].p, 4);
+			after[0] = (st_bytes){ after_v, 4 };
+			c.after_clust = after;
+		} else {
+			c.from_inclusive = false;
+		}
+	}
+	CHECK(want.len > 0 && want.len == got.len && memcmp(want.p, got.p, want.len) == 0);
+	printf("paged scan (7 rows a page): %lld pages, %lld SSTable partitions decoded "
+	       "(%lld returned), at most %lld in one page\n",
+	       (long long)pages, (long long)total, (long long)returned, (long long)max_page);
+	CHECK(pages > 100);
+	/* each page decodes its own partitions, from every file holding them,
+	 * plus at most a batch beyond what it returns */
+	CHECK(max_page <= 7 * 4 + 16);
+	CHECK(total <= returned * 3);
+
+	/* a token slice inside one file's span leaves the other disjoint ones out */
+	{
+		int64_t lo = hl_token(ival(keys[3 * N / G + 10]).p, 4);
+		int64_t hi = hl_token(ival(keys[3 * N / G + 20]).p, 4);
+		int n = 0;
+
+		st_read_init(&c);
+		c.now = NOW;
+		c.start_token = lo;
+		c.end_token = hi;
+		r0 = parts_read(e, &ID_WIDE, &sk0);
+		CHECK(st_read(e, &ID_WIDE, &c, A, &r, &err) == 0);
+		r1 = parts_read(e, &ID_WIDE, &sk1);
+		for (const st_rpart *p = r.parts; p; p = p->next)
+			n += p->token >= lo && p->token <= hi;
+		printf("token slice read: %d partitions returned, %lld SSTable partitions decoded, "
+		       "%lld SSTables left out\n", r.nparts, (long long)(r1 - r0), (long long)(sk1 - sk0));
+		CHECK_EQ_I64(n, r.nparts);
+		CHECK(r.nparts >= 5);
+		CHECK(sk1 - sk0 >= G - 1);
+		CHECK(r1 - r0 <= 11 * 3);
+	}
+	/* point reads: slices and a partition deletion newer than older files */
+	{
+		st_bytes key = ival(keys[10]);
+		st_bytes lo = ival(1), hi = ival(3);
+		st_slice sl = { { 1, &lo, true }, { 1, &hi, false } };
+		st_result full, part;
+		hl_buf x1, x2;
+		int64_t tok = hl_token(key.p, 4);
+
+		st_read_init(&c);
+		c.kind = ST_READ_PARTITION;
+		c.key = key.p;
+		c.keylen = 4;
+		c.token = tok;
+		c.now = NOW;
+		CHECK(st_read(e, &ID_WIDE, &c, A, &full, &err) == 0);
+		c.has_slices = true;
+		c.nslices = 1;
+		c.slices = &sl;
+		CHECK(st_read(e, &ID_WIDE, &c, A, &part, &err) == 0);
+		hl_buf_init(&x1);
+		hl_buf_init(&x2);
+		/* the sliced read is the full one's rows 1 and 2 */
+		for (const st_rrow *w = full.parts ? full.parts->rows : NULL; w; w = w->next)
+			if (geti(w->clust[0].p) >= 1 && geti(w->clust[0].p) < 3)
+				hl_buf_printf(&x1, "%d ", geti(w->clust[0].p));
+		for (const st_rrow *w = part.parts ? part.parts->rows : NULL; w; w = w->next)
+			hl_buf_printf(&x2, "%d ", geti(w->clust[0].p));
+		CHECK(x1.len > 0 && x1.len == x2.len && memcmp(x1.p, x2.p, x1.len) == 0);
+		hl_buf_free(&x1);
+		hl_buf_free(&x2);
+		/* deleted in memory after everything: no SSTable is read */
+		{
+			st_mutation *m = mut_int(keys[10]);
+
+			st_mut_delete_partition(m, 5000, NOW);
+			CHECK(st_apply(e, &ID_WIDE, m, &err) == 0);
+		}
+		c.has_slices = false;
+		r0 = parts_read(e, &ID_WIDE, &sk0);
+		CHECK(st_read(e, &ID_WIDE, &c, A, &part, &err) == 0);
+		r1 = parts_read(e, &ID_WIDE, &sk1);
+		CHECK_EQ_I64(part.nparts, 0);
+		CHECK_EQ_I64(r1 - r0, 0);
+		CHECK_EQ_I64(sk1 - sk0, G + 2);
+	}
+	st_engine_free(e);
+	hl_buf_free(&want);
+	hl_buf_free(&got);
+}
+
+/*
+ * One wide partition in an SSTable (many promoted-index blocks): reads
+ * with slices and pages inside it return what they returned from memory,
+ * and the key cache answers the repeated lookups.
+ */
+static void test_wide_partition_slices(void)
+{
+	enum { ROWS = 3000 };
+	tdef d;
+	cb_state cb = { 0 };
+	st_engine *e;
+	hl_err err;
+	hl_buf mem[4], disk[4];
+	st_bytes key = ival(42);
+	st_table_stats st;
+	int64_t r0, r1;
+
+	wide_table(&d);
+	e = engine_cb(new_data_dir(), &cb, 0, false);
+	CHECK(st_create_table(e, &d.l, &err) == 0);
+	{
+		st_mutation *m = mut_int(42);
+		char w[40];
+
+		st_mut_static_cell(m, 2, 10, 0, 0, ival(7).p, 4);
+		for (int c = 0; c < ROWS; c++) {
+			st_bytes ck = ival(c);
+			st_mrow *row = st_mut_row(m, 1, &ck);
+
+			st_row_marker(row, 10, 0, 0);
+			st_row_cell(row, 0, 10, 0, 0, ival(c * 3).p, 4);
+			snprintf(w, sizeof(w), "row %d padding padding padding", c);
+			st_row_cell(row, 1, 10, 0, 0, w, strlen(w));
+		}
+		for (int c = 100; c < ROWS; c += 500) {
+			st_bytes lo = ival(c), hi = ival(c + 50);
+			st_bound b0 = { 1, &lo, true }, b1 = { 1, &hi, false };
+
+			st_mut_range_tombstone(m, &b0, &b1, 20, NOW);
+		}
+		CHECK(st_apply(e, &ID_WIDE, m, &err) == 0);
+	}
+	for (int phase = 0; phase < 2; phase++) {
+		hl_buf *out = phase ? disk : mem;
+
+		if (phase) {
+			st_mutation *m = mut_int(42);
+
+			CHECK(st_flush(e, &ID_WIDE, &err) == 0);
+			st_wait_idle(e);
+			/* an older static value in memory too: merged, and loses */
+			st_mut_static_cell(m, 2, 5, 0, 0, ival(6).p, 4);
+			CHECK(st_apply(e, &ID_WIDE, m, &err) == 0);
+		}
+		r0 = parts_read(e, &ID_WIDE, NULL);
+		for (int q = 0; q < 4; q++) {
+			st_read_cmd c;
+			st_result r;
+			st_bytes a = ival(120 + q * 700), b = ival(160 + q * 700), after = ival(140 + q * 700);
+			st_slice sl[2] = { { { 1, &a, q != 1 }, { 1, &b, true } },
+					   { { 1, &(st_bytes){ 0 }, true }, { 0, NULL, true } } };
+			st_bytes far = ival(2900);
+
+			sl[1].start.vals = &far;
+			hl_buf_init(&out[q]);
+			st_read_init(&c);
+			c.kind = ST_READ_PARTITION;
+			c.key = key.p;
+			c.keylen = 4;
+			c.token = hl_token(key.p, 4);
+			c.now = NOW;
+			c.has_slices = true;
+			c.nslices = q == 3 ? 1 : 2;
+			c.slices = sl;
+			c.reversed = q == 2;
+			if (q >= 2)
+				c.after_clust = &after;   /* a later page */
+			c.limit_rows = 30;
+			CHECK(st_read(e, &ID_WIDE, &c, A, &r, &err) == 0);
+			CHECK(r.nparts == 1);
+			rows_text(&r, &out[q]);
+		}
+		r1 = parts_read(e, &ID_WIDE, NULL);
+		CHECK_EQ_I64(r1 - r0, phase ? 4 : 0);
+	}
+	for (int q = 0; q < 4; q++) {
+		CHECK(mem[q].len > 0 && mem[q].len == disk[q].len &&
+		      memcmp(mem[q].p, disk[q].p, mem[q].len) == 0);
+		hl_buf_free(&mem[q]);
+		hl_buf_free(&disk[q]);
+	}
+	CHECK(st_table_stats_get(e, &ID_WIDE, &st, &err) == 0);
+	CHECK_EQ_I64(st.sstables, 1);
+	CHECK_EQ_I64(st.key_cache_misses, 1);
+	CHECK_EQ_I64(st.key_cache_hits, 3);
+	CHECK(st.key_cache_capacity > 0);
+	printf("wide partition (%d rows): 4 sliced reads decoded %lld index blocks, skipped %lld\n",
+	       ROWS, (long long)st.index_blocks_read, (long long)st.index_blocks_skipped);
+	CHECK(st.index_blocks_skipped > 3 * st.index_blocks_read);
+	st_engine_free(e);
+}
+
 int main(void)
 {
 	char src[2048];
@@ -2025,6 +2343,8 @@ int main(void)
 	test_lcs();
 	test_twcs();
 	test_throughput();
+	test_paged_scan_many_ssts();
+	test_wide_partition_slices();
 	nftw(TMP, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 	hl_arena_free(A);
 	return T_DONE();

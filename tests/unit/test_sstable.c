@@ -1120,6 +1120,19 @@ static void exercise(const char *dir, const char *base, bool skip_crc)
 		;
 	sst_get_partition(r, "1", 1, hl_token("1", 1), a, &m, &err);
 	sst_get_partition(r, "\0\0\0\1", 4, hl_token("\0\0\0\1", 4), a, &m, &err);
+	{
+		st_bytes v = { (const uint8_t *)"\0\0\0\1", 4 };
+		st_slice sl[2] = { { { 0, NULL, true }, { 1, &v, false } }, { { 1, &v, false }, { 0, NULL, true } } };
+		int64_t tok;
+		const uint8_t *k;
+		size_t kl;
+
+		sst_get_partition_slice(r, "1", 1, hl_token("1", 1), 2, sl, a, &m, &err);
+		sst_get_partition_slice(r, "\0\0\0\1", 4, hl_token("\0\0\0\1", 4), 1, sl, a, &m, &err);
+		sst_seek(r, hl_token("1", 1), "1", 1, false, &err);
+		while (sst_peek_partition(r, &tok, &k, &kl, &err) == 1 && sst_skip_partition(r, &err) == 1)
+			;
+	}
 	sst_verify(r, &err);
 	hl_arena_free(a);
 	sst_close(r);
@@ -1494,8 +1507,20 @@ static int canon_cmp(const void *a, const void *b)
 
 static void canon_hex(hl_buf *b, const uint8_t *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		hl_buf_printf(b, "%02x", p[i]);
+	static const char hx[] = "0123456789abcdef";
+	char chunk[512];
+	size_t k = 0;
+
+	/* in chunks: the wide fixtures have kilobyte values by the thousand */
+	for (size_t i = 0; i < n; i++) {
+		chunk[k++] = hx[p[i] >> 4];
+		chunk[k++] = hx[p[i] & 15];
+		if (k == sizeof(chunk)) {
+			hl_buf_put(b, chunk, k);
+			k = 0;
+		}
+	}
+	hl_buf_put(b, chunk, k);
 }
 
 static void canon_row(hl_buf *b, const st_mrow *r)
@@ -2075,6 +2100,650 @@ static void test_writer_failures(void)
 	hl_arena_free(x.a);
 }
 
+/* ------------------------------------------------------------ seeks */
+
+typedef struct kpos {
+	int64_t tok;
+	const uint8_t *key;
+	size_t kl;
+} kpos;
+
+/* Partition order of the file: Murmur3 by (token, key), ByteOrdered by key. */
+static int kpos_cmp(bool bop, int64_t ta, const uint8_t *a, size_t an, int64_t tb, const uint8_t *b,
+		    size_t bn)
+{
+	int c;
+
+	if (!bop && ta != tb)
+		return ta < tb ? -1 : 1;
+	c = memcmp(a, b, an < bn ? an : bn);
+	if (c)
+		return c < 0 ? -1 : 1;
+	return an < bn ? -1 : an > bn;
+}
+
+/* Index of the first position at/after the target (n: none), by linear scan. */
+static int expect_seek(const kpos *p, int n, bool bop, int64_t tok, const uint8_t *key, size_t kl,
+		       bool incl)
+{
+	for (int i = 0; i < n; i++) {
+		int c;
+
+		if (!key)
+			c = bop ? 1 : p[i].tok < tok ? -1 : p[i].tok > tok ? 1 : 0;
+		else
+			c = kpos_cmp(bop, p[i].tok, p[i].key, p[i].kl, tok, key, kl);
+		if (incl ? c >= 0 : c > 0)
+			return i;
+	}
+	return n;
+}
+
+/* After a seek, the partition peeked (and then decoded) must be p[want]. */
+static bool seek_lands(sst_reader *r, const kpos *p, int n, int want, bool decode, hl_arena *a)
+{
+	int64_t tok;
+	const uint8_t *k;
+	size_t kl;
+	hl_err err;
+	st_mutation *m;
+	int rc = sst_peek_partition(r, &tok, &k, &kl, &err);
+
+	if (want == n)
+		return rc == 0 && sst_next_partition(r, a, &m, &err) == 0;
+	if (rc != 1 || kl != p[want].kl || memcmp(k, p[want].key, kl) != 0 || tok != p[want].tok)
+		return false;
+	if (!decode)
+		return true;
+	rc = sst_next_partition(r, a, &m, &err);
+	hl_arena_reset(a);
+	return rc == 1 && m->keylen == p[want].kl && memcmp(m->key, p[want].key, m->keylen) == 0;
+}
+
+/*
+ * Every (token, key) position of the file, inclusive and exclusive, by key
+ * and by token alone, keys just after each one, before the first and past
+ * the last: sst_seek lands where a linear scan says, reading no Data.db.
+ */
+static void check_seeks(sst_reader *r, const char *what, bool decode)
+{
+	bool bop = sst_info(r)->partitioner == SST_BYTE_ORDERED;
+	int cap = 1024, n = 0, bad = 0, rc;
+	kpos *p = malloc((size_t)cap * sizeof(*p));
+	hl_arena *a = hl_arena_new(1 << 16);
+	sst_read_stats st0, st1;
+	hl_err err;
+	int64_t tok;
+	const uint8_t *k;
+	size_t kl;
+
+	hl_err_clear(&err);
+	sst_rewind(r);
+	while ((rc = sst_peek_partition(r, &tok, &k, &kl, &err)) == 1) {
+		if (n == cap) {
+			cap *= 2;
+			p = realloc(p, (size_t)cap * sizeof(*p));
+		}
+		p[n++] = (kpos){ tok, k, kl };
+		CHECK(sst_skip_partition(r, &err) == 1);
+	}
+	CHECK_EQ_I64(rc, 0);
+	CHECK_EQ_I64(n, sst_info(r)->index_entries);
+	CHECK(sst_info(r)->has_keys == (n > 0));
+	if (n > 0) {
+		CHECK(sst_info(r)->first_keylen == p[0].kl &&
+		      memcmp(sst_info(r)->first_key, p[0].key, p[0].kl) == 0);
+		CHECK(sst_info(r)->last_keylen == p[n - 1].kl &&
+		      memcmp(sst_info(r)->last_key, p[n - 1].key, p[n - 1].kl) == 0);
+		CHECK_EQ_I64(sst_info(r)->first_token, p[0].tok);
+		CHECK_EQ_I64(sst_info(r)->last_token, p[n - 1].tok);
+	}
+	sst_get_read_stats(r, &st0);
+	for (int i = 0; i < n; i++) {
+		uint8_t kb[2048];
+		size_t kn = p[i].kl < sizeof(kb) - 1 ? p[i].kl : sizeof(kb) - 1;
+		/* decoding after every seek is slow on the big fixtures: sample */
+		bool dec = decode && (n < 400 || i % 37 == 0);
+
+		for (int incl = 0; incl < 2; incl++) {
+			if (sst_seek(r, p[i].tok, p[i].key, p[i].kl, incl, &err) ||
+			    !seek_lands(r, p, n, expect_seek(p, n, bop, p[i].tok, p[i].key, p[i].kl, incl),
+					dec, a))
+				bad++;
+			if (sst_seek(r, p[i].tok, NULL, 0, incl, &err) ||
+			    !seek_lands(r, p, n, expect_seek(p, n, bop, p[i].tok, NULL, 0, incl), false, a))
+				bad++;
+		}
+		/* just after this key (same token), and a token in between */
+		memcpy(kb, p[i].key, kn);
+		kb[kn] = 0;
+		if (sst_seek(r, p[i].tok, kb, kn + 1, true, &err) ||
+		    !seek_lands(r, p, n, expect_seek(p, n, bop, p[i].tok, kb, kn + 1, true), false, a))
+			bad++;
+		if (!bop && p[i].tok < INT64_MAX &&
+		    (sst_seek(r, p[i].tok + 1, NULL, 0, true, &err) ||
+		     !seek_lands(r, p, n, expect_seek(p, n, bop, p[i].tok + 1, NULL, 0, true), false, a)))
+			bad++;
+	}
+	/* before the first, past the last */
+	if (sst_seek(r, INT64_MIN, NULL, 0, true, &err) || !seek_lands(r, p, n, 0, true, a))
+		bad++;
+	if (sst_seek(r, INT64_MIN, (const uint8_t *)"", 0, true, &err) || !seek_lands(r, p, n, 0, false, a))
+		bad++;
+	if (!bop && (sst_seek(r, INT64_MAX, NULL, 0, false, &err) || !seek_lands(r, p, n, n, false, a)))
+		bad++;
+	if (n > 0) {
+		uint8_t kb[2048];
+		size_t kn = p[n - 1].kl < sizeof(kb) - 1 ? p[n - 1].kl : sizeof(kb) - 1;
+
+		memcpy(kb, p[n - 1].key, kn);
+		kb[kn] = 0xFF;
+		if (sst_seek(r, p[n - 1].tok, kb, kn + 1, true, &err) || !seek_lands(r, p, n, n, false, a))
+			bad++;
+	}
+	/* a seek then plain iteration to the end */
+	if (n > 2 && decode) {
+		st_mutation *m;
+		int left = 0;
+
+		CHECK(sst_seek(r, p[n / 2].tok, p[n / 2].key, p[n / 2].kl, true, &err) == 0);
+		while (sst_next_partition(r, a, &m, &err) == 1) {
+			left++;
+			hl_arena_reset(a);
+		}
+		CHECK_EQ_I64(left, n - n / 2);
+	}
+	sst_get_read_stats(r, &st1);
+	if (bad)
+		fprintf(stderr, "%s: %d bad seeks of %d partitions\n", what, bad, n);
+	CHECK_EQ_I64(bad, 0);
+	CHECK(st1.seeks > st0.seeks);
+	/* the index was scanned by at most one summary interval per seek */
+	CHECK(st1.index_scanned - st0.index_scanned <= (st1.seeks - st0.seeks) * 129);
+	sst_rewind(r);
+	free(p);
+	hl_arena_free(a);
+}
+
+static void test_seek_fixtures(void)
+{
+	static const char *const sc[] = { "simple", "static_row", "collections",
+					  "partition_key_with_values_of_different_types",
+					  "read_missing_summary", "skip_using_index_rows",
+					  "integrity_check/invalid_checksums" };
+
+	for (size_t i = 0; i < sizeof(sc) / sizeof(sc[0]); i++) {
+		char dir[512];
+		sst_reader *r;
+
+		snprintf(dir, sizeof(dir), SC "%s", sc[i]);
+		r = open_fx(dir, strstr(sc[i], "integrity") ? "me-1-big" : "mc-1-big", NULL, false);
+		CHECK(r != NULL);
+		if (!r)
+			continue;
+		if (strcmp(sc[i], "read_missing_summary") == 0)
+			CHECK(!sst_info(r)->has_summary);
+		/* that one's Data.db is corrupt: index only */
+		check_seeks(r, sc[i], !strstr(sc[i], "integrity"));
+		sst_close(r);
+	}
+	for (size_t v = 0; v < 8; v++) {
+		char dir[512], base[32];
+		sst_reader *r;
+
+		snprintf(dir, sizeof(dir), "apache-cassandra/legacy-sstables/%s/legacy_tables/legacy_%s_clust",
+			 versions[v], versions[v]);
+		snprintf(base, sizeof(base), "%s-1-big", versions[v]);
+		r = open_fx(dir, base, NULL, true);
+		CHECK(r != NULL);
+		if (r) {
+			const sst_meta *mt = sst_info(r);
+			char lo[1300], hi[1300];
+
+			check_seeks(r, dir, true);
+			/* Statistics' clustering bounds: ck "0..." to "9..." in byte order */
+			legacy_ck(0, lo);
+			legacy_ck(9, hi);
+			CHECK(mt->nmin_clust == 1 && mt->nmax_clust == 1);
+			CHECK(mt->nmin_clust == 1 && mt->min_clust[0].len == strlen(lo) &&
+			      memcmp(mt->min_clust[0].p, lo, strlen(lo)) == 0);
+			CHECK(mt->nmax_clust == 1 && mt->max_clust[0].len == strlen(hi) &&
+			      memcmp(mt->max_clust[0].p, hi, strlen(hi)) == 0);
+			CHECK(mt->min_clust_incl && mt->max_clust_incl);
+			CHECK(mt->clust_bounds_exact == (v >= 3));
+			sst_close(r);
+		}
+	}
+}
+
+/* ------------------------------------------------------------ slices */
+
+/* The test's own statement of clustering order (storage/compare.c's). */
+static int t_cmpv(const sst_meta *mt, const st_bytes *a, const st_bytes *b, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int c = ty_compare(mt->clust[i].type, a[i].p, a[i].len, b[i].p, b[i].len);
+
+		if (c)
+			return (c < 0) != mt->clust[i].reversed ? -1 : 1;
+	}
+	return 0;
+}
+
+static int t_dir(const st_bound *b, bool end)
+{
+	return end ? (b->inclusive ? 1 : -1) : (b->inclusive ? -1 : 1);
+}
+
+static int t_cmp_bounds(const sst_meta *mt, const st_bound *a, bool ae, const st_bound *b, bool be)
+{
+	int n = a->n < b->n ? a->n : b->n, c = t_cmpv(mt, a->vals, b->vals, n);
+
+	if (c)
+		return c;
+	if (a->n == b->n)
+		return t_dir(a, ae) < t_dir(b, be) ? -1 : t_dir(a, ae) > t_dir(b, be);
+	return a->n < b->n ? t_dir(a, ae) : -t_dir(b, be);
+}
+
+static bool t_row_in(const sst_meta *mt, const st_bytes *row, const st_slice *s)
+{
+	st_bound rb = { mt->nclust, row, true };
+
+	/* a row is the inclusive bound of itself on both sides */
+	return t_cmp_bounds(mt, &s->start, false, &rb, false) <= 0 &&
+	       t_cmp_bounds(mt, &rb, true, &s->end, true) <= 0;
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sort the lines of a canonical dump: pieces may come in another order. */
+static void sort_lines(hl_buf *b)
+{
+	size_t n = 0, cap = 1024;
+	char **v = malloc(cap * sizeof(*v));
+	char *text;
+	hl_buf o;
+
+	hl_buf_u8(b, 0);
+	text = (char *)b->p;
+	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (n == cap)
+			v = realloc(v, (cap *= 2) * sizeof(*v));
+		v[n++] = l;
+	}
+	qsort(v, n, sizeof(*v), line_cmp);
+	hl_buf_init(&o);
+	for (size_t i = 0; i < n; i++)
+		hl_buf_printf(&o, "%s\n", v[i]);
+	free(v);
+	hl_buf_free(b);
+	*b = o;
+}
+
+/* canon() of the full partition restricted to the slices: rows inside,
+ * range tombstones intersected with each slice. */
+static void canon_sliced(const sst_meta *mt, const st_mutation *m, const st_slice *sl, int ns,
+			 hl_buf *b)
+{
+	hl_buf_printf(b, "key ");
+	canon_hex(b, m->key, m->keylen);
+	hl_buf_printf(b, " pdel(%lld,%lld)\n", (long long)m->pdel.ts,
+		      (long long)(m->pdel.ts == ST_NO_TS ? 0 : m->pdel.ldt));
+	if (m->static_row && (m->static_row->cells || m->static_row->cdels)) {
+		hl_buf_printf(b, "static");
+		canon_row(b, m->static_row);
+	}
+	for (const st_mrow *r = m->rows; r; r = r->next) {
+		bool in = false;
+
+		for (int i = 0; i < ns && !in; i++)
+			in = t_row_in(mt, r->clust, &sl[i]);
+		if (!in)
+			continue;
+		hl_buf_printf(b, "row ");
+		for (int i = 0; i < r->nclust; i++) {
+			canon_hex(b, r->clust[i].p, r->clust[i].len);
+			hl_buf_printf(b, ",");
+		}
+		canon_row(b, r);
+	}
+	for (const st_range_tomb *t = m->rts; t; t = t->next)
+		for (int i = 0; i < ns; i++) {
+			const st_bound *lo = t_cmp_bounds(mt, &t->start, false, &sl[i].start, false) >= 0
+						     ? &t->start : &sl[i].start;
+			const st_bound *hi = t_cmp_bounds(mt, &t->end, true, &sl[i].end, true) <= 0
+						     ? &t->end : &sl[i].end;
+
+			if (t_cmp_bounds(mt, lo, false, hi, true) >= 0)
+				continue;
+			hl_buf_printf(b, "rt ");
+			canon_bound(b, lo);
+			hl_buf_printf(b, " .. ");
+			canon_bound(b, hi);
+			hl_buf_printf(b, " (%lld,%lld)\n", (long long)t->del.ts, (long long)t->del.ldt);
+		}
+}
+
+typedef struct cpoint {
+	const st_bytes *v;
+	int n;
+} cpoint;
+
+static const sst_meta *point_mt;
+
+static int point_cmp(const void *a, const void *b)
+{
+	const cpoint *x = a, *y = b;
+	int c = t_cmpv(point_mt, x->v, y->v, x->n < y->n ? x->n : y->n);
+
+	return c ? c : x->n - y->n;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* One slice read against the filtered full decode; returns mismatches. */
+static int slice_once(sst_reader *r, const st_mutation *full, const st_slice *sl, int ns,
+		      hl_arena *a, const char *what)
+{
+	const sst_meta *mt = sst_info(r);
+	st_mutation *got = NULL;
+	hl_buf want, have;
+	hl_err err;
+	int rc, bad = 0;
+
+	hl_err_clear(&err);
+	rc = sst_get_partition_slice(r, full->key, full->keylen, full->token, ns, sl, a, &got, &err);
+	if (rc != 1) {
+		fprintf(stderr, "%s: slice read rc %d: %s\n", what, rc, err.msg);
+		return 1;
+	}
+	hl_buf_init(&want);
+	hl_buf_init(&have);
+	canon_sliced(mt, full, sl, ns, &want);
+	canon(got, &have);
+	sort_lines(&want);
+	sort_lines(&have);
+	if (want.len != have.len || memcmp(want.p, have.p, want.len) != 0) {
+		bad = 1;
+		fprintf(stderr, "%s: slice read (%d slices) differs:\n--- want\n%.*s--- got\n%.*s", what,
+			ns, (int)(want.len > 1500 ? 1500 : want.len), (const char *)want.p,
+			(int)(have.len > 1500 ? 1500 : have.len), (const char *)have.p);
+	}
+	hl_buf_free(&want);
+	hl_buf_free(&have);
+	hl_arena_reset(a);
+	return bad;
+}
+
+/*
+ * Slice reads of every partition against the full decode: everything,
+ * nothing, single rows, and random sets of slices with bounds taken from
+ * the partition's own rows and range tombstone bounds (prefixes,
+ * inclusive or not). Returns the blocks read / skipped.
+ */
+static void check_slices(sst_reader *r, const char *what, int rounds, uint64_t seed)
+{
+	const sst_meta *mt = sst_info(r);
+	hl_arena *fa = hl_arena_new(1 << 20), *a = hl_arena_new(1 << 20), *sa = hl_arena_new(4096);
+	st_mutation *full;
+	hl_err err;
+	int bad = 0, parts = 0;
+	sst_read_stats st0, st1;
+	uint64_t rs = seed ? seed : 88172645463325252ULL;
+
+	hl_err_clear(&err);
+	sst_get_read_stats(r, &st0);
+	sst_rewind(r);
+	point_mt = mt;
+	while (!bad && sst_next_partition(r, fa, &full, &err) == 1) {
+		int np = 0, cap = full->nrows + 2 * full->nrts + 1;
+		cpoint *pt = malloc((size_t)cap * sizeof(*pt));
+		st_slice all = { { 0, NULL, true }, { 0, NULL, true } };
+
+		parts++;
+		for (const st_mrow *w = full->rows; w; w = w->next)
+			pt[np++] = (cpoint){ w->clust, w->nclust };
+		for (const st_range_tomb *t = full->rts; t; t = t->next) {
+			if (t->start.n)
+				pt[np++] = (cpoint){ t->start.vals, t->start.n };
+			if (t->end.n)
+				pt[np++] = (cpoint){ t->end.vals, t->end.n };
+		}
+		qsort(pt, (size_t)np, sizeof(*pt), point_cmp);
+		bad += slice_once(r, full, &all, 1, a, what);
+		bad += slice_once(r, full, NULL, 0, a, what);
+		/* single rows, first and last included */
+		for (int i = 0; i < np && !bad; i += np > 40 ? np / (np > 20000 ? 6 : 20) : 1) {
+			st_slice one = { { pt[i].n, pt[i].v, true }, { pt[i].n, pt[i].v, true } };
+
+			bad += slice_once(r, full, &one, 1, a, what);
+		}
+		/* big partitions: fewer rounds, mostly narrow slices (the cost of a
+		 * check is the size of what the slices select) */
+		int nrounds = np > 20000 ? rounds / 4 : rounds;
+
+		for (int round = 0; round < nrounds && np > 0 && !bad; round++) {
+			st_slice sl[6];
+			int ns = 0, want = 1 + (int)(rng_next(&rs) % 6);
+			int at = (int)(rng_next(&rs) % (uint64_t)np);
+			uint64_t span = (uint64_t)(np / want + 2);
+
+			if (round % 4 && span > 400)
+				span = 400;
+
+			/* random prefix lengths, inclusivity, open ends, widths */
+			for (int k = 0; k < want && at < np; k++) {
+				int b = at + (int)(rng_next(&rs) % span);
+				st_slice s;
+
+				if (b >= np)
+					b = np - 1;
+				s.start = (st_bound){ 1 + (int)(rng_next(&rs) % (uint64_t)pt[at].n), pt[at].v,
+						      rng_next(&rs) % 3 != 0 };
+				s.end = (st_bound){ 1 + (int)(rng_next(&rs) % (uint64_t)pt[b].n), pt[b].v,
+						    rng_next(&rs) % 3 != 0 };
+				if (k == 0 && rng_next(&rs) % 5 == 0)
+					s.start = (st_bound){ 0, NULL, true };
+				if (k == want - 1 && rng_next(&rs) % 5 == 0)
+					s.end = (st_bound){ 0, NULL, true };
+				at = b + 1 + (int)(rng_next(&rs) % span);
+				/* keep them sorted, non-empty and apart */
+				if (t_cmp_bounds(mt, &s.start, false, &s.end, true) >= 0)
+					continue;
+				if (ns > 0 && t_cmp_bounds(mt, &s.start, false, &sl[ns - 1].end, true) <= 0)
+					continue;
+				sl[ns++] = s;
+			}
+			bad += slice_once(r, full, sl, ns, a, what);
+		}
+		free(pt);
+		hl_arena_reset(fa);
+	}
+	sst_get_read_stats(r, &st1);
+	if (mt->promoted_blocks > 0)
+		printf("slices %s: %d partitions, IndexInfo blocks read %lld, skipped %lld\n", what,
+		       parts, (long long)(st1.blocks_read - st0.blocks_read),
+		       (long long)(st1.blocks_skipped - st0.blocks_skipped));
+	CHECK_EQ_I64(bad, 0);
+	CHECK(parts > 0);
+	if (mt->promoted_blocks > 0)
+		CHECK(st1.blocks_skipped > st0.blocks_skipped);
+	sst_rewind(r);
+	hl_arena_free(fa);
+	hl_arena_free(a);
+	hl_arena_free(sa);
+}
+
+static void test_slice_fixtures(void)
+{
+	static const char *const sc[] = { "skip_using_index_rows", "filtering_and_forwarding_range_tombstones",
+					  "slicing_interleaved_rows_and_rts",
+					  "read_range_tombstone_boundaries_index", "range_tombstones_simple",
+					  "range_tombstones_partial", "compound_static_row", "filtering_and_forwarding" };
+
+	for (size_t i = 0; i < sizeof(sc) / sizeof(sc[0]); i++) {
+		char dir[512];
+		sst_reader *r;
+
+		snprintf(dir, sizeof(dir), SC "%s", sc[i]);
+		r = open_fx(dir, "mc-1-big", NULL, false);
+		CHECK(r != NULL);
+		if (r) {
+			check_slices(r, sc[i], 40, i + 1);
+			sst_close(r);
+		}
+	}
+	for (size_t v = 0; v < 8; v++) {
+		char dir[512], base[32];
+		sst_reader *r;
+
+		snprintf(dir, sizeof(dir), "apache-cassandra/legacy-sstables/%s/legacy_tables/legacy_%s_clust",
+			 versions[v], versions[v]);
+		snprintf(base, sizeof(base), "%s-1-big", versions[v]);
+		r = open_fx(dir, base, NULL, true);
+		CHECK(r != NULL);
+		if (r) {
+			check_slices(r, dir, 30, v + 100);
+			sst_close(r);
+		}
+	}
+	{
+		const char *dir = "apache-cassandra/legacy-sstables/nb/legacy_tables/legacy_nb_clust_counter";
+		sst_reader *r = open_fx(dir, "nb-1-big", NULL, true);
+
+		CHECK(r != NULL);
+		if (r) {
+			check_slices(r, dir, 30, 7);
+			sst_close(r);
+		}
+	}
+}
+
+/*
+ * A written sstable with many partitions, a sparse summary and small index
+ * blocks: seeks over many summary intervals, the key cache, and slices
+ * through the rich partition 7 (DESC second clustering column, prefix
+ * range tombstones).
+ */
+static void test_seek_cache_written(void)
+{
+	rich x;
+	hl_arena *a = hl_arena_new(1 << 16), *b = hl_arena_new(1 << 16);
+	enum { N = 1500 };
+	st_mutation **ms = malloc(N * sizeof(*ms));
+	char *dir = mk_tmpdir();
+	sst_write_opts o = { 0 };
+	sst_writer *w = NULL;
+	sst_reader *r = NULL;
+	sst_opts ro = { 0 };
+	hl_err err;
+	sst_read_stats st0, st1;
+
+	rich_init(&x);
+	for (int i = 0; i < N; i++)
+		ms[i] = rich_partition(a, i);
+	qsort(ms, N, sizeof(ms[0]), cmp_mut_order);
+	o.no_sync = true;
+	o.min_index_interval = 16;
+	o.column_index_size = 512;
+	hl_err_clear(&err);
+	CHECK(sst_writer_open(dir, 3, &x.ws, &o, &w, &err) == 0);
+	for (int i = 0; w && i < N; i++)
+		CHECK(sst_writer_add(w, ms[i], &err) == 0);
+	CHECK(w && sst_writer_finish(w, &err) == 0);
+	CHECK(sst_open(dir, "nb-3-big", &x.rs, NULL, &r, &err) == 0);
+	if (!r)
+		goto exit;
+	CHECK(sst_info(r)->promoted_blocks > 20);
+	check_seeks(r, "written", true);
+	check_slices(r, "written", 60, 99);
+	/* key cache: a first round misses, a second hits, the index is not scanned */
+	sst_get_read_stats(r, &st0);
+	CHECK_EQ_I64(st0.key_cache_capacity, SST_KEY_CACHE_DEFAULT);
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 600; i++) {
+			st_mutation *m;
+
+			CHECK(sst_get_partition(r, ms[i]->key, ms[i]->keylen, ms[i]->token, b, &m, &err) == 1);
+			hl_arena_reset(b);
+		}
+	sst_get_read_stats(r, &st1);
+	CHECK_EQ_I64(st1.key_cache_misses - st0.key_cache_misses, 600);
+	CHECK_EQ_I64(st1.key_cache_hits - st0.key_cache_hits, 600);
+	CHECK(st1.key_cache_entries >= 500 && st1.key_cache_entries <= st1.key_cache_capacity);
+	CHECK_EQ_I64(st1.partitions_decoded - st0.partitions_decoded, 1200);
+	st0 = st1;
+	for (int i = 0; i < 600; i++) {
+		st_mutation *m;
+
+		CHECK(sst_get_partition(r, ms[i]->key, ms[i]->keylen, ms[i]->token, b, &m, &err) == 1);
+		hl_arena_reset(b);
+	}
+	sst_get_read_stats(r, &st1);
+	printf("key cache: %lld hits of 600 repeated lookups, %lld index entries scanned\n",
+	       (long long)(st1.key_cache_hits - st0.key_cache_hits),
+	       (long long)(st1.index_scanned - st0.index_scanned));
+	CHECK(st1.key_cache_hits - st0.key_cache_hits >= 590);
+	/* absent keys are not cached and do not disturb it */
+	{
+		uint8_t k[64];
+		size_t kl = rich_key(N + 5, k);
+		st_mutation *m;
+
+		CHECK(sst_get_partition(r, k, kl, hl_token(k, kl), b, &m, &err) == 0);
+		CHECK(sst_get_partition_slice(r, k, kl, hl_token(k, kl), 0, NULL, b, &m, &err) == 0);
+	}
+	sst_close(r);
+	r = NULL;
+	/* a small cache: bounded, still hits on a hot key; and no cache */
+	ro.key_cache_size = 8;
+	CHECK(sst_open(dir, "nb-3-big", &x.rs, &ro, &r, &err) == 0);
+	if (r) {
+		st_mutation *m;
+
+		for (int i = 0; i < 200; i++) {
+			CHECK(sst_get_partition(r, ms[i]->key, ms[i]->keylen, ms[i]->token, b, &m, &err) == 1);
+			CHECK(sst_get_partition(r, ms[0]->key, ms[0]->keylen, ms[0]->token, b, &m, &err) == 1);
+			hl_arena_reset(b);
+		}
+		sst_get_read_stats(r, &st1);
+		CHECK_EQ_I64(st1.key_cache_capacity, 8);
+		CHECK(st1.key_cache_entries <= 8);
+		CHECK(st1.key_cache_hits >= 150);
+		sst_close(r);
+		r = NULL;
+	}
+	ro.key_cache_size = -1;
+	CHECK(sst_open(dir, "nb-3-big", &x.rs, &ro, &r, &err) == 0);
+	if (r) {
+		st_mutation *m;
+
+		for (int i = 0; i < 2; i++)
+			CHECK(sst_get_partition(r, ms[0]->key, ms[0]->keylen, ms[0]->token, b, &m, &err) == 1);
+		sst_get_read_stats(r, &st1);
+		CHECK_EQ_I64(st1.key_cache_capacity, 0);
+		CHECK_EQ_I64(st1.key_cache_hits + st1.key_cache_misses, 0);
+		sst_close(r);
+		r = NULL;
+	}
+exit:
+	rm_tree(dir);
+	free(ms);
+	hl_arena_free(a);
+	hl_arena_free(b);
+	hl_arena_free(x.a);
+}
+
 int main(void)
 {
 	test_marshal();
@@ -2095,6 +2764,9 @@ int main(void)
 		test_corruption();
 		test_writer_byte_exact();
 		test_writer_filter_hll();
+		test_seek_fixtures();
+		test_slice_fixtures();
 	}
+	test_seek_cache_written();
 	return T_DONE();
 }
