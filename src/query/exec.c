@@ -198,6 +198,21 @@ void q_layout(const sch_table *t, hl_arena *a, st_table_layout *out)
 	out->pk_types = pk;
 	out->has_gc_grace = true;
 	out->gc_grace_seconds = t->params.gc_grace_seconds;
+	/* compression = {'class': ..., 'chunk_length_in_kb': ...} / {'enabled': 'false'} */
+	const char *cclass = sch_map_get(&t->params.compression, "class");
+	const char *cen = sch_map_get(&t->params.compression, "enabled");
+	const char *cchunk = sch_map_get(&t->params.compression, "chunk_length_in_kb");
+	out->compressor = ST_COMPRESS_LZ4;
+	if ((cen && strcmp(cen, "false") == 0) || !cclass || strstr(cclass, "Noop"))
+		out->compressor = ST_COMPRESS_NONE;
+	else if (strstr(cclass, "Snappy"))
+		out->compressor = ST_COMPRESS_SNAPPY;
+	else if (strstr(cclass, "Deflate"))
+		out->compressor = ST_COMPRESS_DEFLATE;
+	else if (strstr(cclass, "Zstd"))
+		out->compressor = ST_COMPRESS_ZSTD;
+	out->chunk_length = cchunk ? (uint32_t)atoi(cchunk) * 1024u : 0;
+	out->bloom_fp_chance = t->params.bloom_filter_fp_chance;
 	/* the strategy and its options, parsed by storage */
 	const sch_map *cm = &t->params.compaction;
 	const char **ck = hl_arena_zalloc(a, sizeof(char *) * (size_t)(cm->n + 1));

@@ -251,6 +251,16 @@ static int out_open(st_job *j, out_file *o, const sst_enc_stats *enc, int64_t ge
 	ws.clust = l->clust;
 	ws.ncols = n;
 	ws.cols = cols;
+	/* the table's own compression and bloom filter options */
+	switch (l->compressor) {
+	case ST_COMPRESS_NONE: wo.compressor = SST_COMPRESS_NONE; break;
+	case ST_COMPRESS_SNAPPY: wo.compressor = SST_COMPRESS_SNAPPY; break;
+	case ST_COMPRESS_DEFLATE: wo.compressor = SST_COMPRESS_DEFLATE; break;
+	case ST_COMPRESS_ZSTD: wo.compressor = SST_COMPRESS_ZSTD; break;
+	default: wo.compressor = SST_COMPRESS_LZ4; break;
+	}
+	wo.chunk_length = l->chunk_length;
+	wo.bloom_fp_chance = l->bloom_fp_chance;
 	wo.enc = enc;
 	wo.has_host_id = j->has_host_id;
 	wo.host_id = j->host_id;

@@ -183,6 +183,9 @@ static int layout_copy(st_table_layout *dst, const st_table_layout *src, hl_err 
 	dst->gc_grace_seconds = src->gc_grace_seconds;
 	dst->compaction = src->compaction;
 	dst->no_auto_snapshot = src->no_auto_snapshot;
+	dst->compressor = src->compressor;
+	dst->chunk_length = src->chunk_length;
+	dst->bloom_fp_chance = src->bloom_fp_chance;
 	return 0;
 }
 

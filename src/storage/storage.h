@@ -142,7 +142,16 @@ typedef struct st_table_layout {
 	st_compaction compaction;
 	/* allow_auto_snapshot = false: no snapshot before TRUNCATE / DROP. */
 	bool no_auto_snapshot;
+	/* New SSTables: the table's compression and bloom_filter_fp_chance
+	 * options. compressor is ST_COMPRESS_*; chunk_length 0 = 16 KiB;
+	 * bloom_fp_chance 0 = 0.01. */
+	int compressor;
+	uint32_t chunk_length;
+	double bloom_fp_chance;
 } st_table_layout;
+
+enum { ST_COMPRESS_LZ4 = 0, ST_COMPRESS_NONE, ST_COMPRESS_SNAPPY, ST_COMPRESS_DEFLATE,
+       ST_COMPRESS_ZSTD };
 
 /* ------------------------------------------------------------ mutations */
 

@@ -127,3 +127,42 @@ def test_snapshots_and_refresh(tmp_path):
         c.shutdown()
     finally:
         finish_server(srv)
+
+
+@pytest.mark.parametrize("comp,marker", [
+    ("{'class': 'LZ4Compressor', 'chunk_length_in_kb': '4'}", b"LZ4Compressor"),
+    ("{'class': 'SnappyCompressor'}", b"SnappyCompressor"),
+    ("{'class': 'DeflateCompressor'}", b"DeflateCompressor"),
+    ("{'class': 'ZstdCompressor'}", b"ZstdCompressor"),
+    ("{'enabled': 'false'}", None),
+])
+def test_table_compression_option_is_used(tmp_path, comp, marker):
+    srv = HelenusServer(data_dir=tmp_path, shards=1)
+    srv.start()
+    try:
+        c = make_cluster(srv.port)
+        s = c.connect()
+        s.execute("CREATE KEYSPACE cz WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+        s.execute("CREATE TABLE cz.t (k int PRIMARY KEY, v text) WITH compression = %s "
+                  "AND bloom_filter_fp_chance = 0.1" % comp)
+        for k in range(300):
+            s.execute("INSERT INTO cz.t (k, v) VALUES (%d, '%s')" % (k, "x" * (k % 50)))
+        rc, out, err = admin(srv, "flush", "cz", "t")
+        assert rc == 0, err
+        root = os.path.join(str(tmp_path / "data"), "cz")
+        tdir = os.path.join(root, os.listdir(root)[0])
+        files = os.listdir(tdir)
+        info = [f for f in files if f.endswith("-CompressionInfo.db")]
+        if marker is None:
+            assert not info and any(f.endswith("-CRC.db") for f in files)
+        else:
+            assert info and marker in open(os.path.join(tdir, info[0]), "rb").read()
+        c.shutdown()
+        assert srv.restart() == 0
+        c = make_cluster(srv.port)
+        s = c.connect()
+        got = {r.k: r.v for r in s.execute("SELECT k, v FROM cz.t")}
+        assert len(got) == 300 and got[49] == "x" * 49
+        c.shutdown()
+    finally:
+        finish_server(srv)
