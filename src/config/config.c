@@ -81,9 +81,12 @@ static const key keys[] = {
 	{ "incremental_backups", K_BOOL, F(incremental_backups), 0 },
 	{ "compaction_throughput", K_RATE, F(compaction_throughput), 5 },
 	{ "compaction_throughput_mb_per_sec", K_MB, F(compaction_throughput), 5 },
+	/* memtable space for the whole node (split between the shards) */
+	{ "memtable_heap_space", K_SIZE, F(memtable_space), 6 },
+	{ "memtable_heap_space_in_mb", K_MB, F(memtable_space), 6 },
 };
 
-#define NGROUPS 6
+#define NGROUPS 7
 
 /*
  * Cassandra keys Helenus accepts without using. Exact names first, then

@@ -48,6 +48,7 @@ typedef struct cfg {
 	uint64_t commitlog_sync_batch_window_ms;
 	uint64_t commitlog_sync_group_window_ms;
 	uint64_t commitlog_segment_size;         /* bytes */
+	uint64_t memtable_space;                 /* memtable_heap_space, bytes; 0: RAM / 4 */
 
 	int num_tokens;
 	char *initial_token;             /* as written, comma separated */

@@ -894,6 +894,7 @@ int srv_run(const cfg *c, hl_err *err)
 		qry_shard_range(i, ctx.nshards, &eo.own_start, &eo.own_end);
 		eo.has_host_id = true;
 		eo.host_id = ctx.node.host_id;
+		eo.memtable_space = c->memtable_space ? c->memtable_space / (uint64_t)ctx.nshards : 0;
 		eo.no_auto_snapshot = !c->auto_snapshot;
 		eo.incremental_backups = c->incremental_backups;
 		eo.has_compaction_throughput = true;

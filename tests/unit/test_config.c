@@ -404,6 +404,23 @@ static void test_errors(void)
 	cfg_free(&c);
 }
 
+static void test_memtable_space(void)
+{
+	cfg c;
+	hl_err err;
+	static const char a[] = "memtable_heap_space: 64MiB\n";
+	static const char b[] = "memtable_heap_space_in_mb: 32\n";
+	cfg_defaults(&c);
+	CHECK_EQ_I64(c.memtable_space, 0);
+	CHECK(cfg_load_string(&c, a, sizeof a - 1, "a", &err) == 0);
+	CHECK_EQ_I64(c.memtable_space, 64u << 20);
+	cfg_free(&c);
+	cfg_defaults(&c);
+	CHECK(cfg_load_string(&c, b, sizeof b - 1, "b", &err) == 0);
+	CHECK_EQ_I64(c.memtable_space, 32u << 20);
+	cfg_free(&c);
+}
+
 static void test_set(void)
 {
 	cfg c;
@@ -438,6 +455,7 @@ static void test_set(void)
 
 int main(void)
 {
+	test_memtable_space();
 	char cmd[300];
 
 	hl_log_set_level(HL_LOG_WARN);
