@@ -26,6 +26,8 @@ OTHER=""
 OUT=""
 DD_MB=256
 PARENT=${TMPDIR:-/tmp}
+STORAGE=0
+STORAGE_ARGS=()
 
 usage() {
 	cat <<EOF
@@ -41,6 +43,8 @@ usage: bench/run.sh [options]
   --out DIR           keep every stress output and JSON here (default: a new temp dir)
   --data-parent DIR   where the temporary data directory goes (default \$TMPDIR or /tmp)
   --dd-mb N           size of the dd write test (default 256)
+  --storage           afterwards, run bench/storage.sh (flush, compaction, cold reads, write
+                      amplification, RocksDB db_bench side by side) with the same binary and cores
 EOF
 }
 
@@ -48,7 +52,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--bin) BIN=$2; shift 2 ;;
 	--seconds) SECONDS_PER_RUN=$2; shift 2 ;;
-	--long) SECONDS_PER_RUN=30; shift ;;
+	--long) SECONDS_PER_RUN=30; STORAGE_ARGS+=(--long); shift ;;
 	--keys) KEYS=$2; shift 2 ;;
 	--threads) THREADS=$2; shift 2 ;;
 	--server-cpu) SERVER_CPU=$2; shift 2 ;;
@@ -57,6 +61,7 @@ while [ $# -gt 0 ]; do
 	--out) OUT=$2; shift 2 ;;
 	--data-parent) PARENT=$2; shift 2 ;;
 	--dd-mb) DD_MB=$2; shift 2 ;;
+	--storage) STORAGE=1; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "bench/run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
 	esac
@@ -324,3 +329,10 @@ if cpu:
           "    generator CPU: %.0f%% of its core: the generator may be the limit" % (100 * max(cpu)))
 print("raw outputs: %s" % out)
 EOF
+
+# --------------------------------------------------------------- storage (--storage)
+
+if [ "$STORAGE" = 1 ]; then
+	"$ROOT/bench/storage.sh" --bin "$BIN" --server-cpu "$SERVER_CPU" --client-cpu "$CLIENT_CPU" \
+		--data-parent "$PARENT" --out "$OUT/storage" "${STORAGE_ARGS[@]}"
+fi
