@@ -886,13 +886,16 @@ int qry_exec_execute(qry_exec *x, const uint8_t *id, size_t idlen, const qry_par
 		return finish(x, unprepared(x, id, idlen));
 	if (e->ks)
 		x->keyspace = hl_arena_strdup(x->a, e->ks);
-	cql_stmt *st;
-	/* statements without a plan (DDL, USE) run from their text */
-	hl_err perr;
-	hl_err_clear(&perr);
-	if (cql_parse(e->text, e->len, x->a, &st, &perr) == 0 && !planned_kind(st->kind)) {
-		x->params = p;
-		return finish(x, q_ddl(x, st));
+	/* statements without a plan (DDL, USE) run from their text; a planned
+	 * statement (the common case) is not parsed again */
+	if (!e->plan || e->epoch != sch_epoch(x->schema)) {
+		cql_stmt *st;
+		hl_err perr;
+		hl_err_clear(&perr);
+		if (cql_parse(e->text, e->len, x->a, &st, &perr) == 0 && !planned_kind(st->kind)) {
+			x->params = p;
+			return finish(x, q_ddl(x, st));
+		}
 	}
 	if (pc_plan(x, e) < 0)
 		return finish(x, -1);
