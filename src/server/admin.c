@@ -477,16 +477,6 @@ static int cmd_storage(srv_ctx *ctx, const sch_schema *s, int what, int argc, ch
 	}
 	ts->what = what;
 	run_on_shards(ctx, storage_on_shard, ts);
-	/* a major compaction waits for a background one of the table to end
-	 * (nodetool compact does not fail because compaction is busy) */
-	for (int tries = 0; what == 1 && ts->failed && strstr(ts->err.msg, "compaction of this table "
-	     "is running") && tries < 6000; tries++) {
-		usleep(100000);
-		ts->failed = false;
-		hl_err_clear(&ts->err);
-		ts->what = 1;
-		run_on_shards(ctx, storage_on_shard, ts);
-	}
 	if (ts->failed) {
 		*err = ts->err;
 		goto out;

@@ -930,6 +930,7 @@ void st__bg_forget(st_engine *e, st_table *t)
 	}
 	t->has_pending_pos = false;
 	t->compacting = false;
+	t->major_pending = false;
 }
 
 /* ------------------------------------------------------------ compaction queueing */
@@ -1012,8 +1013,12 @@ int st_compact(st_engine *e, const hl_uuid *table, hl_err *err)
 		return hl_errf(err, HL_ERR_INVALID, "storage: unknown table");
 	if (!t->dir || t->nssts == 0)
 		return 0;
-	if (t->compacting)
-		return hl_errf(err, HL_ERR_INVALID, "storage: a compaction of this table is running");
+	if (t->compacting) {
+		/* a major compaction waits for the running one (as nodetool's does):
+		 * publish_compact starts it when that one is published */
+		t->major_pending = true;
+		return 0;
+	}
 	v = hl_malloc(sizeof(*v) * (size_t)t->nssts);
 	for (st_sst *s = t->ssts; s; s = s->next)
 		v[n++] = s;
@@ -1165,10 +1170,19 @@ int st_poll(st_engine *e)
 		st_job *j = list;
 
 		list = j->next;
-		if (j->kind == ST_JOB_FLUSH)
+		if (j->kind == ST_JOB_FLUSH) {
 			publish_flush(e, j);
-		else
+		} else {
 			publish_compact(e, j);
+			st_table *t = st__table(e, &j->table);
+			if (t && t->major_pending && !t->compacting) {
+				hl_err ce;
+				hl_err_clear(&ce);
+				t->major_pending = false;
+				if (st_compact(e, &j->table, &ce) < 0)
+					hl_error("storage: major compaction of %s.%s: %s", t->ks, t->name, ce.msg);
+			}
+		}
 		pthread_mutex_lock(&e->mu);
 		e->pending--;
 		pthread_mutex_unlock(&e->mu);
@@ -1222,6 +1236,10 @@ void st_compaction_stats_get(st_engine *e, st_compaction_stats *out)
 		out->active = 1;
 	}
 	pthread_mutex_unlock(&e->mu);
+	/* shard thread: tables are ours to read */
+	for (size_t i = 0; i < e->nslots; i++)
+		if (e->slots[i] && e->slots[i]->major_pending)
+			out->pending++;
 	out->active_done = __atomic_load_n(&e->active_done, __ATOMIC_RELAXED);
 	out->active_total = __atomic_load_n(&e->active_total, __ATOMIC_RELAXED);
 	out->completed = __atomic_load_n(&e->compactions_done, __ATOMIC_RELAXED);

@@ -192,6 +192,7 @@ typedef struct st_table {
 	int64_t gen_counter;           /* next generation counter */
 	uint64_t epoch;                /* bumped by truncate: older jobs are void */
 	bool compacting;
+	bool major_pending;            /* st_compact asked while compacting: run it after */
 	bool lcs_checked;              /* leveled files verified non-overlapping */
 	int64_t lcs_cursor[9];         /* per level: last token compacted up */
 	uint64_t seed;

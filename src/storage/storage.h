@@ -612,6 +612,7 @@ typedef struct st_compaction_stats {
 	uint64_t bytes_out;            /* output bytes of the finished ones */
 	int64_t flushes;               /* flushes finished since start */
 } st_compaction_stats;
+/* Shard thread (it also counts major compactions waiting for a running one). */
 void st_compaction_stats_get(st_engine *e, st_compaction_stats *out);
 
 typedef struct st_table_stats {

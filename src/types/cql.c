@@ -286,29 +286,12 @@ static int format(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out, boo
 		put_hex(out, p, n);
 		return 0;
 	case TY_BOOLEAN:
-		hl_buf_str(out, p[0] ? "true" : "false");
-		return n == 1 ? 0 : -1;
 	case TY_INT:
-		if (n != 4)
-			return -1;
-		hl_buf_printf(out, "%d", (int32_t)ty__be32(p));
-		return 0;
 	case TY_BIGINT:
 	case TY_COUNTER:
-		if (n != 8)
-			return -1;
-		hl_buf_printf(out, "%lld", (long long)(int64_t)ty__be64(p));
-		return 0;
 	case TY_SMALLINT:
-		if (n != 2)
-			return -1;
-		hl_buf_printf(out, "%d", (int16_t)(p[0] << 8 | p[1]));
-		return 0;
 	case TY_TINYINT:
-		if (n != 1)
-			return -1;
-		hl_buf_printf(out, "%d", (int8_t)p[0]);
-		return 0;
+		return ty__put_fixed(t->kind, p, n, out);
 	case TY_FLOAT: {
 		uint32_t u;
 		float f;
@@ -432,6 +415,36 @@ int ty_to_text(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out)
 	if (format(t, p, n, out, false, 0)) {
 		out->len = mark;
 		return -1;
+	}
+	return 0;
+}
+
+int ty__put_fixed(ty_kind k, const uint8_t *p, size_t n, hl_buf *out)
+{
+	static const size_t width[] = { [TY_BOOLEAN] = 1, [TY_INT] = 4, [TY_BIGINT] = 8,
+					[TY_COUNTER] = 8, [TY_SMALLINT] = 2, [TY_TINYINT] = 1 };
+	if (k != TY_BOOLEAN && k != TY_INT && k != TY_BIGINT && k != TY_COUNTER &&
+	    k != TY_SMALLINT && k != TY_TINYINT)
+		return 1;
+	if (n != width[k])
+		return -1;
+	switch (k) {
+	case TY_BOOLEAN:
+		hl_buf_str(out, p[0] ? "true" : "false");
+		break;
+	case TY_INT:
+		hl_buf_printf(out, "%d", (int32_t)ty__be32(p));
+		break;
+	case TY_BIGINT:
+	case TY_COUNTER:
+		hl_buf_printf(out, "%lld", (long long)(int64_t)ty__be64(p));
+		break;
+	case TY_SMALLINT:
+		hl_buf_printf(out, "%d", (int16_t)(p[0] << 8 | p[1]));
+		break;
+	default:
+		hl_buf_printf(out, "%d", (int8_t)p[0]);
+		break;
 	}
 	return 0;
 }

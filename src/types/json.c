@@ -406,31 +406,12 @@ static int to_json(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out, in
 		return 0;
 	}
 	case TY_BOOLEAN:
-		if (n != 1)
-			return -1;
-		hl_buf_str(out, p[0] ? "true" : "false");
-		return 0;
 	case TY_INT:
-		if (n != 4)
-			return -1;
-		hl_buf_printf(out, "%d", (int32_t)ty__be32(p));
-		return 0;
 	case TY_BIGINT:
 	case TY_COUNTER:
-		if (n != 8)
-			return -1;
-		hl_buf_printf(out, "%lld", (long long)(int64_t)ty__be64(p));
-		return 0;
 	case TY_SMALLINT:
-		if (n != 2)
-			return -1;
-		hl_buf_printf(out, "%d", (int16_t)(p[0] << 8 | p[1]));
-		return 0;
 	case TY_TINYINT:
-		if (n != 1)
-			return -1;
-		hl_buf_printf(out, "%d", (int8_t)p[0]);
-		return 0;
+		return ty__put_fixed(t->kind, p, n, out);
 	case TY_FLOAT:
 	case TY_DOUBLE: {
 		double v;

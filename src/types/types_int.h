@@ -37,6 +37,9 @@ void ty__civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 
 /* Append days since the epoch as ISO_LOCAL_DATE ("2011-02-03", "+10000-01-01", "-0001-..."). */
 void ty__put_date(hl_buf *out, int64_t days);
+/* Boolean and fixed-width integers as CQL and JSON both print them: 0 done,
+ * -1 wrong size, 1 not one of those kinds. */
+int ty__put_fixed(ty_kind k, const uint8_t *p, size_t n, hl_buf *out);
 
 /* Append a duration in CQL's 1y2mo3d4h5m6s7ms8us9ns form ("0s" when zero). */
 void ty__put_duration(hl_buf *out, int64_t months, int64_t days, int64_t nanos);

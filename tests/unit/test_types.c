@@ -1333,8 +1333,22 @@ static void test_json_round_trips(void)
 		CHECK(round_trip_json(composites[i][0], composites[i][1]));
 }
 
+static void test_empty_fixed_values(void)
+{
+	hl_buf b;
+	hl_buf_init(&b);
+	static const uint8_t one[1] = { 1 };
+	/* a zero-length boolean must not be read (it was read before its size was checked) */
+	CHECK(ty_to_json(ty_simple(TY_BOOLEAN), one, 1, &b) == 0);
+	CHECK(b.len == 4 && memcmp(b.p, "true", 4) == 0);
+	hl_buf_reset(&b);
+	CHECK(ty_to_json(ty_simple(TY_INT), one, 1, &b) < 0);
+	hl_buf_free(&b);
+}
+
 int main(void)
 {
+	test_empty_fixed_values();
 	static const char *fields[] = { "street", "zip" };
 	const ty_type *ftypes[2];
 
