@@ -4,6 +4,8 @@
  */
 #include "core.h"
 
+#include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,4 +190,66 @@ void hl_buf_vint(hl_buf *b, int64_t v)
 {
 	/* zigzag: small magnitudes of either sign stay short */
 	hl_buf_uvint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+void hl_buf_java_double(hl_buf *b, double v, bool is_float)
+{
+	char tmp[48], dig[24];
+	int prec, e10 = 0, nd = 0, i;
+	const char *p;
+	double a;
+
+	if (isnan(v)) {
+		hl_buf_str(b, "NaN");
+		return;
+	}
+	if (isinf(v)) {
+		hl_buf_str(b, v < 0 ? "-Infinity" : "Infinity");
+		return;
+	}
+	if (v == 0) {
+		hl_buf_str(b, signbit(v) ? "-0.0" : "0.0");
+		return;
+	}
+	/* shortest digit string that reads back to the same float/double */
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
+		if (is_float ? strtof(tmp, NULL) == (float)v : strtod(tmp, NULL) == v)
+			break;
+	}
+	for (p = tmp; *p && *p != 'e'; p++)
+		if (isdigit((unsigned char)*p) && nd < (int)sizeof dig - 1)
+			dig[nd++] = *p;
+	if (*p == 'e')
+		e10 = atoi(p + 1);
+	while (nd > 1 && dig[nd - 1] == '0')
+		nd--;
+	dig[nd] = 0;
+	if (v < 0)
+		hl_buf_u8(b, '-');
+	a = fabs(v);
+	if (a >= 1e-3 && a < 1e7) {
+		if (e10 >= 0) {
+			for (i = 0; i <= e10; i++)
+				hl_buf_u8(b, (uint8_t)(i < nd ? dig[i] : '0'));
+			hl_buf_u8(b, '.');
+			if (nd > e10 + 1)
+				hl_buf_put(b, dig + e10 + 1, (size_t)(nd - e10 - 1));
+			else
+				hl_buf_u8(b, '0');
+		} else {
+			hl_buf_str(b, "0.");
+			for (i = 0; i < -e10 - 1; i++)
+				hl_buf_u8(b, '0');
+			hl_buf_put(b, dig, (size_t)nd);
+		}
+		return;
+	}
+	hl_buf_u8(b, (uint8_t)dig[0]);
+	hl_buf_u8(b, '.');
+	if (nd > 1)
+		hl_buf_put(b, dig + 1, (size_t)nd - 1);
+	else
+		hl_buf_u8(b, '0');
+	hl_buf_printf(b, "E%d", e10);
 }

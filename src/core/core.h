@@ -114,6 +114,11 @@ void hl_buf_u64(hl_buf *b, uint64_t v);
 void hl_buf_str(hl_buf *b, const char *s);     /* raw chars, no length */
 void hl_buf_printf(hl_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* v as Java's Double.toString / Float.toString (is_float) prints it: the
+ * shortest digits that read back, plain for 1e-3 <= |v| < 1e7, else
+ * "1.5E10"; NaN, Infinity, -0.0. Cassandra's text, JSON, schema and tool
+ * output all use this form. */
+void hl_buf_java_double(hl_buf *b, double v, bool is_float);
 /* Protocol notation: [string] = u16 len + bytes, [long string] = i32 len,
  * [bytes] = i32 len (-1 null), [short bytes] = u16 len. */
 void hl_buf_pstring(hl_buf *b, const char *s, size_t n);
@@ -158,7 +163,9 @@ int hl_rd_vint(hl_rd *r, int64_t *v);
 
 /* ---------------------------------------------------------------- hashes */
 
-/* Cassandra's Murmur3 x64_128 (seed 0), h1 only, with the signed-tail quirk. */
+/* Cassandra's Murmur3 x64_128 (seed 0) with the signed-tail quirk: both
+ * halves (the bloom filters use both), or h1 only (the token). */
+void hl_murmur3_128(const void *key, size_t len, int64_t *h1, int64_t *h2);
 int64_t hl_murmur3_h1(const void *key, size_t len);
 /* Murmur3Partitioner token: empty key -> INT64_MIN, INT64_MIN -> INT64_MAX. */
 int64_t hl_token(const void *key, size_t len);

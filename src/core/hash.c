@@ -44,7 +44,7 @@ static inline uint64_t tail_byte(uint8_t b, int shift)
 	return (uint64_t)(int64_t)(int8_t)b << shift;
 }
 
-int64_t hl_murmur3_h1(const void *key, size_t len)
+void hl_murmur3_128(const void *key, size_t len, int64_t *out1, int64_t *out2)
 {
 	const uint8_t *data = key;
 	const uint64_t c1 = 0x87c37b91114253d5ULL, c2 = 0x4cf5ad432745937fULL;
@@ -115,7 +115,17 @@ int64_t hl_murmur3_h1(const void *key, size_t len)
 	h1 = fmix64(h1);
 	h2 = fmix64(h2);
 	h1 += h2;
-	return (int64_t)h1;
+	h2 += h1;
+	*out1 = (int64_t)h1;
+	*out2 = (int64_t)h2;
+}
+
+int64_t hl_murmur3_h1(const void *key, size_t len)
+{
+	int64_t h1, h2;
+
+	hl_murmur3_128(key, len, &h1, &h2);
+	return h1;
 }
 
 int64_t hl_token(const void *key, size_t len)

@@ -97,63 +97,7 @@ static void put_squote(hl_buf *b, const char *s)
 
 void sch_put_double(hl_buf *out, double v)
 {
-	char tmp[64], digits[32];
-	int prec, exp10, nd, i;
-	char *e;
-
-	if (isnan(v)) {
-		hl_buf_str(out, "NaN");
-		return;
-	}
-	if (isinf(v)) {
-		hl_buf_str(out, v < 0 ? "-Infinity" : "Infinity");
-		return;
-	}
-	if (v == 0) {
-		hl_buf_str(out, signbit(v) ? "-0.0" : "0.0");
-		return;
-	}
-	if (v < 0) {
-		hl_buf_u8(out, '-');
-		v = -v;
-	}
-	/* shortest digit string that reads back to v */
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
-		if (strtod(tmp, NULL) == v)
-			break;
-	}
-	e = strchr(tmp, 'e');
-	exp10 = atoi(e + 1);
-	nd = 0;
-	for (i = 0; tmp + i < e; i++)
-		if (isdigit((unsigned char)tmp[i]))
-			digits[nd++] = tmp[i];
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	digits[nd] = 0;
-	if (exp10 >= -3 && exp10 < 7) {
-		/* plain notation with at least one digit after the point */
-		if (exp10 < 0) {
-			hl_buf_str(out, "0.");
-			for (i = 0; i < -exp10 - 1; i++)
-				hl_buf_u8(out, '0');
-			hl_buf_str(out, digits);
-		} else {
-			for (i = 0; i <= exp10; i++)
-				hl_buf_u8(out, i < nd ? (uint8_t)digits[i] : '0');
-			hl_buf_u8(out, '.');
-			if (nd > exp10 + 1)
-				hl_buf_str(out, digits + exp10 + 1);
-			else
-				hl_buf_u8(out, '0');
-		}
-	} else {
-		hl_buf_u8(out, (uint8_t)digits[0]);
-		hl_buf_u8(out, '.');
-		hl_buf_str(out, nd > 1 ? digits + 1 : "0");
-		hl_buf_printf(out, "E%d", exp10);
-	}
+	hl_buf_java_double(out, v, false);
 }
 
 /* ---------------------------------------------------------------- elements */

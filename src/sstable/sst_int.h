@@ -111,9 +111,6 @@ struct sst_reader {
 int sst_corrupt(const sst_reader *r, hl_err *err, const char *comp, uint64_t off, const char *fmt,
 		...) __attribute__((format(printf, 5, 6)));
 
-/* Fixed on-disk width of a value of type t, or -1 when length-prefixed. */
-int sst_fixed_width(const ty_type *t);
-
 /* Whole-file helpers: read <prefix><comp> into a heap buffer (NULL, 0 and
  * return 0 when absent and !required). */
 int sst_read_file(const sst_reader *r, const char *comp, bool required, uint8_t **out,
@@ -182,9 +179,6 @@ typedef struct sst_ientry {
  * filled), 0 absent, -1 error. */
 int sst_lookup(sst_reader *r, const void *key, size_t keylen, int64_t token, sst_ientry *e,
 	       hl_err *err);
-
-/* Murmur3 x64-128 as Cassandra computes it (both halves). */
-void sst_murmur3_128(const void *key, size_t len, int64_t *h1, int64_t *h2);
 
 /* ------------------------------------------------------------ writer helpers (sst_wmeta.c) */
 

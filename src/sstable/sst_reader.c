@@ -16,88 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* ------------------------------------------------------------ murmur3 */
-
-static inline uint64_t rotl64(uint64_t x, int r)
-{
-	return x << r | x >> (64 - r);
-}
-
-static inline uint64_t fmix64(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	k *= 0xc4ceb9fe1a85ec53ULL;
-	k ^= k >> 33;
-	return k;
-}
-
-/*
- * The bloom filter needs both 64-bit halves, which core's hl_murmur3_h1
- * does not expose. Same algorithm, including Cassandra's sign extension of
- * tail bytes (Java bytes are signed).
- */
-void sst_murmur3_128(const void *key, size_t len, int64_t *out1, int64_t *out2)
-{
-	const uint8_t *d = key;
-	const uint64_t c1 = 0x87c37b91114253d5ULL, c2 = 0x4cf5ad432745937fULL;
-	uint64_t h1 = 0, h2 = 0, k1, k2;
-	size_t nblocks = len / 16;
-
-	for (size_t i = 0; i < nblocks; i++) {
-		k1 = k2 = 0;
-		for (int j = 7; j >= 0; j--) {
-			k1 = k1 << 8 | d[i * 16 + (size_t)j];
-			k2 = k2 << 8 | d[i * 16 + 8 + (size_t)j];
-		}
-		k1 *= c1;
-		k1 = rotl64(k1, 31);
-		k1 *= c2;
-		h1 ^= k1;
-		h1 = rotl64(h1, 27);
-		h1 += h2;
-		h1 = h1 * 5 + 0x52dce729;
-		k2 *= c2;
-		k2 = rotl64(k2, 33);
-		k2 *= c1;
-		h2 ^= k2;
-		h2 = rotl64(h2, 31);
-		h2 += h1;
-		h2 = h2 * 5 + 0x38495ab5;
-	}
-	const uint8_t *t = d + nblocks * 16;
-	size_t rem = len & 15;
-
-	k1 = k2 = 0;
-	for (size_t j = rem; j > 8; j--)
-		k2 ^= (uint64_t)(int64_t)(int8_t)t[j - 1] << (8 * (j - 9));
-	if (rem > 8) {
-		k2 *= c2;
-		k2 = rotl64(k2, 33);
-		k2 *= c1;
-		h2 ^= k2;
-	}
-	for (size_t j = rem > 8 ? 8 : rem; j > 0; j--)
-		k1 ^= (uint64_t)(int64_t)(int8_t)t[j - 1] << (8 * (j - 1));
-	if (rem > 0) {
-		k1 *= c1;
-		k1 = rotl64(k1, 31);
-		k1 *= c2;
-		h1 ^= k1;
-	}
-	h1 ^= (uint64_t)len;
-	h2 ^= (uint64_t)len;
-	h1 += h2;
-	h2 += h1;
-	h1 = fmix64(h1);
-	h2 = fmix64(h2);
-	h1 += h2;
-	h2 += h1;
-	*out1 = (int64_t)h1;
-	*out2 = (int64_t)h2;
-}
-
 /* ------------------------------------------------------------ ordering */
 
 static int key_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
@@ -748,7 +666,7 @@ static int find_entry(sst_reader *r, const void *key, size_t keylen, int64_t tok
 	int64_t h1, h2;
 	int rc;
 
-	sst_murmur3_128(key, keylen, &h1, &h2);
+	hl_murmur3_128(key, keylen, &h1, &h2);
 	if (!bloom_has(r, h1, h2))
 		return 0;
 	/* ByteOrdered files: the search compares keys only; the token is unused */
@@ -829,7 +747,7 @@ bool sst_may_contain(const sst_reader *r, const void *key, size_t keylen)
 
 	if (!r->bf)
 		return true;
-	sst_murmur3_128(key, keylen, &h1, &h2);
+	hl_murmur3_128(key, keylen, &h1, &h2);
 	return bloom_has(r, h1, h2);
 }
 

@@ -1225,7 +1225,7 @@ int sst_writer_add(sst_writer *w, const st_mutation *m, hl_err *err)
 		w->caphashes = w->caphashes ? w->caphashes * 2 : 256;
 		w->hashes = hl_realloc(w->hashes, w->caphashes * sizeof(*w->hashes));
 	}
-	sst_murmur3_128(m->key, m->keylen, &w->hashes[w->nparts * 2], &w->hashes[w->nparts * 2 + 1]);
+	hl_murmur3_128(m->key, m->keylen, &w->hashes[w->nparts * 2], &w->hashes[w->nparts * 2 + 1]);
 	sst_hll_offer(&w->hll, m->key, m->keylen);
 	w->psize[sst_ehist_bucket(w->psize_off, SST_PSIZE_OFFSETS, (int64_t)pb->len)]++;
 	w->cellsh[sst_ehist_bucket(w->cells_off, SST_CELLS_OFFSETS, w->part_cells)]++;

@@ -408,4 +408,8 @@ int64_t sst_writer_partitions(const sst_writer *w);
  * sst_parse_marshal), ReversedType(...) around it when reversed. */
 void sst_format_marshal(const ty_type *t, bool reversed, hl_buf *out);
 
+/* Fixed on-disk width of a clustering or simple value of type t, or -1
+ * when it is length-prefixed (the tools decode raw Data.db with it too). */
+int sst_fixed_width(const ty_type *t);
+
 #endif

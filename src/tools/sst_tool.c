@@ -315,25 +315,6 @@ int sstt_slurp(const char *path, uint8_t **out, size_t *len, hl_err *err)
 
 /* ------------------------------------------------------------ types */
 
-int sstt_fixed_width(const ty_type *t)
-{
-	switch (t->kind) {
-	case TY_BOOLEAN:
-		return 1;
-	case TY_INT:
-	case TY_FLOAT:
-		return 4;
-	case TY_BIGINT:
-	case TY_DOUBLE:
-	case TY_TIMESTAMP:
-		return 8;
-	case TY_UUID:
-	case TY_TIMEUUID:
-		return 16;
-	default:
-		return -1;
-	}
-}
 
 int sstt_key_type(const char *marshal, hl_arena *a, sstt_keytype *out, hl_err *err)
 {
@@ -584,66 +565,3 @@ void sstt_date(int64_t secs, hl_buf *out)
 		      tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-void sstt_double(double v, hl_buf *out)
-{
-	char buf[64], digits[32];
-	int prec, exp10, nd = 0;
-
-	if (isnan(v)) {
-		hl_buf_str(out, "NaN");
-		return;
-	}
-	if (isinf(v)) {
-		hl_buf_str(out, v < 0 ? "-Infinity" : "Infinity");
-		return;
-	}
-	if (v == 0) {
-		hl_buf_str(out, signbit(v) ? "-0.0" : "0.0");
-		return;
-	}
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(buf, sizeof buf, "%.*e", prec - 1, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	/* buf: [-]d.ddde[+-]xx */
-	{
-		const char *p = buf;
-		const char *e = strchr(buf, 'e');
-
-		if (*p == '-') {
-			hl_buf_u8(out, '-');
-			p++;
-		}
-		for (; p < e; p++)
-			if (*p >= '0' && *p <= '9')
-				digits[nd++] = *p;
-		exp10 = atoi(e + 1);
-	}
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	if (exp10 >= -3 && exp10 < 7) {
-		if (exp10 < 0) {
-			hl_buf_str(out, "0.");
-			for (int i = 0; i < -exp10 - 1; i++)
-				hl_buf_u8(out, '0');
-			hl_buf_put(out, digits, (size_t)nd);
-		} else {
-			for (int i = 0; i <= exp10; i++)
-				hl_buf_u8(out, (uint8_t)(i < nd ? digits[i] : '0'));
-			hl_buf_u8(out, '.');
-			if (nd > exp10 + 1)
-				hl_buf_put(out, digits + exp10 + 1, (size_t)(nd - exp10 - 1));
-			else
-				hl_buf_u8(out, '0');
-		}
-	} else {
-		hl_buf_u8(out, (uint8_t)digits[0]);
-		hl_buf_u8(out, '.');
-		if (nd > 1)
-			hl_buf_put(out, digits + 1, (size_t)(nd - 1));
-		else
-			hl_buf_u8(out, '0');
-		hl_buf_printf(out, "E%d", exp10);
-	}
-}

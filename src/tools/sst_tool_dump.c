@@ -809,7 +809,7 @@ int sstt_dump(int argc, char **argv)
 		int *fixed = hl_arena_zalloc(c.meta_arena, (size_t)(c.m->nclust + 1) * sizeof(int));
 
 		for (int i = 0; i < c.m->nclust; i++)
-			fixed[i] = sstt_fixed_width(c.m->clust[i].type);
+			fixed[i] = sst_fixed_width(c.m->clust[i].type);
 		c.L.oa = strcmp(c.m->version, "oa") >= 0;
 		c.L.has_statics = c.m->nstatic > 0;
 		c.L.nclust = c.m->nclust;

@@ -105,7 +105,7 @@ static int setup(const char *file, ictx *c, hl_err *err)
 			if (sst_parse_marshal(c->st.clust_types[i], strlen(c->st.clust_types[i]), c->a,
 					      &c->ct[i], &rev, &e2))
 				c->ct[i] = ty_simple(TY_BLOB);
-			c->fixed[i] = sstt_fixed_width(c->ct[i]);
+			c->fixed[i] = sst_fixed_width(c->ct[i]);
 		}
 	} else {
 		fprintf(stderr, "helenus sstable: no usable Statistics.db beside %s (%s); keys shown as hex\n",

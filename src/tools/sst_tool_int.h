@@ -123,8 +123,6 @@ void sstt_key_strings(const sstt_keytype *kt, const uint8_t *k, size_t n, int js
 int sstt_parse_key(const sstt_keytype *kt, const char *s, hl_buf *out, hl_err *err);
 /* AbstractType.getString of a value (text unquoted, blob as bare hex). */
 void sstt_value_string(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out);
-/* Fixed on-disk width of a clustering/simple value, -1 when length-prefixed. */
-int sstt_fixed_width(const ty_type *t);
 
 /* ------------------------------------------------------------ formatting */
 
@@ -132,8 +130,6 @@ int sstt_fixed_width(const ty_type *t);
 void sstt_instant(int64_t t, int64_t per_second, hl_buf *out);
 /* MM/dd/yyyy HH:mm:ss (UTC) of seconds since the epoch. */
 void sstt_date(int64_t secs, hl_buf *out);
-/* Java's Double.toString. */
-void sstt_double(double v, hl_buf *out);
 void sstt_hex(const uint8_t *p, size_t n, hl_buf *out);
 
 /* ------------------------------------------------------------ raw Data.db */

@@ -217,7 +217,7 @@ static int print_one(const char *file, int64_t gc)
 	if (st.has_validation) {
 		field("Partitioner", st.partitioner, NULL);
 		hl_buf_reset(&b);
-		sstt_double(st.fp_chance, &b);
+		hl_buf_java_double(&b, st.fp_chance, false);
 		hl_buf_u8(&b, 0);
 		field("Bloom Filter FP chance", (const char *)b.p, NULL);
 	}
@@ -236,7 +236,7 @@ static int print_one(const char *file, int64_t gc)
 								  : date_comment(st.max_ldt, &cm));
 		field("Compressor", compressor, NULL);
 		hl_buf_reset(&b);
-		sstt_double(st.compression_ratio, &b);
+		hl_buf_java_double(&b, st.compression_ratio, false);
 		hl_buf_u8(&b, 0);
 		if (compressed)
 			field("Compression ratio", (const char *)b.p, NULL);
@@ -313,7 +313,7 @@ static int print_one(const char *file, int64_t gc)
 		hl_buf_u8(&b, 0);
 		field("maxClusteringValues", (const char *)b.p, NULL);
 		hl_buf_reset(&b);
-		sstt_double(droppable(&st, hl_now_micros() / 1000000 - gc), &b);
+		hl_buf_java_double(&b, droppable(&st, hl_now_micros() / 1000000 - gc), false);
 		hl_buf_u8(&b, 0);
 		field("Estimated droppable tombstones", (const char *)b.p, NULL);
 		field_i("SSTable Level", st.level, NULL);

@@ -102,7 +102,7 @@ static int parse_oa_slice(hl_rd *rd, hl_arena *a, sstt_stats *st)
 
 		if (!s)
 			return -1;
-		fixed[i] = sst_parse_marshal(s, strlen(s), a, &t, &rev, &err) ? -1 : sstt_fixed_width(t);
+		fixed[i] = sst_parse_marshal(s, strlen(s), a, &t, &rev, &err) ? -1 : sst_fixed_width(t);
 	}
 	for (int side = 0; side < 2; side++) {
 		uint8_t kind;

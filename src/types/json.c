@@ -102,66 +102,6 @@ void ty_json_name(const char *name, size_t n, hl_buf *out)
  * back to the same value, laid out as "123.0", "0.001", or "1.0E7" /
  * "1.234E-5" outside [1e-3, 1e7).
  */
-static void put_java_fp(hl_buf *out, double v, bool is_float)
-{
-	char tmp[48], dig[24];
-	int prec, e10 = 0, nd = 0, i;
-	char *p;
-	double a;
-
-	if (isnan(v)) {
-		hl_buf_str(out, "NaN");
-		return;
-	}
-	if (isinf(v)) {
-		hl_buf_str(out, v < 0 ? "-Infinity" : "Infinity");
-		return;
-	}
-	if (v == 0) {
-		hl_buf_str(out, signbit(v) ? "-0.0" : "0.0");
-		return;
-	}
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
-		if (is_float ? strtof(tmp, NULL) == (float)v : strtod(tmp, NULL) == v)
-			break;
-	}
-	for (p = tmp; *p && *p != 'e'; p++)
-		if (*p >= '0' && *p <= '9' && nd < (int)sizeof dig - 1)
-			dig[nd++] = *p;
-	if (*p == 'e')
-		e10 = atoi(p + 1);
-	while (nd > 1 && dig[nd - 1] == '0')
-		nd--;
-	dig[nd] = 0;
-	if (v < 0)
-		hl_buf_u8(out, '-');
-	a = fabs(v);
-	if (a >= 1e-3 && a < 1e7) {
-		if (e10 >= 0) {
-			for (i = 0; i <= e10; i++)
-				hl_buf_u8(out, (uint8_t)(i < nd ? dig[i] : '0'));
-			hl_buf_u8(out, '.');
-			if (nd > e10 + 1)
-				hl_buf_put(out, dig + e10 + 1, (size_t)(nd - e10 - 1));
-			else
-				hl_buf_u8(out, '0');
-		} else {
-			hl_buf_str(out, "0.");
-			for (i = 0; i < -e10 - 1; i++)
-				hl_buf_u8(out, '0');
-			hl_buf_put(out, dig, (size_t)nd);
-		}
-		return;
-	}
-	hl_buf_u8(out, (uint8_t)dig[0]);
-	hl_buf_u8(out, '.');
-	if (nd > 1)
-		hl_buf_put(out, dig + 1, (size_t)nd - 1);
-	else
-		hl_buf_u8(out, '0');
-	hl_buf_printf(out, "E%d", e10);
-}
 
 /* BigDecimal.toString: plain unless the scale is negative or the adjusted
  * exponent is below -6, then "1.23E-12" / "1E+3". */
@@ -433,7 +373,7 @@ static int to_json(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out, in
 		if (isnan(v) || isinf(v))
 			hl_buf_str(out, "null");
 		else
-			put_java_fp(out, v, t->kind == TY_FLOAT);
+			hl_buf_java_double(out, v, t->kind == TY_FLOAT);
 		return 0;
 	}
 	case TY_VARINT:
@@ -1198,7 +1138,7 @@ static void java_str(const jv *v, hl_buf *out, int depth)
 
 		memcpy(tmp, v->s, v->n);
 		tmp[v->n] = 0;
-		put_java_fp(out, strtod(tmp, NULL), false);
+		hl_buf_java_double(out, strtod(tmp, NULL), false);
 		return;
 	}
 	case J_STR:

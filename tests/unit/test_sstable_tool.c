@@ -23,7 +23,7 @@ static const char *inst(int64_t t, int64_t per, hl_buf *b)
 static const char *dbl(double v, hl_buf *b)
 {
 	hl_buf_reset(b);
-	sstt_double(v, b);
+	hl_buf_java_double(b, v, false);
 	hl_buf_u8(b, 0);
 	return (const char *)b->p;
 }
