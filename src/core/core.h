@@ -189,6 +189,8 @@ void hl_uuid_from_md5(const void *p, size_t n, hl_uuid *u); /* version 3 */
 /* Version 1 time UUID for a unix time in microseconds (clock seq/node random). */
 void hl_uuid_time(int64_t unix_micros, hl_uuid *u);
 void hl_uuid_str(const hl_uuid *u, char out[37]);
+/* Value of one hex digit, -1 when c is not one. */
+int hl_hexval(char c);
 int hl_uuid_parse(const char *s, size_t n, hl_uuid *u); /* 0 ok, -1 bad */
 
 /* ---------------------------------------------------------------- time */

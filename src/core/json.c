@@ -45,17 +45,6 @@ static void ws(jr *r)
 		r->i++;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Parse a string at r->i; into out (may be NULL to skip). */
 static int str(jr *r, hl_buf *out)
 {
@@ -91,7 +80,7 @@ static int str(jr *r, hl_buf *out)
 				return -1;
 			int v = 0;
 			for (int k = 0; k < 4; k++) {
-				int h = hexval(r->p[r->i + (size_t)k]);
+				int h = hl_hexval(r->p[r->i + (size_t)k]);
 				if (h < 0)
 					return -1;
 				v = v * 16 + h;

@@ -104,17 +104,6 @@ void hl_uuid_str(const hl_uuid *u, char out[37])
 	*o = '\0';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int hl_uuid_parse(const char *s, size_t n, hl_uuid *u)
 {
 	hl_uuid t;
@@ -130,8 +119,8 @@ int hl_uuid_parse(const char *s, size_t n, hl_uuid *u)
 				return -1;
 			continue;
 		}
-		hi = hexval(s[i]);
-		lo = hexval(s[i + 1]);
+		hi = hl_hexval(s[i]);
+		lo = hl_hexval(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		t.b[j++] = (uint8_t)(hi << 4 | lo);
@@ -139,4 +128,15 @@ int hl_uuid_parse(const char *s, size_t n, hl_uuid *u)
 	}
 	*u = t;
 	return 0;
+}
+
+int hl_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
