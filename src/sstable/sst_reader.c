@@ -412,27 +412,46 @@ void sst_rewind(sst_reader *r)
 	memset(&r->counts, 0, sizeof(r->counts));
 }
 
-int sst_next_partition(sst_reader *r, hl_arena *a, st_mutation **out, hl_err *err)
+/*
+ * The index entry at r->ipos, checked to follow the previous partition in
+ * partitioner order. 1 with *e filled, 0 at the end, -1 on error. The
+ * caller reads (or skips) the partition, then calls entry_done().
+ */
+static int next_entry(sst_reader *r, idx_entry *e, int64_t *tok, hl_err *err)
 {
-	idx_entry e;
 	size_t off = r->ipos;
-	int64_t tok;
 
 	if (off >= r->index_len)
 		return 0;
-	if (parse_entry(r, off, false, &e, err))
+	if (parse_entry(r, off, false, e, err))
 		return -1;
-	tok = hl_token(e.key, e.keylen);
+	*tok = hl_token(e->key, e->keylen);
 	if (r->have_prev &&
-	    part_cmp(r, r->prev_token, r->prev_key.p, r->prev_key.len, tok, e.key, e.keylen) >= 0)
+	    part_cmp(r, r->prev_token, r->prev_key.p, r->prev_key.len, *tok, e->key, e->keylen) >= 0)
 		return sst_corrupt(r, err, "Index.db", off, "partitions out of partitioner order");
-	if (read_partition(r, off, &e, a, out, err))
-		return -1;
+	return 1;
+}
+
+static void entry_done(sst_reader *r, const idx_entry *e, int64_t tok)
+{
 	hl_buf_reset(&r->prev_key);
-	hl_buf_put(&r->prev_key, e.key, e.keylen);
+	hl_buf_put(&r->prev_key, e->key, e->keylen);
 	r->prev_token = tok;
 	r->have_prev = true;
-	r->ipos = e.next;
+	r->ipos = e->next;
+}
+
+int sst_next_partition(sst_reader *r, hl_arena *a, st_mutation **out, hl_err *err)
+{
+	idx_entry e;
+	int64_t tok;
+	int rc = next_entry(r, &e, &tok, err);
+
+	if (rc <= 0)
+		return rc;
+	if (read_partition(r, r->ipos, &e, a, out, err))
+		return -1;
+	entry_done(r, &e, tok);
 	return 1;
 }
 
@@ -531,22 +550,12 @@ int sst_peek_partition(sst_reader *r, int64_t *token, const uint8_t **key, size_
 int sst_skip_partition(sst_reader *r, hl_err *err)
 {
 	idx_entry e;
-	size_t off = r->ipos;
 	int64_t tok;
+	int rc = next_entry(r, &e, &tok, err);
 
-	if (off >= r->index_len)
-		return 0;
-	if (parse_entry(r, off, false, &e, err))
-		return -1;
-	tok = hl_token(e.key, e.keylen);
-	if (r->have_prev &&
-	    part_cmp(r, r->prev_token, r->prev_key.p, r->prev_key.len, tok, e.key, e.keylen) >= 0)
-		return sst_corrupt(r, err, "Index.db", off, "partitions out of partitioner order");
-	hl_buf_reset(&r->prev_key);
-	hl_buf_put(&r->prev_key, e.key, e.keylen);
-	r->prev_token = tok;
-	r->have_prev = true;
-	r->ipos = e.next;
+	if (rc <= 0)
+		return rc;
+	entry_done(r, &e, tok);
 	return 1;
 }
 
