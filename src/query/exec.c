@@ -259,11 +259,13 @@ void q_layout(const sch_table *t, hl_arena *a, st_table_layout *out)
 		sc->is_static = c->kind == SCH_STATIC;
 		sc->name = c->name;
 		sc->type = c->type;
-		/* non-frozen lists, sets and maps keep Cassandra's cell per element,
-		 * ordered by the element path: list time-UUID, set element, map key */
+		/* non-frozen lists, sets, maps and UDTs keep Cassandra's cell per
+		 * element, ordered by the element path: list time-UUID, set element,
+		 * map key, UDT field position (UserType.nameComparator: a short) */
 		sc->complex = q_is_cells(c->type);
 		sc->path_type = !sc->complex ? NULL : c->type->kind == TY_LIST
-			? ty_simple(TY_TIMEUUID) : c->type->sub[0];
+			? ty_simple(TY_TIMEUUID) : c->type->kind == TY_UDT
+			? ty_simple(TY_SMALLINT) : c->type->sub[0];
 	}
 	out->ncols = n;
 	out->cols = cols;
@@ -757,6 +759,8 @@ static int run_batch_plan(qry_exec *x, q_plan *p)
 			return -1;
 	if (q_batch_conditional(x) < 0 || q_batch_check(x) < 0)
 		return -1;
+	if (p->stmt->batch.type == CQL_BATCH_LOGGED && q_batchlog_write(x) < 0)
+		return -1;
 	if (!x->nops)
 		return q_writes_done(x);
 	return q_pending(x, q_writes_done);
@@ -958,6 +962,8 @@ int qry_exec_batch(qry_exec *x, const qry_batch *b)
 			return finish(x, -1);
 	}
 	if (q_batch_conditional(x) < 0 || q_batch_check(x) < 0)
+		return finish(x, -1);
+	if (b->type == QRY_BATCH_LOGGED && q_batchlog_write(x) < 0)
 		return finish(x, -1);
 	if (!x->nops)
 		return finish(x, q_writes_done(x));

@@ -97,6 +97,23 @@ int q_put_elements(qry_exec *x, const sch_column *c, q_val v, st_mrow *r, int64_
 	const ty_type *t = c->type;
 	hl_rd rd;
 	hl_rd_init(&rd, v.p, (size_t)v.len);
+	if (t->kind == TY_UDT) {
+		/* one cell per non-null field; missing trailing fields are null */
+		for (int f = 0; f < t->nsub && hl_rd_left(&rd) > 0; f++) {
+			const uint8_t *fp;
+			int32_t fl;
+			if (hl_rd_pbytes(&rd, &fp, &fl) < 0)
+				return hl_errf(&x->err, HL_ERR_INVALID, "Invalid UDT value for %s", c->name);
+			if (fl < 0)
+				continue;
+			uint8_t path[2];
+			q_field_path(f, path);
+			st_row_cell_path(r, c->id, path, 2, ts, ttl, expire, fp, (size_t)fl);
+		}
+		(void)prepend;
+		(void)remove;
+		return 0;
+	}
 	uint32_t n;
 	if (hl_rd_u32(&rd, &n) < 0)
 		return hl_errf(&x->err, HL_ERR_INVALID, "Invalid collection value for %s", c->name);
@@ -143,7 +160,8 @@ static int write_cells(qry_exec *x, q_modify *m, st_mrow *row, st_mutation *mut,
 		bool st = c->kind == SCH_STATIC;
 		bool cells = q_is_cells(c->type);
 		st_mrow *r = cells ? row_for(c, row, mut) : NULL;
-		if (m->kind == Q_MOD_DELETE && as->op != Q_AS_DEL_KEY && as->op != Q_AS_LIST_DEL) {
+		if (m->kind == Q_MOD_DELETE && as->op != Q_AS_DEL_KEY && as->op != Q_AS_LIST_DEL &&
+		    as->op != Q_AS_DEL_FIELD) {
 			if (cells)
 				st_row_complex_delete(r, c->id, ts, x->now_s);
 			else if (st)
@@ -155,6 +173,23 @@ static int write_cells(qry_exec *x, q_modify *m, st_mrow *row, st_mutation *mut,
 		if (as->op == Q_AS_COUNTER || as->op == Q_AS_LIST_SET || as->op == Q_AS_LIST_DEL ||
 		    as->op == Q_AS_LIST_REMOVE)
 			continue;      /* the owning shard reads, then writes (q_cas_eval) */
+		if (as->op == Q_AS_FIELD || as->op == Q_AS_DEL_FIELD) {
+			/* one UDT field: its cell, or its cell tombstone */
+			uint8_t path[2];
+			q_field_path(as->field, path);
+			q_val v = { NULL, QRY_NULL };
+			if (as->op == Q_AS_FIELD &&
+			    q_eval(x, as->value, c->type->sub[as->field],
+				   hl_arena_printf(x->a, "%s.%s", c->name, c->type->field_names[as->field]), &v) < 0)
+				return -1;
+			if (v.len == QRY_UNSET)
+				continue;
+			if (v.len < 0)
+				st_row_tombstone_path(r, c->id, path, 2, ts, x->now_s);
+			else
+				st_row_cell_path(r, c->id, path, 2, ts, ttl, expire, v.p, (size_t)v.len);
+			continue;
+		}
 		if (as->op == Q_AS_PUT || as->op == Q_AS_DEL_KEY) {
 			/* one map entry */
 			q_val k, v = { NULL, QRY_NULL };
@@ -517,18 +552,37 @@ static int make_cas(qry_exec *x, q_plan *p, int nclust, st_bytes **clusts)
 	c->cond_vals = hl_arena_zalloc(x->a, sizeof(q_val) * (size_t)(m->nconds + 1) * 1);
 	c->cond_nvals = hl_arena_zalloc(x->a, sizeof(int) * (size_t)(m->nconds + 1));
 	q_val **vals = hl_arena_zalloc(x->a, sizeof(q_val *) * (size_t)(m->nconds + 1));
+	c->cond_keys = hl_arena_zalloc(x->a, sizeof(q_val) * (size_t)(m->nconds + 1));
 	for (int i = 0; i < m->nconds; i++) {
 		const q_cond *qc = &m->conds[i];
+		const char *what = qc->col->name;
+		if (qc->kind == Q_COND_ELEMENT) {
+			bool list = qc->col->type->kind == TY_LIST;
+			q_val *k = &c->cond_keys[i];
+			if (q_eval(x, qc->key, list ? ty_simple(TY_INT) : qc->col->type->sub[0], what, k) < 0)
+				return -1;
+			if (k->len == QRY_UNSET)
+				return hl_errf(&x->err, HL_ERR_INVALID, "Invalid 'unset' value in condition");
+			if (k->len < 0)
+				return hl_errf(&x->err, HL_ERR_INVALID, "Invalid null value for %s element access",
+					       list ? "list" : "map");
+			if (list && k->len == 4 && (k->p[0] & 0x80))
+				return hl_errf(&x->err, HL_ERR_INVALID, "Invalid negative list index %d",
+					       ty_get_int(k->p, 4));
+		}
 		if (qc->op == CQL_OP_IN) {
 			q_restr r = { CQL_OP_IN, 1, NULL, qc->value, qc->nvalues, qc->values };
-			if (q_eval_in(x, &r, qc->col->type, qc->col->name, &c->cond_nvals[i], &vals[i]) < 0)
+			if (q_eval_in(x, &r, qc->vtype, what, &c->cond_nvals[i], &vals[i]) < 0)
 				return -1;
 		} else {
 			vals[i] = hl_arena_alloc(x->a, sizeof(q_val));
-			if (q_eval(x, qc->value, qc->col->type, qc->col->name, vals[i]) < 0)
+			if (q_eval(x, qc->value, qc->vtype, what, vals[i]) < 0)
 				return -1;
 			if (vals[i]->len == QRY_UNSET)
 				return hl_errf(&x->err, HL_ERR_INVALID, "Invalid 'unset' value in condition");
+			if (vals[i]->len < 0 && qc->op != CQL_OP_EQ && qc->op != CQL_OP_NEQ)
+				return hl_errf(&x->err, HL_ERR_INVALID, "Invalid comparison with null for "
+					       "operator \"%s\"", cql_op_str(qc->op));
 			c->cond_nvals[i] = 1;
 		}
 	}
@@ -621,11 +675,39 @@ static int make_cas(qry_exec *x, q_plan *p, int nclust, st_bytes **clusts)
 	return 0;
 }
 
+/* Does a serialized collection hold needle (as an element, map value, or
+ * with key, map key)? */
+static bool coll_has(const ty_type *t, q_val coll, q_val needle, bool key)
+{
+	hl_rd rd;
+	hl_rd_init(&rd, coll.p, (size_t)coll.len);
+	uint32_t n;
+	if (coll.len < 4 || hl_rd_u32(&rd, &n) < 0)
+		return false;
+	bool map = t->kind == TY_MAP;
+	const ty_type *et = map && !key ? t->sub[1] : t->sub[0];
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *p[2];
+		int32_t l[2] = { -1, -1 };
+		if (hl_rd_pbytes(&rd, &p[0], &l[0]) < 0 || (map && hl_rd_pbytes(&rd, &p[1], &l[1]) < 0))
+			return false;
+		int w = map && !key ? 1 : 0;
+		if (l[w] >= 0 && ty_compare(et, p[w], (size_t)l[w], needle.p, (size_t)needle.len) == 0)
+			return true;
+	}
+	return false;
+}
+
 static bool cond_holds(const q_cond *qc, const q_val *vals, int nvals, q_val cur)
 {
-	const ty_type *t = qc->col->type;
+	const ty_type *t = qc->type;
 	for (int i = 0; i < nvals; i++) {
 		q_val w = vals[i];
+		if (qc->op == CQL_OP_CONTAINS || qc->op == CQL_OP_CONTAINS_KEY) {
+			if (cur.len >= 0 && w.len >= 0 && coll_has(t, cur, w, qc->op == CQL_OP_CONTAINS_KEY))
+				return true;
+			continue;
+		}
 		int cmp = 0;
 		bool both = cur.len >= 0 && w.len >= 0;
 		if (both)
@@ -645,6 +727,58 @@ static bool cond_holds(const q_cond *qc, const q_val *vals, int nvals, q_val cur
 			return true;
 	}
 	return false;
+}
+
+/*
+ * What an element or field condition compares: taken from the column's
+ * serialized value (a non-frozen column is assembled from its cells into the
+ * same form), so frozen and non-frozen columns behave alike. A missing map
+ * key, a list index past the end or a missing field is null.
+ */
+static q_val cond_target(const q_cond *qc, q_val key, q_val whole)
+{
+	q_val v = { NULL, QRY_NULL };
+	if (qc->kind == Q_COND_COLUMN || whole.len < 0)
+		return qc->kind == Q_COND_COLUMN ? whole : v;
+	const ty_type *t = qc->col->type;
+	hl_rd rd;
+	hl_rd_init(&rd, whole.p, (size_t)whole.len);
+	if (qc->kind == Q_COND_FIELD) {
+		for (int f = 0; f <= qc->field; f++) {
+			const uint8_t *p;
+			int32_t l;
+			if (hl_rd_left(&rd) == 0 || hl_rd_pbytes(&rd, &p, &l) < 0)
+				return v;
+			if (f == qc->field && l >= 0) {
+				v.p = p;
+				v.len = l;
+			}
+		}
+		return v;
+	}
+	uint32_t n;
+	if (hl_rd_u32(&rd, &n) < 0)
+		return v;
+	bool map = t->kind == TY_MAP;
+	int64_t idx = !map && key.len == 4 ? ty_get_int(key.p, 4) : -1;
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *p[2];
+		int32_t l[2] = { -1, -1 };
+		if (hl_rd_pbytes(&rd, &p[0], &l[0]) < 0 || (map && hl_rd_pbytes(&rd, &p[1], &l[1]) < 0))
+			return v;
+		bool hit = map ? l[0] >= 0 && ty_compare(t->sub[0], p[0], (size_t)l[0], key.p,
+							 (size_t)key.len) == 0
+			       : (int64_t)i == idx;
+		if (hit) {
+			int w = map ? 1 : 0;
+			if (l[w] >= 0) {
+				v.p = p[w];
+				v.len = l[w];
+			}
+			return v;
+		}
+	}
+	return v;
 }
 
 /* A regular or static column's current value in a CAS read (NULL len < 0). */
@@ -767,7 +901,8 @@ void q_cas_eval(qry_op *op, st_engine *e)
 	q_val **vals = (q_val **)c->cond_vals;
 	for (int i = 0; ok && i < c->nconds; i++) {
 		const q_cond *qc = &c->conds[i];
-		ok = cond_holds(qc, vals[i], c->cond_nvals[i], cell_value(op->arena, qc->col, p, row));
+		q_val whole = cell_value(op->arena, qc->col, p, row);
+		ok = cond_holds(qc, vals[i], c->cond_nvals[i], cond_target(qc, c->cond_keys[i], whole));
 	}
 	c->applied = ok;
 }
@@ -1005,6 +1140,7 @@ static int casb_result(qry_exec *x, qry_op *op)
 
 int q_writes_done(qry_exec *x)
 {
+	q_batchlog_done(x);
 	for (int i = 0; i < x->nops; i++)
 		if (x->ops[i]->status < 0) {
 			x->err = x->ops[i]->err;

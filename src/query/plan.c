@@ -1062,7 +1062,38 @@ static int plan_insert(planner *pl, cql_insert *s)
 	return plan_attrs(pl, m, &s->attrs);
 }
 
-/* IF conditions of UPDATE / DELETE. */
+/* A term as Cassandra prints it in messages (literals, markers; other
+ * forms by their kind). */
+static const char *term_text(planner *pl, const cql_term *t)
+{
+	if (!t)
+		return "null";
+	switch (t->kind) {
+	case CQL_TERM_LITERAL:
+		if (t->lit.kind == TY_LIT_NULL)
+			return "null";
+		if (t->lit.kind == TY_LIT_STRING)
+			return hl_arena_printf(pl->a, "'%.*s'", (int)t->lit.len, t->lit.text);
+		return hl_arena_printf(pl->a, "%.*s", (int)t->lit.len, t->lit.text);
+	case CQL_TERM_BIND:
+		return t->bind_name ? hl_arena_printf(pl->a, ":%s", t->bind_name) : "?";
+	default:
+		return "...";
+	}
+}
+
+/* Position of a UDT field by name, or -1. */
+static int udt_field(const ty_type *t, const char *name)
+{
+	for (int i = 0; i < t->nsub; i++)
+		if (t->field_names[i] && strcmp(t->field_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* IF conditions of UPDATE / DELETE: on a column, on one element of a list
+ * or map (frozen or not), on one UDT field, with Cassandra 5.0's checks
+ * (ColumnCondition.Raw.prepare) and marker names. */
 static int plan_conds(planner *pl, q_modify *m, bool if_exists, int n, const cql_rel *conds)
 {
 	m->if_exists = if_exists;
@@ -1070,9 +1101,8 @@ static int plan_conds(planner *pl, q_modify *m, bool if_exists, int n, const cql
 	m->conds = hl_arena_zalloc(pl->a, sizeof(q_cond) * (size_t)(n + 1));
 	for (int i = 0; i < n; i++) {
 		const cql_rel *r = &conds[i];
-		if (r->kind != CQL_REL_SINGLE)
-			return perr(pl, HL_ERR_INVALID, "Conditions on collection elements and UDT fields "
-				    "are not supported yet");
+		if (r->kind != CQL_REL_SINGLE && r->kind != CQL_REL_ELEMENT && r->kind != CQL_REL_FIELD)
+			return perr(pl, HL_ERR_INVALID, "Unsupported condition");
 		const sch_column *c = find_col(pl, r->cols[0]);
 		if (!c)
 			return -1;
@@ -1081,29 +1111,70 @@ static int plan_conds(planner *pl, q_modify *m, bool if_exists, int n, const cql
 				    c->name);
 		switch (r->op) {
 		case CQL_OP_EQ: case CQL_OP_NEQ: case CQL_OP_LT: case CQL_OP_LTE: case CQL_OP_GT:
-		case CQL_OP_GTE: case CQL_OP_IN:
+		case CQL_OP_GTE: case CQL_OP_IN: case CQL_OP_CONTAINS: case CQL_OP_CONTAINS_KEY:
 			break;
 		default:
 			return perr(pl, HL_ERR_INVALID, "Unsupported operator %s in condition on %s",
 				    cql_op_str(r->op), c->name);
 		}
-		if (r->op != CQL_OP_EQ && r->op != CQL_OP_NEQ && r->op != CQL_OP_IN && r->value &&
-		    r->value->kind == CQL_TERM_LITERAL && r->value->lit.kind == TY_LIT_NULL)
-			return perr(pl, HL_ERR_INVALID, "Invalid comparison with null for operator \"%s\"",
-				    cql_op_str(r->op));
+		if (c->type->kind == TY_COUNTER)
+			return perr(pl, HL_ERR_INVALID, "Conditions on counters are not supported");
 		q_cond *qc = &m->conds[i];
 		qc->col = c;
 		qc->op = r->op;
 		qc->value = r->value;
 		qc->nvalues = r->nvalues;
 		qc->values = r->values;
+		qc->type = c->type;
+		qc->kind = Q_COND_COLUMN;
+		const ty_type *t0 = c->type;
+		const char *vname = c->name;
+		if (r->kind == CQL_REL_ELEMENT) {
+			if (!ty_is_collection(t0))
+				return perr(pl, HL_ERR_INVALID, "Invalid element access syntax for "
+					    "non-collection column %s", c->name);
+			if (t0->kind == TY_SET)
+				return perr(pl, HL_ERR_INVALID, "Invalid element access syntax for set column %s",
+					    c->name);
+			bool list = t0->kind == TY_LIST;
+			qc->kind = Q_COND_ELEMENT;
+			qc->key = r->key;
+			qc->type = list ? t0->sub[0] : t0->sub[1];
+			spec_term(pl, r->key, hl_arena_printf(pl->a, "%s(%s)", list ? "idx" : "key", c->name),
+				  list ? ty_simple(TY_INT) : t0->sub[0]);
+			vname = hl_arena_printf(pl->a, "value(%s)", c->name);
+		} else if (r->kind == CQL_REL_FIELD) {
+			int f = t0->kind == TY_UDT ? udt_field(t0, r->field) : -1;
+			if (f < 0)
+				return perr(pl, HL_ERR_INVALID, "Unknown field %s for column %s", r->field,
+					    c->name);
+			qc->kind = Q_COND_FIELD;
+			qc->field = f;
+			qc->type = t0->sub[f];
+			vname = hl_arena_printf(pl->a, "%s.%s", c->name, t0->field_names[f]);
+		}
+		if (r->op == CQL_OP_CONTAINS_KEY && qc->type->kind != TY_MAP)
+			return perr(pl, HL_ERR_INVALID, "Cannot use CONTAINS KEY on non-map column %s", vname);
+		if (r->op == CQL_OP_CONTAINS && !ty_is_collection(qc->type))
+			return perr(pl, HL_ERR_INVALID, "Cannot use CONTAINS on non-collection column %s",
+				    vname);
+		if (r->op != CQL_OP_EQ && r->op != CQL_OP_NEQ && r->op != CQL_OP_IN && r->value &&
+		    r->value->kind == CQL_TERM_LITERAL && r->value->lit.kind == TY_LIT_NULL)
+			return perr(pl, HL_ERR_INVALID, "Invalid comparison with null for operator \"%s\"",
+				    cql_op_str(r->op));
+		const ty_type *vt = qc->type;
+		if (r->op == CQL_OP_CONTAINS_KEY)
+			vt = qc->type->sub[0];
+		else if (r->op == CQL_OP_CONTAINS)
+			vt = qc->type->kind == TY_MAP ? qc->type->sub[1] : qc->type->sub[0];
+		qc->vtype = vt;
 		if (r->op == CQL_OP_IN && r->value && r->value->kind == CQL_TERM_BIND)
 			set_spec(pl, r->value->bind_index, r->value->bind_name ? r->value->bind_name :
-				 hl_arena_printf(pl->a, "in(%s)", c->name), ty_list(pl->a, c->type, false));
+				 hl_arena_printf(pl->a, "in(%s)", vname), ty_list(pl->a, vt, false));
 		else
-			spec_term(pl, r->value, c->name, c->type);
+			spec_term(pl, r->value, vname, vt);
 		for (int j = 0; j < r->nvalues; j++)
-			spec_term(pl, r->values[j], c->name, c->type);
+			spec_term(pl, r->values[j], vname, vt);
 	}
 	return 0;
 }
@@ -1130,7 +1201,8 @@ static int plan_update(planner *pl, cql_update *s)
 			return perr(pl, HL_ERR_INVALID, "PRIMARY KEY part %s found in SET part", c->name);
 		int op = Q_AS_SET;
 		const ty_type *t0 = c->type;
-		bool coll = q_is_cells(t0);
+		bool coll = q_is_coll_cells(t0);
+		int field = -1;
 		switch (as->kind) {
 		case CQL_ASSIGN_SET:
 			if (t0->kind == TY_COUNTER)
@@ -1170,11 +1242,25 @@ static int plan_update(planner *pl, cql_update *s)
 			}
 			return perr(pl, HL_ERR_INVALID, "Invalid operation (%s[?] = ?) for non collection "
 				    "column %s", c->name, c->name);
+		case CQL_ASSIGN_FIELD:
+			if (t0->kind != TY_UDT)
+				return perr(pl, HL_ERR_INVALID, "Invalid operation (%s.%s = %s) for non-UDT "
+					    "column %s", c->name, as->field, term_text(pl, as->value), c->name);
+			if (t0->frozen)
+				return perr(pl, HL_ERR_INVALID, "Invalid operation (%s.%s = %s) for frozen UDT "
+					    "column %s", c->name, as->field, term_text(pl, as->value), c->name);
+			field = udt_field(t0, as->field);
+			if (field < 0)
+				return perr(pl, HL_ERR_INVALID, "UDT column %s does not have a field named %s",
+					    c->name, as->field);
+			op = Q_AS_FIELD;
+			break;
 		default:
-			return perr(pl, HL_ERR_INVALID, "UDT field updates are not supported yet");
+			return perr(pl, HL_ERR_INVALID, "Unsupported operation on column %s", c->name);
 		}
 		for (int j = 0; j < m->nassign; j++)
-			if (m->assign[j].col == c && (op == Q_AS_SET || m->assign[j].op == Q_AS_SET))
+			if (m->assign[j].col == c && (op == Q_AS_SET || m->assign[j].op == Q_AS_SET ||
+						      (op == Q_AS_FIELD && m->assign[j].field == field)))
 				return perr(pl, HL_ERR_INVALID, "Multiple definitions found for column %s",
 					    c->name);
 		if (op == Q_AS_LIST_SET) {
@@ -1189,6 +1275,9 @@ static int plan_update(planner *pl, cql_update *s)
 		} else if (op == Q_AS_PUT) {
 			spec_term(pl, as->key, hl_arena_printf(pl->a, "key(%s)", c->name), t0->sub[0]);
 			spec_term(pl, as->value, hl_arena_printf(pl->a, "value(%s)", c->name), t0->sub[1]);
+		} else if (op == Q_AS_FIELD) {
+			spec_term(pl, as->value, hl_arena_printf(pl->a, "%s.%s", c->name,
+								 t0->field_names[field]), t0->sub[field]);
 		} else if (op == Q_AS_SUB && t0->kind == TY_MAP) {
 			spec_term(pl, as->value, c->name, ty_set(pl->a, t0->sub[0], true));
 		} else {
@@ -1198,6 +1287,7 @@ static int plan_update(planner *pl, cql_update *s)
 		m->assign[m->nassign].value = as->value;
 		m->assign[m->nassign].op = op;
 		m->assign[m->nassign].key = as->key;
+		m->assign[m->nassign].field = field;
 		m->nassign++;
 		nstatic += c->kind == SCH_STATIC;
 	}
@@ -1234,10 +1324,23 @@ static int plan_delete(planner *pl, cql_delete *s)
 		if (c->kind == SCH_PARTITION_KEY || c->kind == SCH_CLUSTERING)
 			return perr(pl, HL_ERR_INVALID, "Invalid identifier %s for deletion (should not be "
 				    "a PRIMARY KEY part)", c->name);
-		if (s->del[i].field)
-			return perr(pl, HL_ERR_INVALID, "Deleting UDT fields is not supported yet");
+		m->assign[m->nassign].field = -1;
+		if (s->del[i].field) {
+			if (c->type->kind != TY_UDT)
+				return perr(pl, HL_ERR_INVALID, "Invalid field deletion operation for non-UDT "
+					    "column %s", c->name);
+			if (c->type->frozen)
+				return perr(pl, HL_ERR_INVALID, "Frozen UDT column %s does not support field "
+					    "deletions", c->name);
+			int f = udt_field(c->type, s->del[i].field);
+			if (f < 0)
+				return perr(pl, HL_ERR_INVALID, "UDT column %s does not have a field named %s",
+					    c->name, s->del[i].field);
+			m->assign[m->nassign].op = Q_AS_DEL_FIELD;
+			m->assign[m->nassign].field = f;
+		}
 		if (s->del[i].key) {
-			if (!q_is_cells(c->type) || c->type->kind == TY_SET)
+			if (!q_is_coll_cells(c->type) || c->type->kind == TY_SET)
 				return perr(pl, HL_ERR_INVALID, "Invalid operation (DELETE %s[?]): %s is not a "
 					    "non-frozen map or list", c->name, c->name);
 			if (c->type->kind == TY_LIST) {

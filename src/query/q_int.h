@@ -95,6 +95,8 @@ enum {
 	Q_AS_LIST_SET,                 /* l[i] = v (reads the list first) */
 	Q_AS_LIST_DEL,                 /* DELETE l[i] (reads the list first) */
 	Q_AS_LIST_REMOVE,              /* l = l - [v, ...] (reads the list first) */
+	Q_AS_FIELD,                    /* u.f = v: one field cell of a non-frozen UDT */
+	Q_AS_DEL_FIELD,                /* DELETE u.f: that field's cell tombstone */
 };
 
 typedef struct q_assign {
@@ -102,12 +104,29 @@ typedef struct q_assign {
 	cql_term *value;
 	int op;                        /* Q_AS_* */
 	cql_term *key;                 /* PUT / DEL_KEY */
+	int field;                     /* FIELD / DEL_FIELD: position in the UDT */
 } q_assign;
 
-/* A non-frozen list, set or map: stored as one cell per element. */
+/* A non-frozen list, set, map or UDT: stored as a complex column, one cell
+ * per element (UDTs: one per non-null field, path = the field's position as
+ * a 2-byte big-endian short, Cassandra's UserType.cellPathForField). */
 static inline bool q_is_cells(const ty_type *t)
 {
-	return t && !t->frozen && (t->kind == TY_LIST || t->kind == TY_SET || t->kind == TY_MAP);
+	return t && !t->frozen && (t->kind == TY_LIST || t->kind == TY_SET || t->kind == TY_MAP ||
+				   t->kind == TY_UDT);
+}
+
+/* A non-frozen list, set or map (not a UDT). */
+static inline bool q_is_coll_cells(const ty_type *t)
+{
+	return q_is_cells(t) && t->kind != TY_UDT;
+}
+
+/* The cell path of a UDT field. */
+static inline void q_field_path(int field, uint8_t out[2])
+{
+	out[0] = (uint8_t)(field >> 8);
+	out[1] = (uint8_t)field;
 }
 
 enum { Q_MOD_INSERT, Q_MOD_UPDATE, Q_MOD_DELETE };
@@ -136,9 +155,17 @@ typedef struct q_modify {
 	struct q_cond *conds;
 } q_modify;
 
-/* One IF condition of a lightweight transaction: col op value(s). */
+/* One IF condition of a lightweight transaction: col op value(s), or on
+ * one element (c[key] op v) or one UDT field (u.f op v). */
+enum { Q_COND_COLUMN, Q_COND_ELEMENT, Q_COND_FIELD };
+
 typedef struct q_cond {
 	const sch_column *col;
+	int kind;                      /* Q_COND_* */
+	cql_term *key;                 /* ELEMENT: the map key or list index */
+	int field;                     /* FIELD: position in the UDT */
+	const ty_type *type;           /* type of what is compared (column, element, field) */
+	const ty_type *vtype;          /* type of the condition's values (CONTAINS: an element) */
 	cql_op op;
 	cql_term *value;
 	int nvalues;
@@ -154,6 +181,7 @@ typedef struct q_cas {
 	const q_cond *conds;
 	q_val *cond_vals;              /* evaluated values, per condition (IN: several) */
 	int *cond_nvals;
+	q_val *cond_keys;              /* ELEMENT conditions: the evaluated key / index */
 	int nclust;                    /* row the conditions read (0: static/partition) */
 	const st_bytes *clust;
 	/* counter updates: read the current totals, write the new ones */
@@ -298,6 +326,8 @@ struct qry_exec {
 	const uint8_t *last_key;       /* per partition limit tracking */
 	uint32_t last_keylen;
 	/* DESCRIBE / virtual results need nothing more */
+	/* batchlog entry of the logged batch in flight (removed once applied) */
+	const char *batchlog_file;
 	/* op arenas to free */
 	int narenas;
 	hl_arena *arenas[64];
@@ -344,6 +374,10 @@ int q_batch_collect(qry_exec *x, q_plan *p, const qry_value *vals, int nvals,
 int q_writes_done(qry_exec *x);
 int q_batch_check(qry_exec *x);
 int q_batch_conditional(qry_exec *x);
+
+/* batchlog.c */
+int q_batchlog_write(qry_exec *x);
+void q_batchlog_done(qry_exec *x);
 
 /* ddl.c */
 int q_ddl(qry_exec *x, cql_stmt *st);

@@ -157,7 +157,28 @@ typedef struct qry_shard {
 	int64_t last_append, last_prepend;   /* list element time-UUIDs (100 ns ticks) */
 	cl_log *log;                   /* this shard's commit log (NULL: none) */
 	bool wait_durable;             /* batch/group sync: ack writes once fsynced */
+	const char *batchlog_dir;      /* logged multi-partition batches (NULL: none) */
+	uint64_t batchlog_seq;
 } qry_shard;
+
+/*
+ * Batchlog (batchlog.c): a LOGGED batch spanning partitions is written as
+ * one entry file in batchlog_dir before any part is applied, and removed
+ * once every part is. Start-up replays what is left, after the commit log.
+ * Entry codec (docs/formats.md): decode is bounds-checked and CRC-checked.
+ */
+void qry_batchlog_encode(hl_buf *out, const hl_uuid *id, int n, const hl_uuid *tables,
+			 const st_mutation *const *muts);
+int qry_batchlog_decode(const uint8_t *p, size_t n, hl_arena *a, hl_uuid *id, int *nmut,
+			hl_uuid **tables, st_mutation ***muts, hl_err *err);
+typedef int (*qry_batchlog_apply_fn)(void *ctx, const hl_uuid *table, const st_mutation *m,
+				     hl_err *err);
+/* Apply every mutation of every entry in dir (unreadable entries are renamed
+ * *.bad and skipped); *nentries counts the entries replayed. */
+int qry_batchlog_replay(const char *dir, qry_batchlog_apply_fn fn, void *ctx, int *nentries,
+			hl_err *err);
+/* Remove every entry (once what replay applied is durable). */
+int qry_batchlog_clear(const char *dir, hl_err *err);
 
 /* engine: the shard's storage engine (taken over), or NULL for a new one. */
 int qry_shard_init(qry_shard *sh, int shard, int nshards, sch_registry *reg,

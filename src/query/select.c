@@ -406,6 +406,29 @@ q_val q_assemble(hl_arena *a, const ty_type *type, const st_rcell *cells, int n,
 		return v;
 	hl_buf b;
 	hl_buf_init(&b);
+	if (type->kind == TY_UDT) {
+		/* every field in order, null where no cell (Cassandra's
+		 * UserType.serializeForNativeProtocol for multi-cell values) */
+		int k = first;
+		for (int f = 0; f < type->nsub; f++) {
+			const st_rcell *c = NULL;
+			while (k < first + cnt && (cells[k].path_len != 2 ||
+			       (cells[k].path[0] << 8 | cells[k].path[1]) < f))
+				k++;
+			if (k < first + cnt && (cells[k].path[0] << 8 | cells[k].path[1]) == f)
+				c = &cells[k];
+			if (c) {
+				hl_buf_u32(&b, c->len);
+				hl_buf_put(&b, c->value, c->len);
+			} else {
+				hl_buf_u32(&b, UINT32_MAX);
+			}
+		}
+		v.p = hl_arena_memdup(a, b.p, b.len ? b.len : 1);
+		v.len = (int32_t)b.len;
+		hl_buf_free(&b);
+		return v;
+	}
 	size_t mark;
 	ty_pack_begin(&b, &mark);
 	for (int i = first; i < first + cnt; i++) {

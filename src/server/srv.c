@@ -710,6 +710,54 @@ static int open_logs(srv_ctx *ctx, hl_err *err)
 	return 0;
 }
 
+/* A batchlog mutation replayed at start-up: applied and logged like a
+ * commit-log one (on the shard owning its token today). */
+static int replay_batch_one(void *p, const hl_uuid *table, const st_mutation *m, hl_err *err)
+{
+	return replay_one(p, table, m, (cl_pos){ 0, 0 }, err) < 0 ? -1 : 0;
+}
+
+/*
+ * Logged batches whose entry is still in the batchlog (a crash between the
+ * entry and the end of its application) are applied again, after the commit
+ * log: once the logs holding them are synced, the entries go.
+ */
+static int open_batchlog(srv_ctx *ctx, hl_err *err)
+{
+	const cfg *c = ctx->cfg;
+	const char *cl = c->commitlog_directory ? c->commitlog_directory : "./data/commitlog";
+	size_t n = strlen(cl);
+	while (n > 1 && cl[n - 1] == '/')
+		n--;
+	size_t cut = n;
+	while (cut > 0 && cl[cut - 1] != '/')
+		cut--;
+	ctx->batchlog_dir = hl_malloc(n + 16);
+	snprintf(ctx->batchlog_dir, n + 16, "%.*sbatchlog", (int)cut, cl);
+	if (mkdirs(ctx->batchlog_dir) < 0)
+		return hl_errf(err, HL_ERR_SERVER, "cannot create batchlog directory %s: %s",
+			       ctx->batchlog_dir, strerror(errno));
+	replay_ctx rc = { ctx, NULL, 0, 0 };
+	sch_schema *s = sch_acquire(ctx->reg);
+	rc.schema = s;
+	int nentries = 0;
+	int ret = qry_batchlog_replay(ctx->batchlog_dir, replay_batch_one, &rc, &nentries, err);
+	sch_release(s);
+	if (ret < 0)
+		return -1;
+	for (int i = 0; nentries && i < ctx->nshards; i++)
+		if (cl_sync_now(ctx->logs[i], err) < 0)
+			return -1;
+	if (nentries && qry_batchlog_clear(ctx->batchlog_dir, err) < 0)
+		return -1;
+	if (nentries)
+		hl_info("batchlog replay: %d batches, %ld mutations applied, %ld for dropped tables "
+			"skipped", nentries, rc.applied, rc.skipped);
+	for (int i = 0; i < ctx->nshards; i++)
+		ctx->qs[i].batchlog_dir = ctx->batchlog_dir;
+	return 0;
+}
+
 /* ------------------------------------------------------------ identity */
 
 static int mkdirs(const char *path)
@@ -908,7 +956,7 @@ int srv_run(const cfg *c, hl_err *err)
 		    qry_shard_sync(&ctx.qs[i], err) < 0)
 			goto out;
 	}
-	if (open_logs(&ctx, err) < 0)
+	if (open_logs(&ctx, err) < 0 || open_batchlog(&ctx, err) < 0)
 		goto out;
 	/* flushes the replay started are published before serving */
 	for (int i = 0; i < ctx.nshards; i++)
@@ -950,6 +998,7 @@ out:
 	free(ctx.qs);
 	free(ctx.logs);
 	free(ctx.logrefs);
+	free(ctx.batchlog_dir);
 	if (ctx.reg)
 		sch_registry_free(ctx.reg);
 	free(ctx.tokens);

@@ -39,6 +39,7 @@ struct srv_ctx {
 	_Atomic(net_server *) server;  /* set once serving; sync threads post through it */
 	int64_t started_us;
 	struct srv_admin *admin;
+	char *batchlog_dir;            /* beside the commit log directory */
 };
 
 typedef struct srv_conn srv_conn;
