@@ -339,6 +339,35 @@ int q_ddl(qry_exec *x, cql_stmt *st)
 		d.type.field_types = ft;
 		break;
 	}
+	case CQL_STMT_ALTER_TYPE: {
+		cql_alter_type *t = &st->alter_type;
+		if (need_ks(x, &t->name, &ks) < 0)
+			return -1;
+		d.ks = ks;
+		d.name = t->name.name;
+		d.if_exists = t->if_exists;
+		d.if_column_exists = t->field_if;
+		switch (t->op) {
+		case CQL_ALTER_TYPE_ADD: {
+			sch_column_def *f = hl_arena_zalloc(x->a, sizeof *f);
+			f->name = t->field.name;
+			f->type_text = t->field.type;
+			d.kind = SCH_DDL_ALTER_TYPE_ADD;
+			d.ncols = 1;
+			d.cols = f;
+			break;
+		}
+		case CQL_ALTER_TYPE_RENAME:
+			d.kind = SCH_DDL_ALTER_TYPE_RENAME;
+			d.ncols = t->nrenames;
+			d.names = t->from;
+			d.new_names = t->to;
+			break;
+		default:
+			d.kind = SCH_DDL_ALTER_TYPE_ALTER;
+		}
+		break;
+	}
 	case CQL_STMT_DROP_TYPE:
 		if (need_ks(x, &st->drop.name, &ks) < 0)
 			return -1;

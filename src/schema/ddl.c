@@ -759,6 +759,140 @@ static int create_type(sch_schema *s, const sch_ddl *d, hl_err *err)
 	return DDL_CHANGED;
 }
 
+/*
+ * t with every reference to the UDT ks.name replaced by nu's descriptor
+ * (keeping each reference's frozen flag); t itself when it has none.
+ * Columns and other types hold copies of a UDT's descriptor, so ALTER TYPE
+ * rewrites them all.
+ */
+static const ty_type *subst_udt(hl_arena *a, const ty_type *t, const char *ks, const sch_udt *nu)
+{
+	const ty_type **sub = NULL;
+	ty_type *c;
+	int i;
+
+	if (t->kind == TY_UDT && t->udt_name && !strcmp(t->udt_name, nu->name) &&
+	    (!t->udt_ks || !t->udt_ks[0] || !strcmp(t->udt_ks, ks))) {
+		c = hl_arena_memdup(a, nu->type, sizeof *c);
+		c->frozen = t->frozen;
+		return c;
+	}
+	for (i = 0; i < t->nsub; i++) {
+		const ty_type *n = subst_udt(a, t->sub[i], ks, nu);
+
+		if (n != t->sub[i] && !sub) {
+			sub = hl_arena_alloc(a, sizeof *sub * (size_t)t->nsub);
+			memcpy(sub, t->sub, sizeof *sub * (size_t)t->nsub);
+		}
+		if (sub)
+			sub[i] = n;
+	}
+	if (!sub)
+		return t;
+	c = hl_arena_memdup(a, t, sizeof *c);
+	c->sub = sub;
+	return c;
+}
+
+static int alter_type(sch_schema *s, const sch_ddl *d, hl_err *err)
+{
+	hl_arena *a = s->a;
+	sch_keyspace *k;
+	sch_udt *old, *nu;
+	ty_type *ut;
+	int i, j, rc, n;
+
+	if ((rc = get_ks(s, d->ks, d->if_exists, &k, err)))
+		return rc;
+	old = sch__find_udt(k, d->name);
+	if (!old) {
+		if (d->if_exists)
+			return DDL_NOOP;
+		return hl_errf(err, HL_ERR_INVALID, "Type %s.%s doesn't exist", d->ks, d->name);
+	}
+	if (d->kind == SCH_DDL_ALTER_TYPE_ALTER)
+		return hl_errf(err, HL_ERR_INVALID, "Altering field types is no longer supported");
+	nu = hl_arena_memdup(a, old, sizeof *nu);
+	n = old->nfields + (d->kind == SCH_DDL_ALTER_TYPE_ADD);
+	nu->field_names = hl_arena_zalloc(a, sizeof(char *) * (size_t)(n + 1));
+	nu->field_types = hl_arena_zalloc(a, sizeof(ty_type *) * (size_t)(n + 1));
+	memcpy(nu->field_names, old->field_names, sizeof(char *) * (size_t)old->nfields);
+	memcpy(nu->field_types, old->field_types, sizeof(ty_type *) * (size_t)old->nfields);
+	nu->nfields = n;
+	if (d->kind == SCH_DDL_ALTER_TYPE_ADD) {
+		const sch_column_def *f = &d->cols[0];
+		const ty_type *ft;
+
+		for (i = 0; i < old->nfields; i++)
+			if (!strcmp(old->field_names[i], f->name)) {
+				if (d->if_column_exists)
+					return DDL_NOOP;
+				return hl_errf(err, HL_ERR_INVALID,
+					       "Cannot add field %s to type %s.%s: a field with name %s already exists",
+					       f->name, k->name, old->name, f->name);
+			}
+		if (resolve_type(s, k->name, f, &ft, err))
+			return DDL_ERR;
+		if (refs_udt(ft, k->name, old->name))
+			return hl_errf(err, HL_ERR_INVALID, "Cannot add new field %s of type %s to user type %s.%s "
+				       "as it would create a circular reference", f->name, f->type_text, k->name,
+				       old->name);
+		if (ft->kind == TY_COUNTER)
+			return hl_errf(err, HL_ERR_INVALID, "A user type cannot contain counters");
+		if (ft->kind == TY_UDT && !ft->frozen)
+			return hl_errf(err, HL_ERR_INVALID, "A user type cannot contain non-frozen UDTs");
+		for (i = 0; i < k->ntables; i++)
+			for (j = 0; j < k->tables[i]->ncols; j++)
+				if (k->tables[i]->cols[j].kind == SCH_PARTITION_KEY &&
+				    refs_udt(k->tables[i]->cols[j].type, k->name, old->name))
+					return hl_errf(err, HL_ERR_INVALID, "Cannot add new field %s of type %s to user "
+						       "type %s.%s as the type is being used in partition key by the "
+						       "following tables: %s.%s", f->name, f->type_text, k->name,
+						       old->name, k->name, k->tables[i]->name);
+		nu->field_names[old->nfields] = hl_arena_strdup(a, f->name);
+		nu->field_types[old->nfields] = ft;
+	} else {
+		for (i = 0; i < d->ncols; i++) {
+			for (j = 0; j < old->nfields && strcmp(old->field_names[j], d->names[i]); j++)
+				;
+			if (j == old->nfields) {
+				if (d->if_column_exists)
+					continue;
+				/* sic: Cassandra's message spells it "Unkown" */
+				return hl_errf(err, HL_ERR_INVALID, "Unkown field %s in user type %s.%s",
+					       d->names[i], k->name, old->name);
+			}
+			nu->field_names[j] = hl_arena_strdup(a, d->new_names[i]);
+		}
+		for (i = 0; i < n; i++)
+			for (j = 0; j < i; j++)
+				if (!strcmp(nu->field_names[i], nu->field_names[j]))
+					/* Cassandra's format names the keyspace where the type belongs */
+					return hl_errf(err, HL_ERR_INVALID, "Duplicate field name %s in type %s",
+						       nu->field_names[i], k->name);
+	}
+	ut = hl_arena_memdup(a, old->type, sizeof *ut);
+	ut->nsub = nu->nfields;
+	ut->sub = nu->field_types;
+	ut->field_names = nu->field_names;
+	nu->type = ut;
+	for (i = 0; i < k->ntypes; i++) {
+		sch_udt *u = k->types[i];
+
+		if (u == old) {
+			k->types[i] = nu;
+			continue;
+		}
+		for (j = 0; j < u->nfields; j++)
+			u->field_types[j] = subst_udt(a, u->field_types[j], k->name, nu);
+		u->type = subst_udt(a, u->type, k->name, nu);
+	}
+	for (i = 0; i < k->ntables; i++)
+		for (j = 0; j < k->tables[i]->ncols; j++)
+			k->tables[i]->cols[j].type = subst_udt(a, k->tables[i]->cols[j].type, k->name, nu);
+	return DDL_CHANGED;
+}
+
 static int drop_type(sch_schema *s, const sch_ddl *d, hl_err *err)
 {
 	sch_keyspace *k;
@@ -985,6 +1119,9 @@ static void describe_change(const sch_ddl *d, sch_change *c)
 		[SCH_DDL_DROP_TABLE] = { "DROPPED", "TABLE" },
 		[SCH_DDL_CREATE_TYPE] = { "CREATED", "TYPE" },
 		[SCH_DDL_DROP_TYPE] = { "DROPPED", "TYPE" },
+		[SCH_DDL_ALTER_TYPE_ADD] = { "UPDATED", "TYPE" },
+		[SCH_DDL_ALTER_TYPE_RENAME] = { "UPDATED", "TYPE" },
+		[SCH_DDL_ALTER_TYPE_ALTER] = { "UPDATED", "TYPE" },
 		/* an index change is reported as an update of its table */
 		[SCH_DDL_CREATE_INDEX] = { "UPDATED", "TABLE" },
 		[SCH_DDL_DROP_INDEX] = { "UPDATED", "TABLE" },
@@ -1043,6 +1180,9 @@ int sch_apply(const sch_schema *cur, const sch_ddl *d, const sch_registry_config
 	case SCH_DDL_DROP_TABLE: rc = drop_table(s, d, err); break;
 	case SCH_DDL_CREATE_TYPE: rc = create_type(s, d, err); break;
 	case SCH_DDL_DROP_TYPE: rc = drop_type(s, d, err); break;
+	case SCH_DDL_ALTER_TYPE_ADD:
+	case SCH_DDL_ALTER_TYPE_RENAME:
+	case SCH_DDL_ALTER_TYPE_ALTER: rc = alter_type(s, d, err); break;
 	case SCH_DDL_CREATE_INDEX: rc = create_index(s, d, err); break;
 	case SCH_DDL_DROP_INDEX: rc = drop_index(s, d, err); break;
 	default: hl_errf(err, HL_ERR_SERVER, "unknown DDL kind %d", (int)d->kind);

@@ -328,6 +328,9 @@ typedef enum sch_ddl_kind {
 	SCH_DDL_DROP_TABLE,
 	SCH_DDL_CREATE_TYPE,
 	SCH_DDL_DROP_TYPE,
+	SCH_DDL_ALTER_TYPE_ADD,    /* ks.name: cols[0] (IF NOT EXISTS: if_column_exists) */
+	SCH_DDL_ALTER_TYPE_RENAME, /* ks.name: names -> new_names (IF EXISTS: if_column_exists) */
+	SCH_DDL_ALTER_TYPE_ALTER,  /* ALTER field TYPE: refused as in Cassandra 4.0+ */
 	SCH_DDL_CREATE_INDEX,
 	SCH_DDL_DROP_INDEX,
 } sch_ddl_kind;
@@ -342,7 +345,7 @@ typedef struct sch_ddl {
 	sch_table_def table;       /* CREATE TABLE */
 	sch_type_def type;         /* CREATE TYPE */
 	sch_index_def index;       /* CREATE INDEX */
-	/* ALTER TABLE ADD: columns; DROP: names; RENAME: names -> new_names */
+	/* ALTER TABLE/TYPE ADD: columns; DROP: names; RENAME: names -> new_names */
 	int ncols;
 	const sch_column_def *cols;
 	const char *const *names;
