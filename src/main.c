@@ -25,42 +25,13 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: helenus <command> [options]\n"
 		"\n"
-		"An Apache Cassandra-compatible database.\n"
-		"\n"
-		"commands:\n"
-		"  server      run a node (helenus server --help for its flags)\n"
-		"  admin       administer a running node, as nodetool (helenus admin help)\n"
-		"  cql         the interactive CQL shell, as cqlsh (helenus cql --help)\n"
-		"  stress      load generator, as cassandra-stress (helenus stress help)\n"
-		"  sstable     offline SSTable tools: dump, metadata, verify, index, summary\n"
-		"\n"
-		"options:\n"
-		"  -h, --help     show this help\n"
-		"  --version      print the version\n");
+		"commands: server, admin, cql, stress, sstable (helenus <command> --help)\n"
+		"helenus --help shows the manual page; helenus --version the version.\n");
 }
 
 static void server_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: helenus server [flags]\n"
-		"\n"
-		"Run a node. Settings come from the defaults (a single developer node on\n"
-		"127.0.0.1:9042 with data under ./data), then the --config file, then the\n"
-		"flags below.\n"
-		"\n"
-		"flags:\n"
-		"  --config FILE           YAML configuration (cassandra.yaml key names)\n"
-		"  --listen-address ADDR   listen_address: internode traffic\n"
-		"  --rpc-address ADDR      rpc_address: client (CQL) connections\n"
-		"  --native-port PORT      native_transport_port (default 9042)\n"
-		"  --storage-port PORT     storage_port (default 7000)\n"
-		"  --data-dir DIR          data, commitlog, hints and saved_caches under DIR\n"
-		"  --cluster-name NAME     cluster_name\n"
-		"  --num-tokens N          num_tokens (default 16)\n"
-		"  --shards N              shard threads (default 0: one per core)\n"
-		"  --admin-port PORT       admin_port for `helenus admin` (default 7199; 0: any)\n"
-		"  --log-level LEVEL       debug, info, warn or error (default info)\n"
-		"  -h, --help              show this help\n");
+	fprintf(f, "usage: helenus server [--config FILE] [flags] (helenus server --help)\n");
 }
 
 static int parse_level(const char *s, int *level)
@@ -148,7 +119,7 @@ static int cmd_server(int argc, char **argv)
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (o == 'h') {
-			server_usage(stdout);
+			tool_help("server", stdout);
 			rc = 0;
 			goto exit;
 		}
@@ -224,7 +195,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-		usage(stdout);
+		tool_help("helenus", stdout);
+		return 0;
+	}
+	/* the manual pages of the shell and the load generator (their parsers
+	 * keep their own short usage lines for errors) */
+	if (argc > 2 && (!strcmp(cmd, "cql") || !strcmp(cmd, "stress")) &&
+	    (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+		tool_help(cmd, stdout);
 		return 0;
 	}
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {

@@ -148,6 +148,12 @@ int cl_append(cl_log *log, const hl_uuid *table, const st_mutation *m, cl_pos *p
 cl_pos cl_durable_pos(cl_log *log);
 /* The log failed (any thread). */
 bool cl_failed(cl_log *log);
+/* For metrics (any thread): appended bytes not yet written, sync rounds
+ * done, live segments and their logical size. */
+typedef struct cl_stats {
+	uint64_t pending_bytes, syncs, segments, size_bytes;
+} cl_stats;
+void cl_stats_get(cl_log *log, cl_stats *out);
 /* The position the next append would follow (owner thread). */
 cl_pos cl_current_pos(cl_log *log);
 

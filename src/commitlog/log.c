@@ -69,6 +69,7 @@ struct cl_log {
 	bool failed;
 	hl_err ferr;
 	cl_pos durable;
+	uint64_t syncs;                /* sync rounds completed (metrics) */
 };
 
 static int64_t mono_ms(void)
@@ -402,8 +403,10 @@ static void *sync_main(void *arg)
 			if (s->synced != w[i].size || !w[i].full)
 				break;
 		}
-		if (rc == 0)
+		if (rc == 0) {
 			log->durable = dur;
+			log->syncs++;
+		}
 		for (int i = 0; i < n; i++)
 			hl_buf_free(&w[i].bytes);
 		log->unwritten -= nwritten < log->unwritten ? nwritten : log->unwritten;
@@ -660,6 +663,19 @@ cl_pos cl_durable_pos(cl_log *log)
 	p = log->durable;
 	pthread_mutex_unlock(&log->mu);
 	return p;
+}
+
+void cl_stats_get(cl_log *log, cl_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&log->mu);
+	out->pending_bytes = log->unwritten;
+	out->syncs = log->syncs;
+	for (const cl_seg *s = log->head; s; s = s->next) {
+		out->segments++;
+		out->size_bytes += s->size;
+	}
+	pthread_mutex_unlock(&log->mu);
 }
 
 bool cl_failed(cl_log *log)

@@ -84,9 +84,23 @@ static const key keys[] = {
 	/* memtable space for the whole node (split between the shards) */
 	{ "memtable_heap_space", K_SIZE, F(memtable_space), 6 },
 	{ "memtable_heap_space_in_mb", K_MB, F(memtable_space), 6 },
+	{ "read_request_timeout", K_DUR, F(read_request_timeout_ms), 7 },
+	{ "read_request_timeout_in_ms", K_MS, F(read_request_timeout_ms), 7 },
+	{ "range_request_timeout", K_DUR, F(range_request_timeout_ms), 8 },
+	{ "range_request_timeout_in_ms", K_MS, F(range_request_timeout_ms), 8 },
+	{ "write_request_timeout", K_DUR, F(write_request_timeout_ms), 9 },
+	{ "write_request_timeout_in_ms", K_MS, F(write_request_timeout_ms), 9 },
+	{ "counter_write_request_timeout", K_DUR, F(counter_write_request_timeout_ms), 10 },
+	{ "counter_write_request_timeout_in_ms", K_MS, F(counter_write_request_timeout_ms), 10 },
+	{ "cas_contention_timeout", K_DUR, F(cas_contention_timeout_ms), 11 },
+	{ "cas_contention_timeout_in_ms", K_MS, F(cas_contention_timeout_ms), 11 },
+	{ "truncate_request_timeout", K_DUR, F(truncate_request_timeout_ms), 12 },
+	{ "truncate_request_timeout_in_ms", K_MS, F(truncate_request_timeout_ms), 12 },
+	{ "request_timeout", K_DUR, F(request_timeout_ms), 13 },
+	{ "request_timeout_in_ms", K_MS, F(request_timeout_ms), 13 },
 };
 
-#define NGROUPS 7
+#define NGROUPS 14
 
 /*
  * Cassandra keys Helenus accepts without using. Exact names first, then
@@ -120,8 +134,7 @@ static const char *const ignored_exact[] = {
 	"uuid_sstable_identifiers_enabled", "inter_dc_stream_throughput_outbound",
 	"inter_dc_stream_throughput_outbound_megabits_per_sec",
 	"entire_sstable_stream_throughput_outbound",
-	"entire_sstable_inter_dc_stream_throughput_outbound", "request_timeout",
-	"request_timeout_in_ms", "phi_convict_threshold", "server_encryption_options",
+	"entire_sstable_inter_dc_stream_throughput_outbound", "phi_convict_threshold", "server_encryption_options",
 	"client_encryption_options", "tombstone_warn_threshold", "tombstone_failure_threshold",
 	"replica_filtering_protection", "ideal_consistency_level",
 	"max_concurrent_automatic_sstable_upgrades", "corrupted_tombstone_strategy",
@@ -308,6 +321,13 @@ void cfg_defaults(cfg *c)
 	c->auto_snapshot = true;
 	c->incremental_backups = false;
 	c->compaction_throughput = 64u << 20;
+	c->read_request_timeout_ms = 5000;
+	c->range_request_timeout_ms = 10000;
+	c->write_request_timeout_ms = 2000;
+	c->counter_write_request_timeout_ms = 5000;
+	c->cas_contention_timeout_ms = 1000;
+	c->truncate_request_timeout_ms = 60000;
+	c->request_timeout_ms = 10000;
 }
 
 void cfg_free(cfg *c)

@@ -73,6 +73,14 @@ typedef struct cfg {
 	bool auto_snapshot;              /* true: snapshot before TRUNCATE / DROP */
 	bool incremental_backups;        /* false */
 	uint64_t compaction_throughput;  /* bytes per second, 0 = unthrottled; 64 MiB/s */
+	/* *_request_timeout keys, ms (nodetool gettimeout/settimeout's types) */
+	uint64_t read_request_timeout_ms;          /* 5000 */
+	uint64_t range_request_timeout_ms;         /* 10000 */
+	uint64_t write_request_timeout_ms;         /* 2000 */
+	uint64_t counter_write_request_timeout_ms; /* 5000 */
+	uint64_t cas_contention_timeout_ms;        /* 1000 */
+	uint64_t truncate_request_timeout_ms;      /* 60000 */
+	uint64_t request_timeout_ms;               /* 10000: "misc" */
 } cfg;
 
 /* Defaults for a single developer node (127.0.0.1:9042, data under ./data). */

@@ -217,6 +217,44 @@ int hl_json_get_string(const char *json, size_t n, const char *key, hl_arena *a,
 int hl_json_get_strings(const char *json, size_t n, const char *key, hl_arena *a, char ***out,
 			int *count);
 
+/* ---------------------------------------------------------------- histogram */
+
+/*
+ * Log-linear histogram (HdrHistogram's layout; core/hist.c): values below
+ * 2^(S+1) have a bucket each, every higher power of two is cut into 2^S
+ * equal buckets, the top bucket ends at 2^T - 1 and takes anything larger.
+ * Exact count, sum, min and max beside the buckets. Single writer; merge
+ * copies to read across writers. Units are the caller's.
+ */
+#define HL_HIST_NBUCKETS(sub, top) ((2 << (sub)) + ((top) - (sub) - 1) * (1 << (sub)))
+
+typedef struct hl_hist {
+	uint64_t count, min, max;
+	double sum;
+	int sub, top, nb;              /* layout: S, T and the bucket count */
+	uint64_t *b;                   /* nb counters (caller's storage, or hl_hist_new's) */
+} hl_hist;
+
+/* storage: HL_HIST_NBUCKETS(sub_bits, top_bits) counters, zeroed here. */
+void hl_hist_init(hl_hist *h, int sub_bits, int top_bits, uint64_t *storage);
+/* Header and buckets in one allocation: free() it. */
+hl_hist *hl_hist_new(int sub_bits, int top_bits);
+int hl_hist_bucket(const hl_hist *h, uint64_t v);
+/* Smallest and largest value that fall into bucket i. */
+uint64_t hl_hist_low(const hl_hist *h, int i);
+uint64_t hl_hist_high(const hl_hist *h, int i);
+void hl_hist_reset(hl_hist *h);
+void hl_hist_record(hl_hist *h, uint64_t v);
+/* dst += src; both must have the same layout (else nothing is merged). */
+void hl_hist_merge(hl_hist *dst, const hl_hist *src);
+/* Value at percentile p (0..100): the middle of the bucket holding the
+ * ceil(p% * count)-th smallest value, kept inside [min, max]. 0 if empty. */
+uint64_t hl_hist_percentile(const hl_hist *h, double p);
+double hl_hist_mean(const hl_hist *h);
+/* Values in the buckets that end at or below v (all of them once v >= max):
+ * a Prometheus cumulative bucket, exact when v is a bucket's high end. */
+uint64_t hl_hist_count_le(const hl_hist *h, uint64_t v);
+
 /* ---------------------------------------------------------------- log */
 
 enum { HL_LOG_DEBUG, HL_LOG_INFO, HL_LOG_WARN, HL_LOG_ERROR };

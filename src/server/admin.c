@@ -99,11 +99,7 @@ static void run_on_shards(srv_ctx *ctx, job_fn fn, void *arg)
 
 /* ------------------------------------------------------------ table stats */
 
-typedef struct tstat {
-	hl_uuid id;
-	const char *ks, *name;
-	st_table_stats s;
-} tstat;
+typedef srv_tstat tstat;
 
 typedef struct tstats {
 	int n;
@@ -761,6 +757,168 @@ static int cmd_getendpoints(srv_ctx *ctx, const sch_schema *s, int argc, char **
 	return 0;
 }
 
+/* ------------------------------------------------------------ histograms, timeouts */
+
+/* Metrics of every shard merged (metrics_snapshot, in the metrics section). */
+typedef struct msnap_job {
+	srv_msnap snap;
+	pthread_mutex_t mu;
+} msnap_job;
+static void metrics_snapshot(srv_ctx *ctx, msnap_job *mj);
+
+static const double pcts[5] = { 50, 75, 95, 98, 99 };
+static const char *pct_names[7] = { "50%", "75%", "95%", "98%", "99%", "Min", "Max" };
+
+/* Row i (0..6) of nodetool's percentile table: 50/75/95/98/99%, min, max. */
+static double pct_row(const hl_hist *h, int i)
+{
+	if (!h->count)
+		return 0;
+	if (i < 5)
+		return (double)hl_hist_percentile(h, pcts[i]);
+	return (double)(i == 5 ? h->min : h->max);
+}
+
+static void tablehist_one(hl_buf *out, const sch_table *t, srv_metrics *m)
+{
+	srv_tmetrics *tm = srv_metrics_table(m, &t->id);
+	const hl_hist *ps = tm->h[SRV_H_PSIZE], *cc = tm->h[SRV_H_CELLS];
+	hl_buf_printf(out, "%s/%s histograms\n", t->ks, t->name);
+	hl_buf_printf(out, "%-10s%10s%18s%18s%18s%18s\n", "Percentile", "SSTables", "Write Latency",
+		      "Read Latency", "Partition Size", "Cell Count");
+	hl_buf_printf(out, "%-10s%10s%18s%18s%18s%18s\n", "", "", "(micros)", "(micros)", "(bytes)", "");
+	for (int i = 0; i < 7; i++) {
+		char psz[32], cel[32];
+		/* no partition read yet: nothing to estimate from (nodetool's NaN) */
+		if (ps->count)
+			snprintf(psz, sizeof psz, "%.0f", pct_row(ps, i));
+		else
+			snprintf(psz, sizeof psz, "NaN");
+		if (cc->count)
+			snprintf(cel, sizeof cel, "%.0f", pct_row(cc, i));
+		else
+			snprintf(cel, sizeof cel, "NaN");
+		hl_buf_printf(out, "%-10s%10.2f%18.2f%18.2f%18s%18s\n", pct_names[i],
+			      pct_row(tm->h[SRV_H_SSTABLES], i), pct_row(tm->h[SRV_H_WRITE], i),
+			      pct_row(tm->h[SRV_H_READ], i), psz, cel);
+	}
+	hl_buf_str(out, "\n");
+}
+
+/* nodetool tablehistograms [<keyspace> <table> | <keyspace.table>] */
+static int cmd_tablehistograms(srv_ctx *ctx, const sch_schema *s, int argc, char **argv,
+			       hl_buf *out, hl_err *err)
+{
+	char ks[256], tn[256];
+	const sch_table *one = NULL;
+	if (argc > 2)
+		return hl_errf(err, HL_ERR_INVALID,
+			       "tablehistograms requires <keyspace> <table> or <keyspace.table> format argument");
+	if (argc == 1) {
+		const char *dot = strchr(argv[0], '.');
+		if (!dot || strchr(dot + 1, '.') || dot == argv[0] || !dot[1])
+			return hl_errf(err, HL_ERR_INVALID,
+				       "tablehistograms requires keyspace and table name arguments");
+		snprintf(ks, sizeof ks, "%.*s", (int)(dot - argv[0]), argv[0]);
+		snprintf(tn, sizeof tn, "%s", dot + 1);
+	} else if (argc == 2) {
+		snprintf(ks, sizeof ks, "%s", argv[0]);
+		snprintf(tn, sizeof tn, "%s", argv[1]);
+	}
+	if (argc > 0) {
+		if (!sch_find_keyspace(s, ks))
+			return hl_errf(err, HL_ERR_INVALID, "Keyspace [%s] does not exist.", ks);
+		one = sch_find_table(s, ks, tn);
+		if (!one)
+			return hl_errf(err, HL_ERR_INVALID, "Table [%s] does not exist in keyspace [%s].",
+				       tn, ks);
+	}
+	msnap_job *mj = hl_malloc(sizeof *mj);
+	metrics_snapshot(ctx, mj);
+	srv_metrics *m = &mj->snap.m;
+	if (one) {
+		tablehist_one(out, one, m);
+	} else {
+		for (int k = 0; k < sch_nkeyspaces(s); k++) {
+			const sch_keyspace *kd = sch_keyspace_at(s, k);
+			for (int i = 0; i < kd->ntables; i++)
+				tablehist_one(out, kd->tables[i], m);
+		}
+	}
+	srv_metrics_free(m);
+	free(mj);
+	return 0;
+}
+
+/* nodetool proxyhistograms: coordinator latencies by operation. */
+static int cmd_proxyhistograms(srv_ctx *ctx, hl_buf *out)
+{
+	msnap_job *mj = hl_malloc(sizeof *mj);
+	metrics_snapshot(ctx, mj);
+	srv_metrics *m = &mj->snap.m;
+	hl_buf_str(out, "proxy histograms\n");
+	hl_buf_printf(out, "%-10s%19s%19s%19s%19s%19s%19s\n", "Percentile", "Read Latency",
+		      "Write Latency", "Range Latency", "CAS Read Latency", "CAS Write Latency",
+		      "View Write Latency");
+	hl_buf_printf(out, "%-10s%19s%19s%19s%19s%19s%19s\n", "", "(micros)", "(micros)", "(micros)",
+		      "(micros)", "(micros)", "(micros)");
+	for (int i = 0; i < 7; i++)
+		hl_buf_printf(out, "%-10s%19.2f%19.2f%19.2f%19.2f%19.2f%19.2f\n", pct_names[i],
+			      pct_row(m->proxy[SRV_P_READ], i), pct_row(m->proxy[SRV_P_WRITE], i),
+			      pct_row(m->proxy[SRV_P_RANGE], i), pct_row(m->proxy[SRV_P_CAS_READ], i),
+			      pct_row(m->proxy[SRV_P_CAS_WRITE], i), 0.0);
+	hl_buf_str(out, "\n");
+	srv_metrics_free(m);
+	free(mj);
+	return 0;
+}
+
+static const char *timeout_names[SRV_NTIMEOUTS] = {
+	[SRV_T_READ] = "read", [SRV_T_RANGE] = "range", [SRV_T_WRITE] = "write",
+	[SRV_T_COUNTERWRITE] = "counterwrite", [SRV_T_CASCONTENTION] = "cascontention",
+	[SRV_T_TRUNCATE] = "truncate", [SRV_T_MISC] = "misc",
+};
+#define TIMEOUT_TYPES "read, range, write, counterwrite, cascontention, truncate, misc (general rpc_timeout_in_ms)"
+
+static int timeout_type(const char *name, hl_err *err)
+{
+	for (int i = 0; i < SRV_NTIMEOUTS; i++)
+		if (!strcmp(name, timeout_names[i]))
+			return i;
+	return hl_errf(err, HL_ERR_INVALID, "Unknown timeout type: %s (one of " TIMEOUT_TYPES ")",
+		       name);
+}
+
+/* nodetool gettimeout <type> / settimeout <type> <ms>: node-wide values. */
+static int cmd_timeout(srv_ctx *ctx, bool set, int argc, char **argv, hl_buf *out, hl_err *err)
+{
+	if (!set && argc != 1)
+		return hl_errf(err, HL_ERR_INVALID, "gettimeout requires a timeout type, one of ("
+			       TIMEOUT_TYPES ")");
+	if (set && argc != 2)
+		return hl_errf(err, HL_ERR_INVALID, "Timeout type followed by value in ms "
+			       "(0 disables socket streaming timeout). Type should be one of ("
+			       TIMEOUT_TYPES ")");
+	int t = timeout_type(argv[0], err);
+	if (t < 0)
+		return -1;
+	if (!set) {
+		hl_buf_printf(out, "Current timeout for type %s: %lld ms\n", argv[0],
+			      (long long)atomic_load(&ctx->timeouts_ms[t]));
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	long long v = strtoll(argv[1], &end, 10);
+	if (end == argv[1] || *end || errno)
+		return hl_errf(err, HL_ERR_INVALID, "settimeout: '%s' is not a number of milliseconds",
+			       argv[1]);
+	if (v < 0)
+		return hl_errf(err, HL_ERR_INVALID, "timeout must be non-negative");
+	atomic_store(&ctx->timeouts_ms[t], (int64_t)v);
+	return 0;
+}
+
 static const char *help_text =
 	"usage: helenus admin [-h HOST] [-p PORT] <command> [args]\n"
 	"\n"
@@ -784,6 +942,11 @@ static const char *help_text =
 	"  describering ks          token ranges and their endpoints\n"
 	"  getendpoints ks t key    the nodes holding a partition\n"
 	"  drain                    flush every table (before stopping the node)\n"
+	"  tablehistograms [ks table | ks.table]  per-table latency and size percentiles\n"
+	"  proxyhistograms          coordinator latency percentiles by operation\n"
+	"  gettimeout type          a request timeout in ms (read, range, write, counterwrite,\n"
+	"                           cascontention, truncate, misc)\n"
+	"  settimeout type ms       set a request timeout (node-wide, until restart)\n"
 	"  help                     this text\n";
 
 static int execute(srv_ctx *ctx, int argc, char **argv, hl_buf *out, hl_err *err)
@@ -830,6 +993,15 @@ static int execute(srv_ctx *ctx, int argc, char **argv, hl_buf *out, hl_err *err
 		rc = cmd_getendpoints(ctx, s, argc - 1, argv + 1, out, err);
 	else if (!strcmp(c, "drain"))
 		rc = cmd_storage(ctx, s, 0, 0, NULL, out, err);
+	/* metrics and timeouts (issue 5) */
+	else if (!strcmp(c, "tablehistograms") || !strcmp(c, "cfhistograms"))
+		rc = cmd_tablehistograms(ctx, s, argc - 1, argv + 1, out, err);
+	else if (!strcmp(c, "proxyhistograms"))
+		rc = cmd_proxyhistograms(ctx, out);
+	else if (!strcmp(c, "gettimeout"))
+		rc = cmd_timeout(ctx, false, argc - 1, argv + 1, out, err);
+	else if (!strcmp(c, "settimeout"))
+		rc = cmd_timeout(ctx, true, argc - 1, argv + 1, out, err);
 	else if (!strcmp(c, "version"))
 		hl_buf_printf(out, "ReleaseVersion: %s\n", ctx->node.release_version);
 	else if (!strcmp(c, "help"))
@@ -842,17 +1014,40 @@ static int execute(srv_ctx *ctx, int argc, char **argv, hl_buf *out, hl_err *err
 
 /* ------------------------------------------------------------ metrics */
 
-static void label(hl_buf *b, const char *v)
+
+/* On each shard: add its metrics, compactions and commit log to the snapshot. */
+static void msnap_on_shard(job *j, qry_shard *q, int shard)
 {
-	for (; *v; v++) {
-		if (*v == '\\' || *v == '"')
-			hl_buf_u8(b, '\\');
-		if (*v == '\n') {
-			hl_buf_str(b, "\\n");
-			continue;
-		}
-		hl_buf_u8(b, (uint8_t)*v);
-	}
+	msnap_job *mj = j->arg;
+	st_compaction_stats cs;
+	cl_stats cl;
+	memset(&cl, 0, sizeof cl);
+	st_poll(q->engine);
+	st_compaction_stats_get(q->engine, &cs);
+	if (q->log)
+		cl_stats_get(q->log, &cl);
+	pthread_mutex_lock(&mj->mu);
+	srv_metrics_merge(&mj->snap.m, &j->ctx->metrics[shard]);
+	mj->snap.cs.pending += cs.pending;
+	mj->snap.cs.completed += cs.completed;
+	mj->snap.cs.bytes_in += cs.bytes_in;
+	mj->snap.cs.bytes_out += cs.bytes_out;
+	mj->snap.cs.flushes += cs.flushes;
+	mj->snap.cl.pending_bytes += cl.pending_bytes;
+	mj->snap.cl.syncs += cl.syncs;
+	mj->snap.cl.segments += cl.segments;
+	mj->snap.cl.size_bytes += cl.size_bytes;
+	pthread_mutex_unlock(&mj->mu);
+}
+
+/* Every shard's metrics merged (caller: srv_metrics_free(&mj->snap.m)). */
+static void metrics_snapshot(srv_ctx *ctx, msnap_job *mj)
+{
+	memset(mj, 0, sizeof *mj);
+	srv_metrics_init(&mj->snap.m);
+	pthread_mutex_init(&mj->mu, NULL);
+	run_on_shards(ctx, msnap_on_shard, mj);
+	pthread_mutex_destroy(&mj->mu);
 }
 
 static void metrics(srv_ctx *ctx, hl_buf *out)
@@ -860,30 +1055,13 @@ static void metrics(srv_ctx *ctx, hl_buf *out)
 	sch_schema *s = sch_acquire(ctx->reg);
 	tstats ts;
 	collect_stats(ctx, s, 0, NULL, &ts);
-	hl_buf_str(out, "# HELP helenus_up 1 while the node serves requests.\n"
-			"# TYPE helenus_up gauge\nhelenus_up 1\n");
-	hl_buf_printf(out, "# HELP helenus_uptime_seconds Seconds since the node started serving.\n"
-			   "# TYPE helenus_uptime_seconds gauge\nhelenus_uptime_seconds %lld\n",
-		      (long long)((hl_now_micros() - ctx->started_us) / 1000000));
-	hl_buf_printf(out, "# HELP helenus_shards Shard (event loop) threads.\n"
-			   "# TYPE helenus_shards gauge\nhelenus_shards %d\n", ctx->nshards);
-	static const char *names[3] = { "helenus_memtable_bytes", "helenus_table_partitions",
-					 "helenus_table_rows" };
-	static const char *help[3] = { "Bytes held by the table's memtables.",
-				       "Partitions in the table's memtables.",
-				       "Rows in the table's memtables." };
-	for (int m = 0; m < 3; m++) {
-		hl_buf_printf(out, "# HELP %s %s\n# TYPE %s gauge\n", names[m], help[m], names[m]);
-		for (int i = 0; i < ts.n; i++) {
-			long long v = m == 0 ? (long long)ts.t[i].s.memory
-				    : m == 1 ? (long long)ts.t[i].s.partitions : (long long)ts.t[i].s.rows;
-			hl_buf_printf(out, "%s{keyspace=\"", names[m]);
-			label(out, ts.t[i].ks);
-			hl_buf_str(out, "\",table=\"");
-			label(out, ts.t[i].name);
-			hl_buf_printf(out, "\"} %lld\n", v);
-		}
-	}
+	msnap_job *mj = hl_malloc(sizeof *mj);
+	metrics_snapshot(ctx, mj);
+	mj->snap.ntables = ts.n;
+	mj->snap.t = ts.t;
+	srv_metrics_render(ctx, s, &mj->snap, out);
+	srv_metrics_free(&mj->snap.m);
+	free(mj);
 	free(ts.t);
 	pthread_mutex_destroy(&ts.mu);
 	sch_release(s);

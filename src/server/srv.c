@@ -49,7 +49,14 @@ typedef struct srv_req {
 	char *prep_text;               /* PREPARE: text + keyspace to propagate */
 	size_t prep_len;
 	char *prep_ks;
+	/* metrics: start, the op kinds it ran (REQ_K_*), its message type */
+	int64_t t0;
+	uint8_t kinds;
+	uint8_t req_kind;
+	bool serial;
 } srv_req;
+
+enum { REQ_K_READ = 1, REQ_K_RANGE = 2, REQ_K_WRITE = 4, REQ_K_CAS = 8 };
 
 /* A storage op travelling to its shard and back. */
 struct srv_msg {
@@ -77,6 +84,7 @@ static void conn_flush(srv_conn *c)
 	size_t n;
 	const uint8_t *out = tp_conn_output(c->tp, &n);
 	if (n) {
+		c->sh->m->bytes_out += n;
 		net_conn_write(c->nc, out, n);
 		tp_conn_consume_output(c->tp, n);
 	}
@@ -93,6 +101,8 @@ static void *on_open(net_conn *nc)
 	c->tp = tp_conn_new(&o);
 	c->nc = nc;
 	c->sh = sh;
+	sh->m->conns++;
+	sh->m->conns_total++;
 	c->next = sh->conns;
 	if (sh->conns)
 		sh->conns->prev = c;
@@ -113,6 +123,7 @@ static void on_close(net_conn *nc)
 	if (c->next)
 		c->next->prev = c->prev;
 	c->closed = true;
+	sh->m->conns--;
 	net_conn_set_data(nc, NULL);
 	if (c->inflight == 0)
 		conn_free(c);
@@ -218,10 +229,29 @@ static void broadcast_prepared(srv_shard *sh, srv_req *r, const qry_result *res)
 	}
 }
 
+/* The coordinator latency kind of a finished request (nodetool proxyhistograms). */
+static int proxy_kind(const srv_req *r)
+{
+	if (r->kinds & REQ_K_CAS)
+		return SRV_P_CAS_WRITE;
+	if (r->kinds & REQ_K_WRITE)
+		return SRV_P_WRITE;
+	if (r->serial && (r->kinds & (REQ_K_READ | REQ_K_RANGE)))
+		return SRV_P_CAS_READ;
+	if (r->kinds & REQ_K_RANGE)
+		return SRV_P_RANGE;
+	if (r->kinds & REQ_K_READ)
+		return SRV_P_READ;
+	return -1;
+}
+
 static void req_complete(srv_shard *sh, srv_req *r)
 {
 	srv_conn *c = r->c;
 	qry_result *res = qry_exec_result(r->x);
+	bool answered = !c->closed && net_conn_is_open(c->nc);
+	srv_metrics_request(sh->m, r->req_kind, proxy_kind(r), (hl_mono_nanos() - r->t0) / 1000,
+			    res ? NULL : qry_exec_error(r->x), !answered);
 	if (res) {
 		if (res->kind == QRY_RESULT_SET_KEYSPACE && res->keyspace) {
 			snprintf(c->keyspace, sizeof c->keyspace, "%s", res->keyspace);
@@ -232,7 +262,7 @@ static void req_complete(srv_shard *sh, srv_req *r)
 			broadcast_schema_change(sh, res);
 		}
 	}
-	if (!c->closed && net_conn_is_open(c->nc)) {
+	if (answered) {
 		if (res)
 			tp_conn_respond(c->tp, r->stream, res);
 		else
@@ -311,7 +341,9 @@ static void release_parked(srv_shard *sh, cl_pos pos, const hl_err *failed)
 			m->op->err.code = HL_ERR_WRITE_FAILURE;
 			snprintf(m->op->err.write_type, sizeof m->op->err.write_type, "SIMPLE");
 		} else {
+			int64_t t0 = hl_mono_nanos();
 			qry_op_apply(sh->q, m->op);
+			srv_metrics_op(sh->m, m->op, (hl_mono_nanos() - t0) / 1000);
 		}
 		op_finish(sh, m);
 	}
@@ -395,7 +427,10 @@ static void eng_notify(void *p)
 /* Run an op on this (its owning) shard; parks it if it waits for the log. */
 static void op_here(srv_shard *sh, srv_msg *m)
 {
+	int64_t t0 = hl_mono_nanos();
 	qry_op_run(sh->q, m->op);
+	if (!m->op->wait)
+		srv_metrics_op(sh->m, m->op, (hl_mono_nanos() - t0) / 1000);
 	if (m->op->wait) {
 		park(sh, m);
 		/* the log may already be durable past it (or failed) */
@@ -427,6 +462,10 @@ static void req_dispatch(srv_shard *sh, srv_req *r)
 	r->pending = n + 1;   /* +1 until every op is launched */
 	for (int i = 0; i < n; i++) {
 		qry_op *op = ops[i];
+		r->kinds |= op->kind == QRY_OP_READ
+			? (op->cmd.kind == ST_READ_RANGE ? REQ_K_RANGE : REQ_K_READ)
+			: op->kind == QRY_OP_WRITE ? REQ_K_WRITE
+			: op->kind == QRY_OP_CAS || op->kind == QRY_OP_CASB ? REQ_K_CAS : 0;
 		if (op->local) {
 			qry_op_run(sh->q, op);
 			r->pending--;
@@ -456,6 +495,13 @@ static void handle(srv_conn *c, tp_request *tr, hl_arena *a)
 	r->c = c;
 	r->stream = tr->stream;
 	r->a = a;
+	r->t0 = hl_mono_nanos();
+	r->req_kind = tr->opcode == TP_OP_QUERY ? SRV_R_QUERY : tr->opcode == TP_OP_PREPARE
+		? SRV_R_PREPARE : tr->opcode == TP_OP_EXECUTE ? SRV_R_EXECUTE
+		: tr->opcode == TP_OP_BATCH ? SRV_R_BATCH : SRV_R_OTHER;
+	if (tr->opcode == TP_OP_QUERY || tr->opcode == TP_OP_EXECUTE)
+		r->serial = tr->params.consistency == QRY_CL_SERIAL ||
+			    tr->params.consistency == QRY_CL_LOCAL_SERIAL;
 	c->inflight++;
 	net_conn_ref(c->nc);
 	if (c->inflight >= MAX_INFLIGHT && !c->paused) {
@@ -505,6 +551,7 @@ static size_t on_data(net_conn *nc, const uint8_t *p, size_t n)
 	srv_conn *c = net_conn_data(nc);
 	if (!c)
 		return n;
+	c->sh->m->bytes_in += n;
 	tp_conn_feed(c->tp, p, n);
 	for (;;) {
 		hl_arena *a = hl_arena_new(8192);
@@ -530,6 +577,7 @@ static int shard_init(net_shard *ns, void *ctxp, hl_err *err)
 	sh->ns = ns;
 	sh->ctx = ctx;
 	sh->q = &ctx->qs[net_shard_id(ns)];
+	sh->m = &ctx->metrics[net_shard_id(ns)];
 	net_shard_set_data(ns, sh);
 	(void)err;
 	return 0;
@@ -929,6 +977,23 @@ int srv_run(const cfg *c, hl_err *err)
 	/* per-shard executors and engines exist before serving, so start-up can
 	 * replay the commit log into them; each is then handed to its thread */
 	ctx.qs = hl_calloc((size_t)ctx.nshards, sizeof(qry_shard));
+	ctx.metrics = hl_calloc((size_t)ctx.nshards, sizeof(srv_metrics));
+	for (int i = 0; i < ctx.nshards; i++)
+		srv_metrics_init(&ctx.metrics[i]);
+	{
+		/* nodetool settimeout / gettimeout start from the config */
+		const uint64_t t[SRV_NTIMEOUTS] = {
+			[SRV_T_READ] = c->read_request_timeout_ms,
+			[SRV_T_RANGE] = c->range_request_timeout_ms,
+			[SRV_T_WRITE] = c->write_request_timeout_ms,
+			[SRV_T_COUNTERWRITE] = c->counter_write_request_timeout_ms,
+			[SRV_T_CASCONTENTION] = c->cas_contention_timeout_ms,
+			[SRV_T_TRUNCATE] = c->truncate_request_timeout_ms,
+			[SRV_T_MISC] = c->request_timeout_ms,
+		};
+		for (int i = 0; i < SRV_NTIMEOUTS; i++)
+			atomic_store(&ctx.timeouts_ms[i], (int64_t)t[i]);
+	}
 	ctx.logrefs = hl_calloc((size_t)ctx.nshards, sizeof(srv_logref));
 	for (int i = 0; i < ctx.nshards; i++) {
 		ctx.logrefs[i].ctx = &ctx;
@@ -996,6 +1061,9 @@ out:
 		if (ctx.qs[i].pcache)
 			qry_shard_destroy(&ctx.qs[i]);
 	free(ctx.qs);
+	for (int i = 0; ctx.metrics && i < ctx.nshards; i++)
+		srv_metrics_free(&ctx.metrics[i]);
+	free(ctx.metrics);
 	free(ctx.logs);
 	free(ctx.logrefs);
 	free(ctx.batchlog_dir);

@@ -16,6 +16,80 @@
 
 typedef struct srv_ctx srv_ctx;
 
+/* ------------------------------------------------------------ metrics (metrics.c) */
+
+/* Coordinator ("proxy") latency kinds, as nodetool proxyhistograms. */
+enum { SRV_P_READ, SRV_P_RANGE, SRV_P_WRITE, SRV_P_CAS_READ, SRV_P_CAS_WRITE, SRV_NPROXY };
+/* Per-table histograms, as nodetool tablehistograms (+ range latency, tombstones). */
+enum {
+	SRV_H_READ,                    /* local partition read latency, us */
+	SRV_H_RANGE,                   /* local range read latency, us */
+	SRV_H_WRITE,                   /* local write latency, us */
+	SRV_H_SSTABLES,                /* SSTables holding the partition, per partition read */
+	SRV_H_PSIZE,                   /* bytes of each partition a read returned */
+	SRV_H_CELLS,                   /* cells of each partition a read returned */
+	SRV_H_TOMBSTONES,              /* tombstones scanned per read */
+	SRV_NTHIST
+};
+/* Request kinds counted (native protocol opcodes that do work). */
+enum { SRV_R_QUERY, SRV_R_PREPARE, SRV_R_EXECUTE, SRV_R_BATCH, SRV_R_OTHER, SRV_NREQ };
+#define SRV_NERRCODES 24
+
+typedef struct srv_tmetrics {
+	hl_uuid id;
+	hl_hist *h[SRV_NTHIST];
+} srv_tmetrics;
+
+/*
+ * One shard's metrics: written only by that shard's thread (plain stores,
+ * nothing shared with other shards); read by the admin thread through a
+ * job posted to the shard that merges a copy (srv_metrics_merge).
+ */
+typedef struct srv_metrics {
+	hl_hist *proxy[SRV_NPROXY];    /* coordinator latency, us */
+	uint64_t requests[SRV_NREQ];
+	int nerr;
+	int err_code[SRV_NERRCODES];
+	uint64_t err_count[SRV_NERRCODES];
+	uint64_t timeouts;             /* READ_TIMEOUT / WRITE_TIMEOUT answers */
+	uint64_t dropped;              /* answers whose connection had gone */
+	int64_t conns;                 /* open now (this shard) */
+	uint64_t conns_total, bytes_in, bytes_out;
+	int ntab, tcap;                /* open addressing by table id */
+	srv_tmetrics **tab;
+} srv_metrics;
+
+void srv_metrics_init(srv_metrics *m);
+void srv_metrics_free(srv_metrics *m);
+/* The table's entry (created on first use). */
+srv_tmetrics *srv_metrics_table(srv_metrics *m, const hl_uuid *id);
+/* On the owning shard after qry_op_run / qry_op_apply of a READ or WRITE. */
+void srv_metrics_op(srv_metrics *m, const qry_op *op, int64_t micros);
+/* On the coordinator once a request is answered. proxy < 0: no storage op. */
+void srv_metrics_request(srv_metrics *m, int req_kind, int proxy, int64_t micros,
+			 const hl_err *err, bool dropped);
+/* dst += src (dst initialised). */
+void srv_metrics_merge(srv_metrics *dst, const srv_metrics *src);
+
+/* Per table storage figures the admin collects from the shards. */
+typedef struct srv_tstat {
+	hl_uuid id;
+	const char *ks, *name;
+	st_table_stats s;
+} srv_tstat;
+
+/* Everything GET /metrics shows, summed over the shards. */
+typedef struct srv_msnap {
+	srv_metrics m;
+	st_compaction_stats cs;
+	cl_stats cl;
+	int ntables;
+	const srv_tstat *t;
+} srv_msnap;
+
+/* Prometheus text exposition format 0.0.4. */
+void srv_metrics_render(srv_ctx *ctx, const sch_schema *s, const srv_msnap *snap, hl_buf *out);
+
 /* What a commit log's sync thread needs to reach its shard. */
 typedef struct srv_logref {
 	srv_ctx *ctx;
@@ -25,6 +99,9 @@ typedef struct srv_logref {
 	cl_pos last_released;
 	atomic_bool poll_pending;      /* a st_poll message is on its way */
 } srv_logref;
+
+enum { SRV_T_READ, SRV_T_RANGE, SRV_T_WRITE, SRV_T_COUNTERWRITE, SRV_T_CASCONTENTION,
+       SRV_T_TRUNCATE, SRV_T_MISC, SRV_NTIMEOUTS };
 
 struct srv_ctx {
 	const cfg *cfg;
@@ -40,7 +117,12 @@ struct srv_ctx {
 	int64_t started_us;
 	struct srv_admin *admin;
 	char *batchlog_dir;            /* beside the commit log directory */
+	srv_metrics *metrics;          /* per shard (metrics.c) */
+	/* nodetool settimeout / gettimeout, ms, by SRV_T_* (admin thread;
+	 * nothing enforces them yet) */
+	_Atomic int64_t timeouts_ms[SRV_NTIMEOUTS];
 };
+
 
 typedef struct srv_conn srv_conn;
 
@@ -51,6 +133,7 @@ typedef struct srv_shard {
 	srv_ctx *ctx;
 	qry_shard *q;
 	srv_conn *conns;               /* open connections, for events */
+	srv_metrics *m;                /* this shard's metrics (ctx->metrics[id]) */
 	srv_msg *parked, *parked_tail; /* writes waiting for the commit log to be durable */
 } srv_shard;
 

@@ -844,6 +844,7 @@ static void read_merged_part(st_engine *e, st_table *t, rd *x)
 			}
 			if (rc > 0) {
 				t->sst_parts_read++;
+				x->res->sstables++;
 				if (m->pdel.ts != ST_NO_TS && m->pdel.ts > deleted)
 					deleted = m->pdel.ts;
 				st__mt_apply(&tmp, m);

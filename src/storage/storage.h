@@ -378,6 +378,7 @@ typedef struct st_result {
 	st_rpart *parts, *parts_tail;
 	int64_t nrows;                 /* rows counted against limit_rows */
 	int64_t tombstones;            /* tombstones scanned */
+	int64_t sstables;              /* partition reads: SSTables that held the partition */
 	/* A limit (rows or partitions) stopped the read: there may be more. */
 	bool more;
 } st_result;

@@ -7,12 +7,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "config/config.h"
 #include "core/core.h"
 #include "tools/tools.h"
 
@@ -37,26 +39,85 @@ static int connect_to(const char *host, const char *port)
 	return fd;
 }
 
+/*
+ * The flags before the command (nodetool's connection options). Scanned in
+ * order; the first argument that is not one of them is the command.
+ */
+static const struct {
+	const char *s, *l;
+	bool value;
+} admin_flags[] = {
+	{ "-h", "--host", true },
+	{ "-p", "--port", true },
+	{ NULL, "--config", true },
+	{ NULL, "--help", false },
+};
+
 int tool_admin(int argc, char **argv)
 {
-	const char *host = "127.0.0.1", *port = "7199";
+	const char *host = NULL, *port = NULL, *config = NULL;
+	char cfg_host[256], cfg_port[16];
 	int i = 1;
 	for (; i < argc; i++) {
-		if ((!strcmp(argv[i], "-h") || !strcmp(argv[i], "--host")) && i + 1 < argc)
-			host = argv[++i];
-		else if ((!strcmp(argv[i], "-p") || !strcmp(argv[i], "--port")) && i + 1 < argc)
-			port = argv[++i];
-		else if (!strcmp(argv[i], "--help"))
-			break;
+		size_t f = 0;
+		while (f < sizeof admin_flags / sizeof admin_flags[0] &&
+		       !(admin_flags[f].s && !strcmp(argv[i], admin_flags[f].s)) &&
+		       strcmp(argv[i], admin_flags[f].l))
+			f++;
+		if (f == sizeof admin_flags / sizeof admin_flags[0])
+			break;                 /* the command */
+		if (!strcmp(admin_flags[f].l, "--help")) {
+			tool_help("admin", stdout);
+			return 0;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "helenus admin: %s needs a value\n", argv[i]);
+			return 2;
+		}
+		const char *v = argv[++i];
+		if (!strcmp(admin_flags[f].l, "--host"))
+			host = v;
+		else if (!strcmp(admin_flags[f].l, "--port"))
+			port = v;
 		else
-			break;
+			config = v;
 	}
-	if (i >= argc || !strcmp(argv[i], "--help")) {
-		fprintf(i >= argc ? stderr : stdout,
-			"usage: helenus admin [-h HOST] [-p PORT] <command> [args]\n"
-			"       helenus admin help   lists the commands the node knows\n");
-		return i >= argc ? 2 : 0;
+	if (i >= argc) {
+		fprintf(stderr, "usage: helenus admin [-h HOST] [-p PORT] [--config FILE] <command> "
+			"[args]\n       helenus admin help [<command>]   (helenus admin --help)\n");
+		return 2;
 	}
+	/* a command's page needs no node */
+	if (!strcmp(argv[i], "help") && i + 1 < argc) {
+		if (tool_admin_help(argv[i + 1], stdout) == 0)
+			return 0;
+		fprintf(stderr, "helenus admin: no command '%s' (helenus admin help lists them)\n",
+			argv[i + 1]);
+		return 2;
+	}
+	/* the node's own YAML says where its admin listener is; -h/-p win */
+	if (config) {
+		cfg c;
+		hl_err e;
+		hl_err_clear(&e);
+		cfg_defaults(&c);
+		if (cfg_load_file(&c, config, &e) < 0) {
+			fprintf(stderr, "helenus admin: %s\n", e.msg);
+			cfg_free(&c);
+			return 2;
+		}
+		snprintf(cfg_host, sizeof cfg_host, "%s", c.rpc_address ? c.rpc_address : "127.0.0.1");
+		snprintf(cfg_port, sizeof cfg_port, "%d", c.admin_port);
+		cfg_free(&c);
+		if (!host)
+			host = cfg_host;
+		if (!port)
+			port = cfg_port;
+	}
+	if (!host)
+		host = "127.0.0.1";
+	if (!port)
+		port = "7199";
 	int fd = connect_to(host, port);
 	if (fd < 0) {
 		fprintf(stderr, "helenus admin: cannot connect to %s:%s: %s\n", host, port,

@@ -75,7 +75,7 @@ static double uncertainty(const reporter *rp)
 static void print_row(reporter *rp, const char *type, const stress_stats *iv, uint64_t total_ops,
 		      int64_t span, int64_t run_ns)
 {
-	const stress_hist *h = stress_stats_latency(iv, rp->fixed);
+	const hl_hist *h = stress_stats_latency(iv, rp->fixed);
 	char label[64];
 
 	snprintf(label, sizeof label, "%s,", type);
@@ -84,19 +84,19 @@ static void print_row(reporter *rp, const char *type, const stress_stats *iv, ui
 		"%-50s%10llu,%8.0f,%8.0f,%8.0f,%8.1f,%8.1f,%8.1f,%8.1f,%8.1f,%8.1f,%7.1f,%9.5f,"
 		"%7llu,%7.0f,%8.0f,%8.0f,%8.0f,%8.0f\n",
 		label, (unsigned long long)total_ops, rate(iv->ops, span), rate(iv->partitions, span),
-		rate(iv->rows, span), ms(stress_hist_mean(h)),
-		ms((double)stress_hist_percentile(h, 50)), ms((double)stress_hist_percentile(h, 95)),
-		ms((double)stress_hist_percentile(h, 99)), ms((double)stress_hist_percentile(h, 99.9)),
+		rate(iv->rows, span), ms(hl_hist_mean(h)),
+		ms((double)hl_hist_percentile(h, 50)), ms((double)hl_hist_percentile(h, 95)),
+		ms((double)hl_hist_percentile(h, 99)), ms((double)hl_hist_percentile(h, 99.9)),
 		ms((double)h->max), secs(run_ns), uncertainty(rp), (unsigned long long)iv->errors,
 		0.0, 0.0, 0.0, 0.0, 0.0);
 	if (rp->csv)
 		fprintf(rp->csv, "%s,%llu,%.0f,%.0f,%.0f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.1f,%.5f,%llu\n",
 			type, (unsigned long long)total_ops, rate(iv->ops, span),
-			rate(iv->partitions, span), rate(iv->rows, span), ms(stress_hist_mean(h)),
-			ms((double)stress_hist_percentile(h, 50)),
-			ms((double)stress_hist_percentile(h, 95)),
-			ms((double)stress_hist_percentile(h, 99)),
-			ms((double)stress_hist_percentile(h, 99.9)), ms((double)h->max), secs(run_ns),
+			rate(iv->partitions, span), rate(iv->rows, span), ms(hl_hist_mean(h)),
+			ms((double)hl_hist_percentile(h, 50)),
+			ms((double)hl_hist_percentile(h, 95)),
+			ms((double)hl_hist_percentile(h, 99)),
+			ms((double)hl_hist_percentile(h, 99.9)), ms((double)h->max), secs(run_ns),
 			uncertainty(rp), (unsigned long long)iv->errors);
 }
 
@@ -155,7 +155,7 @@ typedef enum { F_OPRATE, F_PKRATE, F_ROWRATE, F_MEAN, F_P50, F_P95, F_P99, F_P99
 
 static double field_value(const stress_stats *s, field f, int64_t span, bool fixed)
 {
-	const stress_hist *h = stress_stats_latency(s, fixed);
+	const hl_hist *h = stress_stats_latency(s, fixed);
 
 	switch (f) {
 	case F_OPRATE:
@@ -165,15 +165,15 @@ static double field_value(const stress_stats *s, field f, int64_t span, bool fix
 	case F_ROWRATE:
 		return rate(s->rows, span);
 	case F_MEAN:
-		return ms(stress_hist_mean(h));
+		return ms(hl_hist_mean(h));
 	case F_P50:
-		return ms((double)stress_hist_percentile(h, 50));
+		return ms((double)hl_hist_percentile(h, 50));
 	case F_P95:
-		return ms((double)stress_hist_percentile(h, 95));
+		return ms((double)hl_hist_percentile(h, 95));
 	case F_P99:
-		return ms((double)stress_hist_percentile(h, 99));
+		return ms((double)hl_hist_percentile(h, 99));
 	case F_P999:
-		return ms((double)stress_hist_percentile(h, 99.9));
+		return ms((double)hl_hist_percentile(h, 99.9));
 	case F_MAX:
 		return ms((double)h->max);
 	case F_PARTITIONS:
@@ -261,12 +261,12 @@ static void summary(FILE *f, const stress_stats *tot, int64_t span, bool fixed)
 	fprintf(f, "\n");
 }
 
-static void json_latency(FILE *f, const char *name, const stress_hist *h)
+static void json_latency(FILE *f, const char *name, const hl_hist *h)
 {
 	fprintf(f, "\"%s\": {\"mean\": %.4f, \"p50\": %.4f, \"p95\": %.4f, \"p99\": %.4f, "
-		"\"p999\": %.4f, \"max\": %.4f}", name, ms(stress_hist_mean(h)),
-		ms((double)stress_hist_percentile(h, 50)), ms((double)stress_hist_percentile(h, 95)),
-		ms((double)stress_hist_percentile(h, 99)), ms((double)stress_hist_percentile(h, 99.9)),
+		"\"p999\": %.4f, \"max\": %.4f}", name, ms(hl_hist_mean(h)),
+		ms((double)hl_hist_percentile(h, 50)), ms((double)hl_hist_percentile(h, 95)),
+		ms((double)hl_hist_percentile(h, 99)), ms((double)hl_hist_percentile(h, 99.9)),
 		ms((double)h->max));
 }
 
@@ -293,7 +293,7 @@ static int write_json(const char *path, const stress_opts *o, int protocol, cons
 		rate(all.ops, span), rate(all.partitions, span), rate(all.rows, span));
 	json_latency(f, "latency_ms", stress_stats_latency(&all, fixed));
 	fprintf(f, ",\n  ");
-	json_latency(f, "service_latency_ms", &all.service);
+	json_latency(f, "service_latency_ms", &all.service.h);
 	fprintf(f, ",\n  \"total_ops\": %llu,\n  \"total_partitions\": %llu,\n  \"total_rows\": %llu,\n",
 		(unsigned long long)all.ops, (unsigned long long)all.partitions,
 		(unsigned long long)all.rows);

@@ -17,39 +17,24 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/core.h"
+
 /* ---------------------------------------------------------------- histogram */
 
 /*
- * Log-linear latency histogram in nanoseconds (HdrHistogram's layout): values
- * below 2^(S+1) have a bucket each; above, every power of two is cut into 2^S
- * equal buckets, so a bucket is never wider than 1/2^S = 0.8% of its values.
- * The top bucket ends at 2^40 ns (18 minutes); larger values land in it. The
- * exact count, sum, min and max are kept beside the buckets.
+ * Latencies in nanoseconds go into core's log-linear histogram (hl_hist) at
+ * 2^7 buckets per power of two (a bucket is never wider than 0.8% of its
+ * values) up to 2^40 ns (18 minutes); the storage sits beside the header,
+ * set up by stress_stats_reset.
  */
 #define STRESS_HIST_SUB_BITS 7
 #define STRESS_HIST_MAX_BITS 40
-#define STRESS_HIST_BUCKETS \
-	((2 << STRESS_HIST_SUB_BITS) + (STRESS_HIST_MAX_BITS - STRESS_HIST_SUB_BITS - 1) * \
-	 (1 << STRESS_HIST_SUB_BITS))
+#define STRESS_HIST_BUCKETS HL_HIST_NBUCKETS(STRESS_HIST_SUB_BITS, STRESS_HIST_MAX_BITS)
 
 typedef struct stress_hist {
-	uint64_t count;
-	uint64_t min, max;
-	double sum;
-	uint64_t b[STRESS_HIST_BUCKETS];
+	hl_hist h;
+	uint64_t store[STRESS_HIST_BUCKETS];
 } stress_hist;
-
-int stress_hist_bucket(uint64_t v);
-/* Smallest and largest value that fall into bucket i. */
-uint64_t stress_hist_low(int i);
-uint64_t stress_hist_high(int i);
-void stress_hist_reset(stress_hist *h);
-void stress_hist_record(stress_hist *h, uint64_t v);
-void stress_hist_merge(stress_hist *dst, const stress_hist *src);
-/* Value at percentile p (0..100): the middle of the bucket holding the
- * ceil(p% * count)-th smallest value, kept inside [min, max]. 0 if empty. */
-uint64_t stress_hist_percentile(const stress_hist *h, double p);
-double stress_hist_mean(const stress_hist *h);
 
 /* ---------------------------------------------------------------- generators */
 
@@ -200,7 +185,7 @@ typedef struct stress_stats {
 void stress_stats_reset(stress_stats *s);
 void stress_stats_merge(stress_stats *dst, const stress_stats *src);
 /* The histogram the reports use: response time under fixed=, else service. */
-const stress_hist *stress_stats_latency(const stress_stats *s, bool fixed);
+const hl_hist *stress_stats_latency(const stress_stats *s, bool fixed);
 
 typedef struct stress_run stress_run;
 

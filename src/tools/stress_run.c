@@ -900,9 +900,9 @@ static int complete(stress_run *r, conn *c, const frame *f, int64_t now)
 		st->partitions++;
 		st->rows++;
 	}
-	stress_hist_record(&st->service, (uint64_t)(now - s->start));
+	hl_hist_record(&st->service.h, (uint64_t)(now - s->start));
 	if (r->cfg->rate && r->cfg->rate_from_intended)
-		stress_hist_record(&st->response, (uint64_t)(now - s->intended));
+		hl_hist_record(&st->response.h, (uint64_t)(now - s->intended));
 	s->busy = false;
 	c->free_ids[c->nfree++] = f->stream;
 	c->inflight--;

@@ -8,6 +8,8 @@
 #ifndef HL_TOOLS_H
 #define HL_TOOLS_H
 
+#include <stdio.h>
+
 /* `helenus admin [-h HOST] [-p PORT] <command> [args]`: nodetool's role. */
 int tool_admin(int argc, char **argv);
 
@@ -20,5 +22,12 @@ int tool_stress(int argc, char **argv);
 /* `helenus sstable <dump|metadata|verify|index|summary> ...`: the offline
  * SSTable tools (sstabledump, sstablemetadata, sstableverify). */
 int tool_sstable(int argc, char **argv);
+
+/* help.c: print the manual page of `helenus <cmd>` ("helenus" for the binary
+ * itself: NAME, SYNOPSIS, DESCRIPTION, OPTIONS, EXAMPLES, EXIT STATUS); -1 if
+ * there is none. */
+int tool_help(const char *cmd, FILE *f);
+/* The page of one admin command (or alias); -1 if unknown. */
+int tool_admin_help(const char *name, FILE *f);
 
 #endif

@@ -420,149 +420,21 @@ static void test_keys(void)
 
 /* ---------------------------------------------------------------- histogram */
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The sorted-reference percentile: the ceil(p% * n)-th smallest value. */
-static uint64_t ref_percentile(const uint64_t *sorted, size_t n, double p)
-{
-	size_t rank = (size_t)ceil(p / 100.0 * (double)n);
-
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return sorted[rank - 1];
-}
-
-static void check_against_reference(uint64_t *vals, size_t n, double tolerance)
-{
-	static const double ps[] = { 0, 1, 10, 50, 90, 95, 99, 99.9, 99.99, 100 };
-	stress_hist *h = calloc(1, sizeof *h);
-	double sum = 0;
-	bool ok = true;
-
-	for (size_t i = 0; i < n; i++) {
-		stress_hist_record(h, vals[i]);
-		sum += (double)vals[i];
-	}
-	qsort(vals, n, sizeof *vals, cmp_u64);
-	CHECK_EQ_I64(h->count, n);
-	CHECK_EQ_I64(h->min, vals[0]);
-	CHECK_EQ_I64(h->max, vals[n - 1]);
-	CHECK(fabs(stress_hist_mean(h) - sum / (double)n) <= 1e-6 * sum / (double)n);
-	for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++) {
-		double want = (double)ref_percentile(vals, n, ps[i]);
-		double got = (double)stress_hist_percentile(h, ps[i]);
-
-		if (fabs(got - want) > tolerance * want) {
-			fprintf(stderr, "p%g: got %.0f, want %.0f\n", ps[i], got, want);
-			ok = false;
-		}
-	}
-	CHECK(ok);
-	free(h);
-}
-
+/* The histogram maths is core's (tests/unit/test_hist.c); stress keeps stats. */
 static void test_histogram(void)
 {
-	stress_hist *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b), *c = calloc(1, sizeof *c);
-	size_t n = 200000;
-	uint64_t *vals = malloc(sizeof *vals * n);
-	stress_rng rng = { .s = 12345 };
-	bool ok = true;
-
-	/* buckets tile the value range and are never wider than 1/128 of their values */
-	for (uint64_t v = 0; v < 5000000; v += 1 + v / 64) {
-		int i = stress_hist_bucket(v);
-
-		ok = ok && stress_hist_low(i) <= v && v <= stress_hist_high(i);
-		if (i + 1 < STRESS_HIST_BUCKETS)
-			ok = ok && stress_hist_high(i) + 1 == stress_hist_low(i + 1);
-		ok = ok && (double)(stress_hist_high(i) - stress_hist_low(i)) <=
-			   (double)stress_hist_low(i) / 128.0;
-	}
-	CHECK(ok);
-	CHECK_EQ_I64(stress_hist_bucket(0), 0);
-	CHECK_EQ_I64(stress_hist_bucket(255), 255);
-	CHECK_EQ_I64(stress_hist_bucket(256), 256);
-	CHECK_EQ_I64(stress_hist_bucket(UINT64_MAX), STRESS_HIST_BUCKETS - 1);
-	CHECK_EQ_I64(stress_hist_bucket((1ULL << 40) - 1), STRESS_HIST_BUCKETS - 1);
-	CHECK_EQ_I64(stress_hist_high(STRESS_HIST_BUCKETS - 1), (1ULL << 40) - 1);
-
-	/* empty */
-	CHECK_EQ_I64(stress_hist_percentile(a, 99), 0);
-	CHECK(stress_hist_mean(a) == 0);
-
-	/* log-uniform latencies from 1 us to 60 s: within 1% of the reference */
-	for (size_t i = 0; i < n; i++)
-		vals[i] = (uint64_t)(1000.0 * pow(60e6, stress_rng_double(&rng)));
-	check_against_reference(vals, n, 0.01);
-
-	/* a narrow normal-ish cluster around 250 us */
-	for (size_t i = 0; i < n; i++) {
-		double s = 0;
-
-		for (int k = 0; k < 12; k++)
-			s += stress_rng_double(&rng);
-		vals[i] = (uint64_t)(250000 + (s - 6) * 20000);
-	}
-	check_against_reference(vals, n, 0.01);
-
-	/* small values are exact */
-	for (size_t i = 0; i < 1000; i++)
-		vals[i] = stress_rng_next(&rng) % 256;
-	check_against_reference(vals, 1000, 0.0);
-
-	/* one value */
-	vals[0] = 123456789;
-	check_against_reference(vals, 1, 0.0);
-
-	/* beyond the top bucket: counted, max exact */
-	stress_hist_reset(a);
-	stress_hist_record(a, 1ULL << 50);
-	stress_hist_record(a, 10);
-	CHECK_EQ_I64(a->max, 1ULL << 50);
-	CHECK_EQ_I64(stress_hist_percentile(a, 100), 1ULL << 50);
-	CHECK_EQ_I64(stress_hist_percentile(a, 50), 10);
-
-	/* merging equals recording everything in one */
-	stress_hist_reset(a);
-	stress_hist_reset(b);
-	stress_hist_reset(c);
-	for (int i = 0; i < 10000; i++) {
-		uint64_t v = 1000 + stress_rng_next(&rng) % 10000000;
-
-		stress_hist_record(i % 3 ? a : b, v);
-		stress_hist_record(c, v);
-	}
-	stress_hist_merge(a, b);
-	CHECK_EQ_I64(a->count, c->count);
-	CHECK_EQ_I64(a->min, c->min);
-	CHECK_EQ_I64(a->max, c->max);
-	CHECK(!memcmp(a->b, c->b, sizeof a->b));
-	CHECK_EQ_I64(stress_hist_percentile(a, 99.9), stress_hist_percentile(c, 99.9));
-
 	/* stats pick the response-time histogram only under a fixed rate */
 	{
 		stress_stats *s = calloc(1, sizeof *s);
 
 		stress_stats_reset(s);
-		stress_hist_record(&s->service, 5);
-		CHECK(stress_stats_latency(s, true) == &s->service);    /* none recorded */
-		stress_hist_record(&s->response, 7);
-		CHECK(stress_stats_latency(s, true) == &s->response);
-		CHECK(stress_stats_latency(s, false) == &s->service);
+		hl_hist_record(&s->service.h, 5);
+		CHECK(stress_stats_latency(s, true) == &s->service.h);    /* none recorded */
+		hl_hist_record(&s->response.h, 7);
+		CHECK(stress_stats_latency(s, true) == &s->response.h);
+		CHECK(stress_stats_latency(s, false) == &s->service.h);
 		free(s);
 	}
-	free(vals);
-	free(a);
-	free(b);
-	free(c);
 }
 
 /* ---------------------------------------------------------------- rate */
