@@ -761,6 +761,32 @@ static int cmd_getendpoints(srv_ctx *ctx, const sch_schema *s, int argc, char **
 	return 0;
 }
 
+/* ---- tracing: nodetool settraceprobability / gettraceprobability ---- */
+
+static int cmd_settraceprobability(srv_ctx *ctx, int argc, char **argv, hl_err *err)
+{
+	char *end;
+	double p;
+
+	if (argc != 1)
+		return hl_errf(err, HL_ERR_INVALID, "settraceprobability requires a value between 0 and 1");
+	p = strtod(argv[0], &end);
+	if (end == argv[0] || *end)
+		return hl_errf(err, HL_ERR_INVALID, "settraceprobability requires a value between 0 and 1");
+	return srv_trace_set_probability(ctx, p, err);
+}
+
+/* Java's Double.toString for the values people set: 0.0, 0.5, 1.0, 0.001 */
+static void cmd_gettraceprobability(srv_ctx *ctx, hl_buf *out)
+{
+	char v[64];
+
+	snprintf(v, sizeof v, "%.15g", srv_trace_get_probability(ctx));
+	if (!strpbrk(v, ".e"))
+		strcat(v, ".0");
+	hl_buf_printf(out, "Current trace probability: %s\n", v);
+}
+
 static const char *help_text =
 	"usage: helenus admin [-h HOST] [-p PORT] <command> [args]\n"
 	"\n"
@@ -784,6 +810,8 @@ static const char *help_text =
 	"  describering ks          token ranges and their endpoints\n"
 	"  getendpoints ks t key    the nodes holding a partition\n"
 	"  drain                    flush every table (before stopping the node)\n"
+	"  settraceprobability p    trace that fraction (0..1) of the requests\n"
+	"  gettraceprobability      the current trace probability\n"
 	"  help                     this text\n";
 
 static int execute(srv_ctx *ctx, int argc, char **argv, hl_buf *out, hl_err *err)
@@ -830,6 +858,10 @@ static int execute(srv_ctx *ctx, int argc, char **argv, hl_buf *out, hl_err *err
 		rc = cmd_getendpoints(ctx, s, argc - 1, argv + 1, out, err);
 	else if (!strcmp(c, "drain"))
 		rc = cmd_storage(ctx, s, 0, 0, NULL, out, err);
+	else if (!strcmp(c, "settraceprobability"))
+		rc = cmd_settraceprobability(ctx, argc - 1, argv + 1, err);
+	else if (!strcmp(c, "gettraceprobability"))
+		cmd_gettraceprobability(ctx, out);
 	else if (!strcmp(c, "version"))
 		hl_buf_printf(out, "ReleaseVersion: %s\n", ctx->node.release_version);
 	else if (!strcmp(c, "help"))
