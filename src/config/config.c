@@ -854,3 +854,103 @@ int cfg_validate(const cfg *c, hl_err *err)
 		return hl_errf(err, HL_ERR_CONFIG, "shards must be between 0 (one per core) and 1024");
 	return 0;
 }
+
+/* ---------------------------------------------------------------- listing (system_views.settings) */
+
+static void size_text(char *buf, size_t n, uint64_t b, const char *suffix)
+{
+	if (b && b % (1u << 30) == 0)
+		snprintf(buf, n, "%lluGiB%s", (unsigned long long)(b >> 30), suffix);
+	else if (b && b % (1u << 20) == 0)
+		snprintf(buf, n, "%lluMiB%s", (unsigned long long)(b >> 20), suffix);
+	else if (b && b % 1024 == 0)
+		snprintf(buf, n, "%lluKiB%s", (unsigned long long)(b >> 10), suffix);
+	else
+		snprintf(buf, n, "%lluB%s", (unsigned long long)b, suffix);
+}
+
+/*
+ * Every key in the table with its current value as text, in name order:
+ * sizes, durations and rates in the unit style of the new names, legacy
+ * *_in_ms / *_in_mb names as plain numbers (Cassandra's settings table
+ * shows both spellings). Unset strings are NULL.
+ */
+void cfg_each(const cfg *c, void (*fn)(void *arg, const char *name, const char *value), void *arg)
+{
+	size_t order[sizeof keys / sizeof keys[0]];
+	size_t nk = sizeof keys / sizeof keys[0];
+
+	for (size_t i = 0; i < nk; i++)
+		order[i] = i;
+	for (size_t i = 1; i < nk; i++)   /* insertion sort: a few dozen keys */
+		for (size_t j = i; j > 0 && strcmp(keys[order[j - 1]].name, keys[order[j]].name) > 0; j--) {
+			size_t t = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	for (size_t i = 0; i < nk; i++) {
+		const key *k = &keys[order[i]];
+		const void *f = (const char *)c + k->off;
+		char buf[4096];
+		const char *v = buf;
+
+		buf[0] = 0;
+		switch (k->kind) {
+		case K_STR:
+		case K_CLASS:
+		case K_TOKENS:
+		case K_PARTITIONER:
+			v = *(char *const *)f;
+			break;
+		case K_INT:
+		case K_PORT:
+			snprintf(buf, sizeof buf, "%d", *(const int *)f);
+			break;
+		case K_DUR:
+			snprintf(buf, sizeof buf, "%llums", (unsigned long long)*(const uint64_t *)f);
+			break;
+		case K_MS:
+			snprintf(buf, sizeof buf, "%llu", (unsigned long long)*(const uint64_t *)f);
+			break;
+		case K_SIZE:
+			size_text(buf, sizeof buf, *(const uint64_t *)f, "");
+			break;
+		case K_MB:
+			snprintf(buf, sizeof buf, "%llu", (unsigned long long)(*(const uint64_t *)f >> 20));
+			break;
+		case K_RATE:
+			size_text(buf, sizeof buf, *(const uint64_t *)f, "/s");
+			break;
+		case K_BOOL:
+			v = *(const bool *)f ? "true" : "false";
+			break;
+		case K_STRLIST: {
+			size_t o = 0;
+
+			o += (size_t)snprintf(buf + o, sizeof buf - o, "[");
+			for (size_t j = 0; j < c->n_data_file_directories && o < sizeof buf; j++)
+				o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", j ? ", " : "",
+						      c->data_file_directories[j]);
+			if (o < sizeof buf)
+				snprintf(buf + o, sizeof buf - o, "]");
+			break;
+		}
+		case K_SYNC:
+			v = cfg_commitlog_sync_name(c->commitlog_sync);
+			break;
+		case K_SEEDS: {
+			size_t o = 0;
+
+			o += (size_t)snprintf(buf + o, sizeof buf - o, "%s{seeds=",
+					      c->seed_provider ? c->seed_provider : "SimpleSeedProvider");
+			for (size_t j = 0; j < c->n_seeds && o < sizeof buf; j++)
+				o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", j ? "," : "", c->seeds[j]);
+			if (o < sizeof buf)
+				snprintf(buf + o, sizeof buf - o, "}");
+			break;
+		}
+		}
+		fn(arg, k->name, v);
+	}
+}

@@ -117,4 +117,7 @@ int cfg_parse_size_bytes(const char *s, uint64_t *bytes);
 
 const char *cfg_commitlog_sync_name(enum cfg_commitlog_sync s);
 
+/* Every key Helenus uses with its value as text (NULL: unset), sorted by name. */
+void cfg_each(const cfg *c, void (*fn)(void *arg, const char *name, const char *value), void *arg);
+
 #endif

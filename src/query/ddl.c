@@ -208,6 +208,9 @@ int q_ddl(qry_exec *x, cql_stmt *st)
 		if (!t)
 			return hl_errf(&x->err, HL_ERR_INVALID, "table %s does not exist",
 				       st->truncate.name.name);
+		if (t->is_virtual)
+			return hl_errf(&x->err, HL_ERR_TRUNCATE, "Error during truncate: Truncation is not "
+				       "supported by table %s.%s", t->ks, t->name);
 		if (sch_is_system_keyspace(ks))
 			return hl_errf(&x->err, HL_ERR_UNAUTHORIZED, "%s keyspace is not user-modifiable.", ks);
 		x->nops = 0;

@@ -967,6 +967,11 @@ static int plan_attrs(planner *pl, q_modify *m, const cql_attrs *at)
 
 static int writable(planner *pl)
 {
+	const sch_table *t = pl->p->table;
+	/* virtual tables (system_views, system_virtual_schema) refuse the write itself */
+	if (t->is_virtual)
+		return perr(pl, HL_ERR_INVALID, "Modification is not supported by table %s.%s", t->ks,
+			    t->name);
 	if (pl->p->is_virtual)
 		return perr(pl, HL_ERR_UNAUTHORIZED, "%s keyspace is not user-modifiable.",
 			    pl->p->table->ks);

@@ -2,7 +2,9 @@
  * schema/systemks.c: the keyspaces every snapshot starts with, defined with
  * the exact columns and types of Cassandra 5.0 (SystemKeyspace,
  * SchemaKeyspace, VirtualSchemaKeyspace): system and system_schema
- * (LocalStrategy) and the virtual keyspace system_virtual_schema.
+ * (LocalStrategy), system_traces (TraceKeyspace: SimpleStrategy RF 2, its
+ * rows served from the node's in-memory trace store) and the virtual
+ * keyspaces system_virtual_schema and system_views.
  *
  * The definitions go through the same table builder as user DDL, so their
  * columns are ordered and typed exactly like user tables.
@@ -148,6 +150,37 @@ static const sysdef schema_tables[] = {
 	  "keyspace_name", "table_name,index_name", 0, NULL },
 };
 
+/* TraceKeyspace: gc_grace 0; Cassandra writes its rows with a 24 h TTL. */
+static const sysdef trace_tables[] = {
+	{ "events", "tracing events",
+	  "session_id uuid|event_id timeuuid|activity text|source inet|source_elapsed int|source_port int|"
+	  "thread text", "session_id", "event_id", 0, NULL },
+	{ "sessions", "tracing sessions",
+	  "session_id uuid|client inet|command text|coordinator inet|coordinator_port int|duration int|"
+	  "parameters map<text, text>|request text|started_at timestamp", "session_id", "", 0, NULL },
+};
+
+/* SystemViewsKeyspace (the tables Helenus has data for). */
+static const sysdef views_tables[] = {
+	{ "caches", "system caches",
+	  "name text|capacity_bytes bigint|entry_count int|hit_count bigint|hit_ratio double|"
+	  "recent_hit_rate_per_second bigint|recent_request_rate_per_second bigint|request_count bigint|"
+	  "size_bytes bigint", "name", "", 0, NULL },
+	{ "clients", "currently connected clients",
+	  "address inet|port int|authentication_metadata frozen<map<text, text>>|authentication_mode text|"
+	  "client_options frozen<map<text, text>>|connection_stage text|driver_name text|driver_version text|"
+	  "hostname text|keyspace_name text|protocol_version int|request_count bigint|ssl_cipher_suite text|"
+	  "ssl_enabled boolean|ssl_protocol text|username text", "address", "port", 0, NULL },
+	{ "settings", "current settings", "name text|value text", "name", "", 0, NULL },
+	{ "sstable_tasks", "current sstable tasks",
+	  "keyspace_name text|table_name text|task_id timeuuid|completion_ratio double|kind text|"
+	  "progress bigint|sstables int|target_directory text|total bigint|unit text",
+	  "keyspace_name", "table_name,task_id", 0, NULL },
+	{ "thread_pools", "",
+	  "name text|active_tasks int|active_tasks_limit int|blocked_tasks bigint|"
+	  "blocked_tasks_all_time bigint|completed_tasks bigint|pending_tasks int", "name", "", 0, NULL },
+};
+
 static const sysdef virtual_schema_tables[] = {
 	{ "keyspaces", "virtual keyspace definitions", "keyspace_name text", "keyspace_name", "", 0, NULL },
 	{ "tables", "virtual table definitions", "keyspace_name text|table_name text|comment text",
@@ -266,6 +299,12 @@ void sch__add_system_keyspaces(sch_schema *s)
 	add_tables(s, k, system_tables, sizeof system_tables / sizeof system_tables[0], 0, false);
 	k = new_ks(s, "system_schema", SCH_KS_LOCAL_SYSTEM);
 	add_tables(s, k, schema_tables, sizeof schema_tables / sizeof schema_tables[0], 604800, false);
+	k = new_ks(s, "system_traces", SCH_KS_LOCAL_SYSTEM);
+	k->strategy = SCH_LOCATOR "SimpleStrategy";
+	sch__map_set(s->a, &k->replication, "replication_factor", "2", 1);
+	add_tables(s, k, trace_tables, sizeof trace_tables / sizeof trace_tables[0], 0, false);
+	k = new_ks(s, "system_views", SCH_KS_VIRTUAL);
+	add_tables(s, k, views_tables, sizeof views_tables / sizeof views_tables[0], 0, true);
 	k = new_ks(s, "system_virtual_schema", SCH_KS_VIRTUAL);
 	add_tables(s, k, virtual_schema_tables, sizeof virtual_schema_tables / sizeof virtual_schema_tables[0],
 		   0, true);

@@ -919,6 +919,28 @@ static int cmd_timeout(srv_ctx *ctx, bool set, int argc, char **argv, hl_buf *ou
 	return 0;
 }
 
+/* ---- tracing: nodetool settraceprobability / gettraceprobability ---- */
+
+static int cmd_settraceprobability(srv_ctx *ctx, int argc, char **argv, hl_err *err)
+{
+	char *end;
+	double p;
+
+	if (argc != 1)
+		return hl_errf(err, HL_ERR_INVALID, "settraceprobability requires a value between 0 and 1");
+	p = strtod(argv[0], &end);
+	if (end == argv[0] || *end)
+		return hl_errf(err, HL_ERR_INVALID, "settraceprobability requires a value between 0 and 1");
+	return srv_trace_set_probability(ctx, p, err);
+}
+
+static void cmd_gettraceprobability(srv_ctx *ctx, hl_buf *out)
+{
+	hl_buf_str(out, "Current trace probability: ");
+	hl_buf_java_double(out, srv_trace_get_probability(ctx), false);
+	hl_buf_str(out, "\n");
+}
+
 static const char *help_text =
 	"usage: helenus admin [-h HOST] [-p PORT] <command> [args]\n"
 	"\n"
@@ -947,6 +969,8 @@ static const char *help_text =
 	"  gettimeout type          a request timeout in ms (read, range, write, counterwrite,\n"
 	"                           cascontention, truncate, misc)\n"
 	"  settimeout type ms       set a request timeout (node-wide, until restart)\n"
+	"  settraceprobability p    trace that fraction (0..1) of the requests\n"
+	"  gettraceprobability      the current trace probability\n"
 	"  help                     this text\n";
 
 static int execute(srv_ctx *ctx, int argc, char **argv, hl_buf *out, hl_err *err)
@@ -1002,6 +1026,10 @@ static int execute(srv_ctx *ctx, int argc, char **argv, hl_buf *out, hl_err *err
 		rc = cmd_timeout(ctx, false, argc - 1, argv + 1, out, err);
 	else if (!strcmp(c, "settimeout"))
 		rc = cmd_timeout(ctx, true, argc - 1, argv + 1, out, err);
+	else if (!strcmp(c, "settraceprobability"))
+		rc = cmd_settraceprobability(ctx, argc - 1, argv + 1, err);
+	else if (!strcmp(c, "gettraceprobability"))
+		cmd_gettraceprobability(ctx, out);
 	else if (!strcmp(c, "version"))
 		hl_buf_printf(out, "ReleaseVersion: %s\n", ctx->node.release_version);
 	else if (!strcmp(c, "help"))

@@ -36,6 +36,8 @@ struct srv_conn {
 	int inflight;
 	bool closed;
 	bool paused;
+	bool client_ready;             /* STARTUP seen by the client registry */
+	srv_client *client;            /* system_views.clients entry */
 	srv_conn *prev, *next;
 };
 
@@ -54,6 +56,7 @@ typedef struct srv_req {
 	uint8_t kinds;
 	uint8_t req_kind;
 	bool serial;
+	srv_trace *trace;              /* NULL unless traced */
 } srv_req;
 
 enum { REQ_K_READ = 1, REQ_K_RANGE = 2, REQ_K_WRITE = 4, REQ_K_CAS = 8 };
@@ -103,6 +106,7 @@ static void *on_open(net_conn *nc)
 	c->sh = sh;
 	sh->m->conns++;
 	sh->m->conns_total++;
+	c->client = srv_client_add(sh->ctx, nc);
 	c->next = sh->conns;
 	if (sh->conns)
 		sh->conns->prev = c;
@@ -124,6 +128,8 @@ static void on_close(net_conn *nc)
 		c->next->prev = c->prev;
 	c->closed = true;
 	sh->m->conns--;
+	srv_client_remove(sh->ctx, c->client);
+	c->client = NULL;
 	net_conn_set_data(nc, NULL);
 	if (c->inflight == 0)
 		conn_free(c);
@@ -134,12 +140,15 @@ static void on_close(net_conn *nc)
 static void req_free(srv_req *r)
 {
 	srv_conn *c = r->c;
+	if (r->trace)
+		srv_trace_finish(c->sh->ctx, r->trace);
 	qry_exec_free(r->x);
 	hl_arena_free(r->a);
 	free(r->prep_text);
 	free(r->prep_ks);
 	net_conn_unref(c->nc);
 	c->inflight--;
+	c->sh->requests_done++;
 	if (c->closed && c->inflight == 0)
 		conn_free(c);
 	else if (c->paused && c->inflight < MAX_INFLIGHT / 2 && !c->closed) {
@@ -256,17 +265,27 @@ static void req_complete(srv_shard *sh, srv_req *r)
 		if (res->kind == QRY_RESULT_SET_KEYSPACE && res->keyspace) {
 			snprintf(c->keyspace, sizeof c->keyspace, "%s", res->keyspace);
 			c->has_keyspace = true;
+			srv_client_keyspace(sh->ctx, c->client, c->keyspace);
 		} else if (res->kind == QRY_RESULT_PREPARED && r->prep_text) {
 			broadcast_prepared(sh, r, res);
 		} else if (res->kind == QRY_RESULT_SCHEMA_CHANGE) {
 			broadcast_schema_change(sh, res);
 		}
 	}
+	const uint8_t *trace_id = NULL;
+	hl_uuid tid;
+	if (r->trace) {
+		/* published complete before the client can ask for it */
+		tid = r->trace->s->id;
+		trace_id = r->trace->send_id ? tid.b : NULL;
+		srv_trace_finish(sh->ctx, r->trace);
+		r->trace = NULL;
+	}
 	if (answered) {
 		if (res)
-			tp_conn_respond(c->tp, r->stream, res);
+			tp_conn_respond_traced(c->tp, r->stream, res, trace_id);
 		else
-			tp_conn_respond_error(c->tp, r->stream, qry_exec_error(r->x));
+			tp_conn_respond_error_traced(c->tp, r->stream, qry_exec_error(r->x), trace_id);
 		conn_flush(c);
 	}
 	req_free(r);
@@ -431,6 +450,13 @@ static void op_here(srv_shard *sh, srv_msg *m)
 	qry_op_run(sh->q, m->op);
 	if (!m->op->wait)
 		srv_metrics_op(sh->m, m->op, (hl_mono_nanos() - t0) / 1000);
+	srv_trace *t = m->req->trace;
+	int me = net_shard_id(sh->ns);
+	if (t)
+		srv_trace_op_start(sh->ctx, t, me, sh->q, m->op);
+	qry_op_run(sh->q, m->op);
+	if (t && !m->op->wait)
+		srv_trace_op_done(sh->ctx, t, me, sh->q, m->op);
 	if (m->op->wait) {
 		park(sh, m);
 		/* the log may already be durable past it (or failed) */
@@ -467,7 +493,11 @@ static void req_dispatch(srv_shard *sh, srv_req *r)
 			: op->kind == QRY_OP_WRITE ? REQ_K_WRITE
 			: op->kind == QRY_OP_CAS || op->kind == QRY_OP_CASB ? REQ_K_CAS : 0;
 		if (op->local) {
+			if (r->trace)
+				srv_trace_op_start(sh->ctx, r->trace, me, sh->q, op);
 			qry_op_run(sh->q, op);
+			if (r->trace)
+				srv_trace_op_done(sh->ctx, r->trace, me, sh->q, op);
 			r->pending--;
 			continue;
 		}
@@ -503,6 +533,9 @@ static void handle(srv_conn *c, tp_request *tr, hl_arena *a)
 		r->serial = tr->params.consistency == QRY_CL_SERIAL ||
 			    tr->params.consistency == QRY_CL_LOCAL_SERIAL;
 	c->inflight++;
+	srv_client_count(c->client);
+	if (srv_trace_wanted(sh->ctx, tr))
+		r->trace = srv_trace_begin(sh->ctx, tr, c->nc, net_shard_id(sh->ns));
 	net_conn_ref(c->nc);
 	if (c->inflight >= MAX_INFLIGHT && !c->paused) {
 		c->paused = true;
@@ -564,11 +597,29 @@ static size_t on_data(net_conn *nc, const uint8_t *p, size_t n)
 		if (c->closed)
 			break;
 	}
+	if (!c->client_ready && !c->closed && tp_conn_ready(c->tp)) {
+		c->client_ready = true;
+		srv_client_ready(c->sh->ctx, c->client, c->tp);
+	}
 	conn_flush(c);
 	return n;
 }
 
 /* ------------------------------------------------------------ shards */
+
+/* Once a second: publish this shard's figures for system_views. */
+static void stats_tick(net_shard *ns, void *arg)
+{
+	srv_shard *sh = net_shard_data(ns);
+	(void)arg;
+	if (!sh)
+		return;
+	int64_t inflight = 0;
+	for (srv_conn *c = sh->conns; c; c = c->next)
+		inflight += c->inflight;
+	srv_views_refresh(sh->ctx, net_shard_id(ns), sh->q, inflight, sh->requests_done);
+	sh->stats_timer = net_timer_add(ns, 1000, stats_tick, NULL);
+}
 
 static int shard_init(net_shard *ns, void *ctxp, hl_err *err)
 {
@@ -579,6 +630,7 @@ static int shard_init(net_shard *ns, void *ctxp, hl_err *err)
 	sh->q = &ctx->qs[net_shard_id(ns)];
 	sh->m = &ctx->metrics[net_shard_id(ns)];
 	net_shard_set_data(ns, sh);
+	sh->stats_timer = net_timer_add(ns, 1000, stats_tick, NULL);
 	(void)err;
 	return 0;
 }
@@ -589,6 +641,9 @@ static void shard_teardown(net_shard *ns, void *ctxp)
 	(void)ctxp;
 	if (!sh)
 		return;
+	if (sh->stats_timer)
+		net_timer_cancel(ns, sh->stats_timer);
+	sh->stats_timer = NULL;
 	/* writes still waiting for the log: make them durable and answer */
 	if (sh->parked && sh->q->log) {
 		hl_err e;
@@ -974,6 +1029,8 @@ int srv_run(const cfg *c, hl_err *err)
 	if (o.nshards <= 0)
 		o.nshards = net_default_shard_count();
 	ctx.nshards = o.nshards;
+	srv_trace_init(&ctx);
+	srv_clients_init(&ctx);
 	/* per-shard executors and engines exist before serving, so start-up can
 	 * replay the commit log into them; each is then handed to its thread */
 	ctx.qs = hl_calloc((size_t)ctx.nshards, sizeof(qry_shard));
@@ -1070,5 +1127,7 @@ out:
 	if (ctx.reg)
 		sch_registry_free(ctx.reg);
 	free(ctx.tokens);
+	srv_clients_destroy(&ctx);
+	srv_trace_destroy(&ctx);
 	return rc;
 }

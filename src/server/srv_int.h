@@ -5,6 +5,7 @@
 #ifndef HL_SRV_INT_H
 #define HL_SRV_INT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "commitlog/commitlog.h"
@@ -13,6 +14,7 @@
 #include "query/query.h"
 #include "schema/schema.h"
 #include "system/system.h"
+#include "transport/transport.h"
 
 typedef struct srv_ctx srv_ctx;
 
@@ -121,8 +123,24 @@ struct srv_ctx {
 	/* nodetool settimeout / gettimeout, ms, by SRV_T_* (admin thread;
 	 * nothing enforces them yet) */
 	_Atomic int64_t timeouts_ms[SRV_NTIMEOUTS];
+	/* tracing (trace.c): the store behind system_traces, and the
+	 * probability of tracing an untraced request as a 2^-32 fraction
+	 * (0: off; one relaxed load per request) */
+	sys_traces *traces;
+	_Atomic uint64_t trace_threshold;
+	_Atomic double trace_probability;
+	/* system_views (views.c) */
+	struct srv_clients *clients;
+	pthread_mutex_t stats_mu;
+	struct srv_shard_stats *shard_stats;   /* per shard, refreshed by it each second */
 };
 
+/* What a shard last reported of its engine and requests (views.c). */
+typedef struct srv_shard_stats {
+	int64_t compaction_active, compaction_pending, compactions_done, flushes_done;
+	int64_t requests_active, requests_done;
+	int64_t key_hits, key_requests, key_entries, key_capacity;
+} srv_shard_stats;
 
 typedef struct srv_conn srv_conn;
 
@@ -135,7 +153,63 @@ typedef struct srv_shard {
 	srv_conn *conns;               /* open connections, for events */
 	srv_metrics *m;                /* this shard's metrics (ctx->metrics[id]) */
 	srv_msg *parked, *parked_tail; /* writes waiting for the commit log to be durable */
+	int64_t requests_done;         /* completed requests (system_views.thread_pools) */
+	net_timer *stats_timer;
 } srv_shard;
+
+/* ------------------------------------------------------------ trace.c */
+
+/*
+ * A traced request's session under construction. The request's shard
+ * creates and finishes it; ops running on other shards add events
+ * meanwhile, hence the mutex (only traced requests ever take it).
+ */
+typedef struct srv_trace {
+	sys_trace_session *s;
+	pthread_mutex_t mu;
+	int64_t start_us;
+	bool send_id;                  /* the client asked (frame flag), not sampled */
+	int shard;
+} srv_trace;
+
+void srv_trace_init(srv_ctx *ctx);
+void srv_trace_destroy(srv_ctx *ctx);
+/* Should this request be traced? Cheap: the flag, or a sample when a probability is set. */
+static inline bool srv_trace_wanted(srv_ctx *ctx, const tp_request *tr)
+{
+	return (tr->flags & TP_FLAG_TRACING) ||
+	       atomic_load_explicit(&ctx->trace_threshold, memory_order_relaxed) != 0;
+}
+/* Start a session for tr (NULL: not sampled after all). */
+srv_trace *srv_trace_begin(srv_ctx *ctx, const tp_request *tr, const net_conn *nc, int shard);
+void srv_trace_event(srv_trace *t, const char *thread, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Around a storage op run on `shard` (its thread). */
+void srv_trace_op_start(srv_ctx *ctx, srv_trace *t, int shard, const qry_shard *q, const qry_op *op);
+void srv_trace_op_done(srv_ctx *ctx, srv_trace *t, int shard, const qry_shard *q, const qry_op *op);
+/* The request completed: set the duration and publish the session (frees t). */
+void srv_trace_finish(srv_ctx *ctx, srv_trace *t);
+/* nodetool settraceprobability / gettraceprobability. */
+int srv_trace_set_probability(srv_ctx *ctx, double p, hl_err *err);
+double srv_trace_get_probability(srv_ctx *ctx);
+
+/* ------------------------------------------------------------ views.c */
+
+/* One connection in the node-wide client registry (system_views.clients). */
+typedef struct srv_client srv_client;
+void srv_clients_init(srv_ctx *ctx);
+void srv_clients_destroy(srv_ctx *ctx);
+srv_client *srv_client_add(srv_ctx *ctx, const net_conn *nc);
+void srv_client_remove(srv_ctx *ctx, srv_client *cl);
+/* STARTUP done: the protocol version and the options the client sent. */
+void srv_client_ready(srv_ctx *ctx, srv_client *cl, const tp_conn *tp);
+void srv_client_keyspace(srv_ctx *ctx, srv_client *cl, const char *ks);
+/* A request arrived (owner thread only: a relaxed load and store, no lock). */
+void srv_client_count(srv_client *cl);
+/* On the shard thread (a 1 s timer): publish its figures. */
+void srv_views_refresh(srv_ctx *ctx, int shard, const qry_shard *q, int64_t inflight, int64_t done);
+/* sys_node.live: rows of system_views. */
+void srv_views_live(void *ctxp, const char *table, hl_arena *a, sys_live *out);
 
 /* admin.c: the `helenus admin` listener (its own thread; blocking I/O). */
 typedef struct srv_admin srv_admin;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "system/system.h"
+#include "system/sys_int.h"
 
 void sys_node_defaults(sys_node *n)
 {
@@ -35,16 +36,7 @@ void sys_node_defaults(sys_node *n)
 
 /* ---------------------------------------------------------------- row builder */
 
-typedef struct rb {
-	hl_arena *a;
-	const sch_table *t;
-	int nrows, cap;
-	sys_cell *cells;
-	sys_cell *row;        /* the row being filled */
-	hl_buf tmp;
-} rb;
-
-static void rb_row(rb *r)
+void sys__rb_row(sys_rb *r)
 {
 	int i, n = r->t->ncols;
 
@@ -65,7 +57,7 @@ static void rb_row(rb *r)
 	r->nrows++;
 }
 
-static void put(rb *r, const char *col, const void *p, size_t n)
+void sys__put(sys_rb *r, const char *col, const void *p, size_t n)
 {
 	int i = sch_column_index(r->t, col);
 
@@ -76,54 +68,54 @@ static void put(rb *r, const char *col, const void *p, size_t n)
 }
 
 /* Take r->tmp as the cell value and reset it. */
-static void put_tmp(rb *r, const char *col)
+void sys__put_tmp(sys_rb *r, const char *col)
 {
-	put(r, col, r->tmp.p, r->tmp.len);
+	sys__put(r, col, r->tmp.p, r->tmp.len);
 	hl_buf_reset(&r->tmp);
 }
 
-static void put_text(rb *r, const char *col, const char *s)
+void sys__put_text(sys_rb *r, const char *col, const char *s)
 {
 	if (s)
-		put(r, col, s, strlen(s));
+		sys__put(r, col, s, strlen(s));
 }
 
-static void put_int(rb *r, const char *col, int32_t v)
+void sys__put_int(sys_rb *r, const char *col, int32_t v)
 {
 	ty_put_int(&r->tmp, v);
-	put_tmp(r, col);
+	sys__put_tmp(r, col);
 }
 
-static void put_bigint(rb *r, const char *col, int64_t v)
+void sys__put_bigint(sys_rb *r, const char *col, int64_t v)
 {
 	ty_put_bigint(&r->tmp, v);
-	put_tmp(r, col);
+	sys__put_tmp(r, col);
 }
 
-static void put_bool(rb *r, const char *col, bool v)
+void sys__put_bool(sys_rb *r, const char *col, bool v)
 {
 	ty_put_bool(&r->tmp, v);
-	put_tmp(r, col);
+	sys__put_tmp(r, col);
 }
 
-static void put_double(rb *r, const char *col, double v)
+void sys__put_double(sys_rb *r, const char *col, double v)
 {
 	uint64_t u;
 
 	memcpy(&u, &v, sizeof u);
 	hl_buf_u64(&r->tmp, u);
-	put_tmp(r, col);
+	sys__put_tmp(r, col);
 }
 
-static void put_uuid(rb *r, const char *col, const hl_uuid *u)
+void sys__put_uuid(sys_rb *r, const char *col, const hl_uuid *u)
 {
-	put(r, col, u->b, 16);
+	sys__put(r, col, u->b, 16);
 }
 
-static void put_inet(rb *r, const char *col, const sys_inet *in)
+void sys__put_inet(sys_rb *r, const char *col, const sys_inet *in)
 {
 	if (in->len == 4 || in->len == 16)
-		put(r, col, in->b, (size_t)in->len);
+		sys__put(r, col, in->b, (size_t)in->len);
 }
 
 static int str_cmp(const void *x, const void *y)
@@ -132,7 +124,7 @@ static int str_cmp(const void *x, const void *y)
 }
 
 /* set<text> / list<text>: sorted when a set. */
-static void put_strings(rb *r, const char *col, const char **v, int n, bool sort)
+void sys__put_strings(sys_rb *r, const char *col, const char **v, int n, bool sort)
 {
 	size_t mark;
 	int i;
@@ -143,11 +135,11 @@ static void put_strings(rb *r, const char *col, const char **v, int n, bool sort
 	for (i = 0; i < n; i++)
 		ty_pack_elem(&r->tmp, (const uint8_t *)v[i], (int32_t)strlen(v[i]));
 	ty_pack_end(&r->tmp, mark, n);
-	put_tmp(r, col);
+	sys__put_tmp(r, col);
 }
 
 /* map<text, text> or map<text, blob> from a sorted schema map (+ optional class first-by-order). */
-static void put_map(rb *r, const char *col, const sch_map *m, const char *extra_key, const char *extra_val)
+void sys__put_map(sys_rb *r, const char *col, const sch_map *m, const char *extra_key, const char *extra_val)
 {
 	size_t mark;
 	int i, n = 0;
@@ -168,7 +160,20 @@ static void put_map(rb *r, const char *col, const sch_map *m, const char *extra_
 		n++;
 	}
 	ty_pack_end(&r->tmp, mark, n);
-	put_tmp(r, col);
+	sys__put_tmp(r, col);
+}
+
+void sys__put_kv(sys_rb *r, const char *col, const char *const *keys, const char *const *vals, int n)
+{
+	size_t mark;
+
+	ty_pack_begin(&r->tmp, &mark);
+	for (int i = 0; i < n; i++) {
+		ty_pack_elem(&r->tmp, (const uint8_t *)keys[i], (int32_t)strlen(keys[i]));
+		ty_pack_elem(&r->tmp, (const uint8_t *)vals[i], (int32_t)strlen(vals[i]));
+	}
+	ty_pack_end(&r->tmp, mark, n);
+	sys__put_tmp(r, col);
 }
 
 static const char **token_strings(hl_arena *a, const int64_t *tokens, int n)
@@ -183,81 +188,81 @@ static const char **token_strings(hl_arena *a, const int64_t *tokens, int n)
 
 /* ---------------------------------------------------------------- system */
 
-static void local_rows(rb *r, const sch_schema *s, const sys_node *n)
+static void local_rows(sys_rb *r, const sch_schema *s, const sys_node *n)
 {
-	rb_row(r);
-	put_text(r, "key", "local");
-	put_text(r, "bootstrapped", n->bootstrapped);
-	put_inet(r, "broadcast_address", &n->broadcast_address);
-	put_int(r, "broadcast_port", n->broadcast_port);
-	put_text(r, "cluster_name", n->cluster_name);
-	put_text(r, "cql_version", n->cql_version);
-	put_text(r, "data_center", n->data_center);
-	put_int(r, "gossip_generation", n->gossip_generation);
-	put_uuid(r, "host_id", &n->host_id);
-	put_inet(r, "listen_address", &n->listen_address);
-	put_int(r, "listen_port", n->listen_port);
-	put_text(r, "native_protocol_version", n->native_protocol_version);
-	put_text(r, "partitioner", n->partitioner);
-	put_text(r, "rack", n->rack);
-	put_text(r, "release_version", n->release_version);
-	put_inet(r, "rpc_address", &n->rpc_address);
-	put_int(r, "rpc_port", n->rpc_port);
-	put_uuid(r, "schema_version", sch_version(s));
-	put_strings(r, "tokens", token_strings(r->a, n->tokens, n->ntokens), n->ntokens, true);
+	sys__rb_row(r);
+	sys__put_text(r, "key", "local");
+	sys__put_text(r, "bootstrapped", n->bootstrapped);
+	sys__put_inet(r, "broadcast_address", &n->broadcast_address);
+	sys__put_int(r, "broadcast_port", n->broadcast_port);
+	sys__put_text(r, "cluster_name", n->cluster_name);
+	sys__put_text(r, "cql_version", n->cql_version);
+	sys__put_text(r, "data_center", n->data_center);
+	sys__put_int(r, "gossip_generation", n->gossip_generation);
+	sys__put_uuid(r, "host_id", &n->host_id);
+	sys__put_inet(r, "listen_address", &n->listen_address);
+	sys__put_int(r, "listen_port", n->listen_port);
+	sys__put_text(r, "native_protocol_version", n->native_protocol_version);
+	sys__put_text(r, "partitioner", n->partitioner);
+	sys__put_text(r, "rack", n->rack);
+	sys__put_text(r, "release_version", n->release_version);
+	sys__put_inet(r, "rpc_address", &n->rpc_address);
+	sys__put_int(r, "rpc_port", n->rpc_port);
+	sys__put_uuid(r, "schema_version", sch_version(s));
+	sys__put_strings(r, "tokens", token_strings(r->a, n->tokens, n->ntokens), n->ntokens, true);
 }
 
-static void peer_rows(rb *r, const sys_node *n, bool v2)
+static void peer_rows(sys_rb *r, const sys_node *n, bool v2)
 {
 	int i;
 
 	for (i = 0; i < n->npeers; i++) {
 		const sys_peer *p = &n->peers[i];
 
-		rb_row(r);
-		put_inet(r, "peer", &p->peer);
-		put_text(r, "data_center", p->data_center);
-		put_uuid(r, "host_id", &p->host_id);
-		put_inet(r, "preferred_ip", &p->preferred_ip);
-		put_text(r, "rack", p->rack);
-		put_text(r, "release_version", p->release_version);
+		sys__rb_row(r);
+		sys__put_inet(r, "peer", &p->peer);
+		sys__put_text(r, "data_center", p->data_center);
+		sys__put_uuid(r, "host_id", &p->host_id);
+		sys__put_inet(r, "preferred_ip", &p->preferred_ip);
+		sys__put_text(r, "rack", p->rack);
+		sys__put_text(r, "release_version", p->release_version);
 		if (p->has_schema_version)
-			put_uuid(r, "schema_version", &p->schema_version);
-		put_strings(r, "tokens", token_strings(r->a, p->tokens, p->ntokens), p->ntokens, true);
+			sys__put_uuid(r, "schema_version", &p->schema_version);
+		sys__put_strings(r, "tokens", token_strings(r->a, p->tokens, p->ntokens), p->ntokens, true);
 		if (v2) {
-			put_int(r, "peer_port", p->peer_port);
+			sys__put_int(r, "peer_port", p->peer_port);
 			if (p->preferred_ip.len)
-				put_int(r, "preferred_port", p->preferred_port);
-			put_inet(r, "native_address", &p->native_address);
-			put_int(r, "native_port", p->native_port);
+				sys__put_int(r, "preferred_port", p->preferred_port);
+			sys__put_inet(r, "native_address", &p->native_address);
+			sys__put_int(r, "native_port", p->native_port);
 		} else {
-			put_inet(r, "rpc_address", &p->native_address);
+			sys__put_inet(r, "rpc_address", &p->native_address);
 		}
 	}
 }
 
-static void estimate_rows(rb *r, const sys_node *n, const char *range_type)
+static void estimate_rows(sys_rb *r, const sys_node *n, const char *range_type)
 {
 	int i;
 
 	for (i = 0; i < n->nestimates; i++) {
 		const sys_size_estimate *e = &n->estimates[i];
 
-		rb_row(r);
-		put_text(r, "keyspace_name", e->ks);
-		put_text(r, "table_name", e->table);
+		sys__rb_row(r);
+		sys__put_text(r, "keyspace_name", e->ks);
+		sys__put_text(r, "table_name", e->table);
 		if (range_type)
-			put_text(r, "range_type", range_type);
-		put_text(r, "range_start", hl_arena_printf(r->a, "%lld", (long long)e->range_start));
-		put_text(r, "range_end", hl_arena_printf(r->a, "%lld", (long long)e->range_end));
-		put_bigint(r, "mean_partition_size", e->mean_partition_size);
-		put_bigint(r, "partitions_count", e->partitions_count);
+			sys__put_text(r, "range_type", range_type);
+		sys__put_text(r, "range_start", hl_arena_printf(r->a, "%lld", (long long)e->range_start));
+		sys__put_text(r, "range_end", hl_arena_printf(r->a, "%lld", (long long)e->range_end));
+		sys__put_bigint(r, "mean_partition_size", e->mean_partition_size);
+		sys__put_bigint(r, "partitions_count", e->partitions_count);
 	}
 }
 
 /* ---------------------------------------------------------------- system_schema */
 
-static void keyspace_rows(rb *r, const sch_schema *s)
+static void keyspace_rows(sys_rb *r, const sch_schema *s)
 {
 	int i;
 
@@ -266,41 +271,41 @@ static void keyspace_rows(rb *r, const sch_schema *s)
 
 		if (k->cls == SCH_KS_VIRTUAL)
 			continue;
-		rb_row(r);
-		put_text(r, "keyspace_name", k->name);
-		put_bool(r, "durable_writes", k->durable_writes);
-		put_map(r, "replication", &k->replication, "class", k->strategy);
+		sys__rb_row(r);
+		sys__put_text(r, "keyspace_name", k->name);
+		sys__put_bool(r, "durable_writes", k->durable_writes);
+		sys__put_map(r, "replication", &k->replication, "class", k->strategy);
 	}
 }
 
-static void params_cells(rb *r, const sch_params *p)
+static void params_cells(sys_rb *r, const sch_params *p)
 {
-	put_text(r, "additional_write_policy", p->additional_write_policy);
-	put_bool(r, "allow_auto_snapshot", p->allow_auto_snapshot);
-	put_double(r, "bloom_filter_fp_chance", p->bloom_filter_fp_chance);
-	put_map(r, "caching", &p->caching, NULL, NULL);
-	put_bool(r, "cdc", p->cdc);
-	put_text(r, "comment", p->comment);
-	put_map(r, "compaction", &p->compaction, NULL, NULL);
-	put_map(r, "compression", &p->compression, NULL, NULL);
-	put_text(r, "memtable", p->memtable);
-	put_double(r, "crc_check_chance", p->crc_check_chance);
-	put_double(r, "dclocal_read_repair_chance", 0.0);
-	put_int(r, "default_time_to_live", p->default_time_to_live);
-	put_map(r, "extensions", &p->extensions, NULL, NULL);
-	put_int(r, "gc_grace_seconds", p->gc_grace_seconds);
-	put_bool(r, "incremental_backups", p->incremental_backups);
-	put_int(r, "max_index_interval", p->max_index_interval);
-	put_int(r, "memtable_flush_period_in_ms", p->memtable_flush_period_in_ms);
-	put_int(r, "min_index_interval", p->min_index_interval);
-	put_double(r, "read_repair_chance", 0.0);
-	put_text(r, "read_repair", p->read_repair);
-	put_text(r, "speculative_retry", p->speculative_retry);
+	sys__put_text(r, "additional_write_policy", p->additional_write_policy);
+	sys__put_bool(r, "allow_auto_snapshot", p->allow_auto_snapshot);
+	sys__put_double(r, "bloom_filter_fp_chance", p->bloom_filter_fp_chance);
+	sys__put_map(r, "caching", &p->caching, NULL, NULL);
+	sys__put_bool(r, "cdc", p->cdc);
+	sys__put_text(r, "comment", p->comment);
+	sys__put_map(r, "compaction", &p->compaction, NULL, NULL);
+	sys__put_map(r, "compression", &p->compression, NULL, NULL);
+	sys__put_text(r, "memtable", p->memtable);
+	sys__put_double(r, "crc_check_chance", p->crc_check_chance);
+	sys__put_double(r, "dclocal_read_repair_chance", 0.0);
+	sys__put_int(r, "default_time_to_live", p->default_time_to_live);
+	sys__put_map(r, "extensions", &p->extensions, NULL, NULL);
+	sys__put_int(r, "gc_grace_seconds", p->gc_grace_seconds);
+	sys__put_bool(r, "incremental_backups", p->incremental_backups);
+	sys__put_int(r, "max_index_interval", p->max_index_interval);
+	sys__put_int(r, "memtable_flush_period_in_ms", p->memtable_flush_period_in_ms);
+	sys__put_int(r, "min_index_interval", p->min_index_interval);
+	sys__put_double(r, "read_repair_chance", 0.0);
+	sys__put_text(r, "read_repair", p->read_repair);
+	sys__put_text(r, "speculative_retry", p->speculative_retry);
 }
 
-typedef void (*table_fn)(rb *r, const sch_table *t);
+typedef void (*table_fn)(sys_rb *r, const sch_table *t);
 
-static void for_tables(rb *r, const sch_schema *s, bool virtual_ks, table_fn fn)
+static void for_tables(sys_rb *r, const sch_schema *s, bool virtual_ks, table_fn fn)
 {
 	int i, j;
 
@@ -314,15 +319,15 @@ static void for_tables(rb *r, const sch_schema *s, bool virtual_ks, table_fn fn)
 	}
 }
 
-static void table_row(rb *r, const sch_table *t)
+static void table_row(sys_rb *r, const sch_table *t)
 {
 	const char *flags[2] = { "compound", "counter" };
 
-	rb_row(r);
-	put_text(r, "keyspace_name", t->ks);
-	put_text(r, "table_name", t->name);
-	put_uuid(r, "id", &t->id);
-	put_strings(r, "flags", flags, t->is_counter ? 2 : 1, true);
+	sys__rb_row(r);
+	sys__put_text(r, "keyspace_name", t->ks);
+	sys__put_text(r, "table_name", t->name);
+	sys__put_uuid(r, "id", &t->id);
+	sys__put_strings(r, "flags", flags, t->is_counter ? 2 : 1, true);
 	params_cells(r, &t->params);
 }
 
@@ -336,60 +341,60 @@ static const char *kind_name(sch_kind k)
 	}
 }
 
-static void column_rows(rb *r, const sch_table *t)
+static void column_rows(sys_rb *r, const sch_table *t)
 {
 	int i;
 
 	for (i = 0; i < t->ncols; i++) {
 		const sch_column *c = &t->cols[i];
 
-		rb_row(r);
-		put_text(r, "keyspace_name", t->ks);
-		put_text(r, "table_name", t->name);
-		put_text(r, "column_name", c->name);
-		put_text(r, "clustering_order", c->order == SCH_ORDER_ASC ? "asc" :
+		sys__rb_row(r);
+		sys__put_text(r, "keyspace_name", t->ks);
+		sys__put_text(r, "table_name", t->name);
+		sys__put_text(r, "column_name", c->name);
+		sys__put_text(r, "clustering_order", c->order == SCH_ORDER_ASC ? "asc" :
 					       c->order == SCH_ORDER_DESC ? "desc" : "none");
-		put(r, "column_name_bytes", c->name, strlen(c->name));
-		put_text(r, "kind", kind_name(c->kind));
-		put_int(r, "position", c->position);
+		sys__put(r, "column_name_bytes", c->name, strlen(c->name));
+		sys__put_text(r, "kind", kind_name(c->kind));
+		sys__put_int(r, "position", c->position);
 		ty_format(c->type, &r->tmp);
-		put_tmp(r, "type");
+		sys__put_tmp(r, "type");
 	}
 }
 
-static void dropped_rows(rb *r, const sch_table *t)
+static void dropped_rows(sys_rb *r, const sch_table *t)
 {
 	int i;
 
 	for (i = 0; i < t->ndropped; i++) {
 		const sch_dropped *d = &t->dropped[i];
 
-		rb_row(r);
-		put_text(r, "keyspace_name", t->ks);
-		put_text(r, "table_name", t->name);
-		put_text(r, "column_name", d->name);
-		put_bigint(r, "dropped_time", d->dropped_time / 1000);
-		put_text(r, "kind", kind_name(d->kind));
+		sys__rb_row(r);
+		sys__put_text(r, "keyspace_name", t->ks);
+		sys__put_text(r, "table_name", t->name);
+		sys__put_text(r, "column_name", d->name);
+		sys__put_bigint(r, "dropped_time", d->dropped_time / 1000);
+		sys__put_text(r, "kind", kind_name(d->kind));
 		ty_format(d->type, &r->tmp);
-		put_tmp(r, "type");
+		sys__put_tmp(r, "type");
 	}
 }
 
-static void index_rows(rb *r, const sch_table *t)
+static void index_rows(sys_rb *r, const sch_table *t)
 {
 	int i;
 
 	for (i = 0; i < t->nindexes; i++) {
-		rb_row(r);
-		put_text(r, "keyspace_name", t->ks);
-		put_text(r, "table_name", t->name);
-		put_text(r, "index_name", t->indexes[i].name);
-		put_text(r, "kind", t->indexes[i].kind);
-		put_map(r, "options", &t->indexes[i].options, NULL, NULL);
+		sys__rb_row(r);
+		sys__put_text(r, "keyspace_name", t->ks);
+		sys__put_text(r, "table_name", t->name);
+		sys__put_text(r, "index_name", t->indexes[i].name);
+		sys__put_text(r, "kind", t->indexes[i].kind);
+		sys__put_map(r, "options", &t->indexes[i].options, NULL, NULL);
 	}
 }
 
-static void type_rows(rb *r, const sch_schema *s)
+static void type_rows(sys_rb *r, const sch_schema *s)
 {
 	int i, j, f;
 
@@ -405,34 +410,34 @@ static void type_rows(rb *r, const sch_schema *s)
 				names[f] = u->field_names[f];
 				types[f] = ty_name(u->field_types[f], r->a);
 			}
-			rb_row(r);
-			put_text(r, "keyspace_name", k->name);
-			put_text(r, "type_name", u->name);
-			put_strings(r, "field_names", names, u->nfields, false);
-			put_strings(r, "field_types", types, u->nfields, false);
+			sys__rb_row(r);
+			sys__put_text(r, "keyspace_name", k->name);
+			sys__put_text(r, "type_name", u->name);
+			sys__put_strings(r, "field_names", names, u->nfields, false);
+			sys__put_strings(r, "field_types", types, u->nfields, false);
 		}
 	}
 }
 
 /* ---------------------------------------------------------------- system_virtual_schema */
 
-static void vkeyspace_rows(rb *r, const sch_schema *s)
+static void vkeyspace_rows(sys_rb *r, const sch_schema *s)
 {
 	int i;
 
 	for (i = 0; i < sch_nkeyspaces(s); i++)
 		if (sch_keyspace_at(s, i)->cls == SCH_KS_VIRTUAL) {
-			rb_row(r);
-			put_text(r, "keyspace_name", sch_keyspace_at(s, i)->name);
+			sys__rb_row(r);
+			sys__put_text(r, "keyspace_name", sch_keyspace_at(s, i)->name);
 		}
 }
 
-static void vtable_row(rb *r, const sch_table *t)
+static void vtable_row(sys_rb *r, const sch_table *t)
 {
-	rb_row(r);
-	put_text(r, "keyspace_name", t->ks);
-	put_text(r, "table_name", t->name);
-	put_text(r, "comment", t->params.comment);
+	sys__rb_row(r);
+	sys__put_text(r, "keyspace_name", t->ks);
+	sys__put_text(r, "table_name", t->name);
+	sys__put_text(r, "comment", t->params.comment);
 }
 
 /* ---------------------------------------------------------------- entry */
@@ -440,13 +445,14 @@ static void vtable_row(rb *r, const sch_table *t)
 bool sys_handles(const sch_table *t)
 {
 	return !strcmp(t->ks, "system") || !strcmp(t->ks, "system_schema") ||
-	       !strcmp(t->ks, "system_virtual_schema");
+	       !strcmp(t->ks, "system_virtual_schema") || !strcmp(t->ks, "system_traces") ||
+	       !strcmp(t->ks, "system_views");
 }
 
 int sys_rows(const sch_schema *s, const sys_node *node, const sch_table *t, hl_arena *a,
 	     sys_rowset *out, hl_err *err)
 {
-	rb r = { .a = a, .t = t };
+	sys_rb r = { .a = a, .t = t };
 	const char *n = t->name;
 	int rc = 0;
 
@@ -479,6 +485,11 @@ int sys_rows(const sch_schema *s, const sys_node *node, const sch_table *t, hl_a
 		else if (!strcmp(n, "types"))
 			type_rows(&r, s);
 		/* views, functions, aggregates, triggers, column_masks: no rows */
+	} else if (!strcmp(t->ks, "system_traces")) {
+		if (node->traces)
+			sys__trace_rows(&r, node->traces, !strcmp(n, "events"));
+	} else if (!strcmp(t->ks, "system_views")) {
+		sys__view_rows(&r, node, n);
 	} else {
 		if (!strcmp(n, "keyspaces"))
 			vkeyspace_rows(&r, s);

@@ -10,6 +10,7 @@
 #include "tools/cql_int.h"
 #include "tools/tools.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <locale.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <editline/readline.h>
@@ -350,30 +352,178 @@ static void print_warnings(shell *sh, const cli_result *r)
 	}
 }
 
+/* ---- TRACING ON: cqlsh's print_trace (tracing.py) ---- */
+
+static void tval(const shell *sh, fval *v, const char *text, const char *color)
+{
+	fval_init(v);
+	hl_buf_str(&v->s, text);
+	if (sh->color)
+		hl_buf_printf(&v->c, "%s%s%s", color, text, C_RESET);
+	else
+		hl_buf_str(&v->c, text);
+	v->w = fmt_width(text, strlen(text));
+}
+
+static const cli_cell *trace_cell(const cli_result *r, int row, int col)
+{
+	const cli_cell *c = cli_cell_at(r, row, col);
+
+	return c->n >= 0 ? c : NULL;
+}
+
+static void trace_text(const cli_cell *c, char *out, size_t cap)
+{
+	snprintf(out, cap, "%.*s", c ? (int)c->n : 0, c ? (const char *)c->p : "");
+}
+
+static void trace_inet(const cli_cell *c, char *out, size_t cap)
+{
+	out[0] = 0;
+	if (c && (c->n == 4 || c->n == 16))
+		inet_ntop(c->n == 4 ? AF_INET : AF_INET6, c->p, out, (socklen_t)cap);
+}
+
+static int64_t be_int(const cli_cell *c)
+{
+	int64_t v = 0;
+
+	if (!c || c->n <= 0 || c->n > 8)
+		return 0;
+	for (int i = 0; i < c->n; i++)
+		v = (int64_t)((uint64_t)v << 8 | c->p[i]);
+	if (c->n < 8 && (c->p[0] & 0x80))
+		v -= (int64_t)1 << (8 * c->n);
+	return v;
+}
+
+/* Local time as Python's str(datetime): microseconds only when non-zero. */
+static void trace_time(int64_t us, char *out, size_t cap)
+{
+	time_t secs = (time_t)(us / 1000000);
+	unsigned frac = (unsigned)(us % 1000000) % 1000000u;
+	struct tm tm;
+	char base[32];
+
+	localtime_r(&secs, &tm);
+	strftime(base, sizeof base, "%Y-%m-%d %H:%M:%S", &tm);
+	if (frac)
+		snprintf(out, cap, "%s.%06u", base, frac);
+	else
+		snprintf(out, cap, "%s", base);
+}
+
+/* The unix time in microseconds of a version 1 UUID. */
+static int64_t uuid_micros(const cli_cell *c)
+{
+	uint64_t ts;
+
+	if (!c || c->n != 16)
+		return 0;
+	ts = ((uint64_t)(c->p[6] & 0x0f) << 56) | ((uint64_t)c->p[7] << 48) | ((uint64_t)c->p[4] << 40) |
+	     ((uint64_t)c->p[5] << 32) | ((uint64_t)c->p[0] << 24) | ((uint64_t)c->p[1] << 16) |
+	     ((uint64_t)c->p[2] << 8) | c->p[3];
+	return (int64_t)((ts - 0x01B21DD213814000ull) / 10);
+}
+
 static void print_trace(shell *sh, const uint8_t id[16])
 {
+	static const char *const names[] = { "activity", "timestamp", "source", "source_elapsed", "client" };
 	hl_uuid u;
-	char s[37];
-	hl_buf q;
+	char sid[37], q[256], client[64], coord[64], buf[1200], when[64], num[32];
 	hl_err err;
-	cli_result *r;
+	cli_result *ses = NULL, *ev = NULL;
+	fval hdr[5], *vals = NULL;
+	int nrows = 0;
+	int64_t started_us;
 
 	memcpy(u.b, id, 16);
-	hl_uuid_str(&u, s);
-	hl_buf_init(&q);
-	hl_buf_printf(&q, "SELECT activity, event_id, source, source_elapsed, thread FROM "
-		      "system_traces.events WHERE session_id = %s", s);
-	hl_buf_u8(&q, 0);
-	r = sh_query_all(sh, (const char *)q.p, CLI_CL_ONE, &err);
-	hl_buf_free(&q);
-	sh_write(sh, "");
-	fprintf(sh->out, "Tracing session: %s\n\n", s);
-	if (!r) {
-		sh_printerr(sh, "Unable to fetch query trace: %s", err.msg);
-		return;
+	hl_uuid_str(&u, sid);
+	/* the session row appears once the request completed (duration set) */
+	for (int attempt = 0; attempt < 10; attempt++) {
+		snprintf(q, sizeof q, "SELECT request, started_at, coordinator, duration, client FROM "
+			 "system_traces.sessions WHERE session_id = %s", sid);
+		cli_result_free(ses);
+		ses = sh_query_all(sh, q, CLI_CL_ONE, &err);
+		if (!ses || (ses->nrows > 0 && trace_cell(ses, 0, 3)))
+			break;
+		usleep(3000u << attempt);
 	}
-	print_static(sh, r, true, 0);
-	cli_result_free(r);
+	if (ses) {
+		snprintf(q, sizeof q, "SELECT activity, event_id, source, source_elapsed, thread FROM "
+			 "system_traces.events WHERE session_id = %s", sid);
+		ev = sh_query_all(sh, q, CLI_CL_ONE, &err);
+	}
+	if (!ses || !ev) {
+		sh_printerr(sh, "Unable to fetch query trace: %s", err.msg);
+		goto out;
+	}
+	if (ses->nrows < 1 || ev->nrows < 1) {
+		sh_printerr(sh, "No rows for session %s found.", sid);
+		goto out;
+	}
+	trace_inet(trace_cell(ses, 0, 2), coord, sizeof coord);
+	trace_inet(trace_cell(ses, 0, 4), client, sizeof client);
+	started_us = be_int(trace_cell(ses, 0, 1)) * 1000;
+	vals = hl_calloc((size_t)(ev->nrows + 2) * 5, sizeof *vals);
+	/* first row: the request, from the session */
+	trace_text(trace_cell(ses, 0, 0), buf, sizeof buf);
+	trace_time(started_us, when, sizeof when);
+	tval(sh, &vals[0], buf, C_YELLOW);
+	tval(sh, &vals[1], when, C_YELLOW);
+	tval(sh, &vals[2], coord, C_YELLOW);
+	tval(sh, &vals[3], "0", C_GREEN);
+	tval(sh, &vals[4], client, C_YELLOW);
+	nrows = 1;
+	for (int32_t i = 0; i < ev->nrows; i++, nrows++) {
+		fval *v = &vals[(size_t)nrows * 5];
+		char act[1024], thr[64], src[64];
+
+		trace_text(trace_cell(ev, i, 0), act, sizeof act);
+		trace_text(trace_cell(ev, i, 4), thr, sizeof thr);
+		snprintf(buf, sizeof buf, "%s [%s]", act, thr);
+		trace_time(uuid_micros(trace_cell(ev, i, 1)), when, sizeof when);
+		trace_inet(trace_cell(ev, i, 2), src, sizeof src);
+		snprintf(num, sizeof num, "%lld", (long long)be_int(trace_cell(ev, i, 3)));
+		tval(sh, &v[0], buf, C_YELLOW);
+		tval(sh, &v[1], when, C_YELLOW);
+		tval(sh, &v[2], src, C_YELLOW);
+		tval(sh, &v[3], num, C_GREEN);
+		tval(sh, &v[4], client, C_YELLOW);
+	}
+	/* footer: from the session's duration */
+	{
+		fval *v = &vals[(size_t)nrows * 5];
+		const cli_cell *d = trace_cell(ses, 0, 3);
+
+		if (d) {
+			trace_time(started_us + be_int(d), when, sizeof when);
+			snprintf(num, sizeof num, "%lld", (long long)be_int(d));
+			tval(sh, &v[0], "Request complete", C_YELLOW);
+			tval(sh, &v[1], when, C_YELLOW);
+			tval(sh, &v[2], coord, C_YELLOW);
+			tval(sh, &v[3], num, C_GREEN);
+			tval(sh, &v[4], client, C_YELLOW);
+			nrows++;
+		}
+	}
+	for (int c = 0; c < 5; c++) {
+		fval_init(&hdr[c]);
+		fmt_colname(sh, names[c], C_MAGENTA, &hdr[c]);
+	}
+	sh_write(sh, "");
+	fprintf(sh->out, "%sTracing session: %s%s\n", sh->color ? C_MAGENTA : "", sh->color ? C_RESET : "", sid);
+	sh_write(sh, "");
+	print_table(sh, hdr, 5, vals, nrows, true);
+	sh_write(sh, "");
+	for (int c = 0; c < 5; c++)
+		fval_free(&hdr[c]);
+	for (int i = 0; i < nrows * 5; i++)
+		fval_free(&vals[i]);
+out:
+	free(vals);
+	cli_result_free(ses);
+	cli_result_free(ev);
 }
 
 /* The driver reconnects behind cqlsh's back; do the same after a broken connection. */
@@ -457,8 +607,6 @@ bool sh_perform(shell *sh, const char *stmt, size_t len)
 	print_warnings(sh, r);
 	if (sh->tracing && r->has_tracing_id)
 		print_trace(sh, r->tracing_id);
-	else if (sh->tracing)
-		fprintf(sh->out, "Tracing is not supported by this server: no trace was recorded.\n");
 out:
 	fflush(sh->out);
 	hl_buf_free(&state);

@@ -106,7 +106,8 @@ static const struct {
 	  "    tablehistograms (cfhistograms), proxyhistograms, flush, compact, import,\n"
 	  "    snapshot, listsnapshots, clearsnapshot, refresh, setcompactionthroughput,\n"
 	  "    getcompactionthroughput, compactionstats, describering, getendpoints,\n"
-	  "    gettimeout, settimeout, drain, version, help\n"
+	  "    gettimeout, settimeout, settraceprobability, gettraceprobability, drain,\n"
+	  "    version, help\n"
 	  "\n"
 	  "OPTIONS\n"
 	  "    -h HOST, --host HOST   the node's rpc_address (default 127.0.0.1)\n"
@@ -286,6 +287,12 @@ static const struct {
 	{ "settimeout", NULL, "settimeout <type> <ms>",
 	  "Set a request timeout (see gettimeout) until the node restarts.",
 	  "settimeout write 5000" },
+	{ "settraceprobability", NULL, "settraceprobability <value>",
+	  "Trace that fraction (0 to 1) of the requests that did not ask for tracing;\n"
+	  "    their sessions go to system_traces (no tracing id in the response).\n"
+	  "    Node-wide until the node restarts.", "settraceprobability 0.01" },
+	{ "gettraceprobability", NULL, "gettraceprobability",
+	  "The current trace probability.", "gettraceprobability" },
 	{ "drain", NULL, "drain", "Flush every table (the node keeps serving).", "drain" },
 	{ "version", NULL, "version", "The Cassandra release version the node reports.", "version" },
 	{ "help", NULL, "help [<command>]",

@@ -358,12 +358,26 @@ static int conn_version(const tp_conn *c)
 	return c->version ? c->version : 4;
 }
 
-void tp_conn_respond(tp_conn *c, int16_t stream, const qry_result *res)
+/*
+ * A traced request's response carries the tracing flag and the session id
+ * ([uuid]) ahead of everything else in the body, warnings included; errors
+ * too, as Cassandra sets the id on whatever response the request produced.
+ */
+static uint8_t put_tracing_id(tp_conn *c, const uint8_t *tracing_id)
+{
+	if (!tracing_id)
+		return 0;
+	hl_buf_put(&c->body, tracing_id, 16);
+	return TP_FLAG_TRACING;
+}
+
+void tp_conn_respond_traced(tp_conn *c, int16_t stream, const qry_result *res, const uint8_t *tracing_id)
 {
 	int v = conn_version(c);
 	uint8_t flags = 0;
 
 	hl_buf_reset(&c->body);
+	flags |= put_tracing_id(c, tracing_id);
 	if (v >= 4 && res->nwarnings > 0) {
 		int n = res->nwarnings;
 
@@ -381,13 +395,25 @@ void tp_conn_respond(tp_conn *c, int16_t stream, const qry_result *res)
 	tp_emit(c, v, stream, TP_OP_RESULT, flags);
 }
 
-void tp_conn_respond_error(tp_conn *c, int16_t stream, const hl_err *err)
+void tp_conn_respond(tp_conn *c, int16_t stream, const qry_result *res)
+{
+	tp_conn_respond_traced(c, stream, res, NULL);
+}
+
+void tp_conn_respond_error_traced(tp_conn *c, int16_t stream, const hl_err *err, const uint8_t *tracing_id)
 {
 	int v = conn_version(c);
+	uint8_t flags;
 
 	hl_buf_reset(&c->body);
+	flags = put_tracing_id(c, tracing_id);
 	tp_encode_error(&c->body, v, err);
-	tp_emit(c, v, stream, TP_OP_ERROR, 0);
+	tp_emit(c, v, stream, TP_OP_ERROR, flags);
+}
+
+void tp_conn_respond_error(tp_conn *c, int16_t stream, const hl_err *err)
+{
+	tp_conn_respond_error_traced(c, stream, err, NULL);
 }
 
 void tp_conn_auth_success(tp_conn *c, int16_t stream, const uint8_t *token, int32_t len)

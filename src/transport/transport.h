@@ -141,6 +141,15 @@ void tp_conn_respond(tp_conn *c, int16_t stream, const qry_result *res);
 /* Answer a request with an ERROR carrying the extra fields err->code needs. */
 void tp_conn_respond_error(tp_conn *c, int16_t stream, const hl_err *err);
 /*
+ * The same for a request whose frame had the tracing flag: the response
+ * gets the flag and the 16-byte tracing session id ahead of the body
+ * (tracing_id NULL: exactly tp_conn_respond / tp_conn_respond_error).
+ */
+void tp_conn_respond_traced(tp_conn *c, int16_t stream, const qry_result *res,
+			    const uint8_t *tracing_id);
+void tp_conn_respond_error_traced(tp_conn *c, int16_t stream, const hl_err *err,
+				  const uint8_t *tracing_id);
+/*
  * Password authentication: after the caller checked an AUTH_RESPONSE, answer
  * AUTH_SUCCESS (token may be NULL) and let requests through. A failed check
  * is answered with tp_conn_respond_error(HL_ERR_BAD_CREDENTIALS).

@@ -255,6 +255,26 @@ describe('helenus with the Node.js driver', () => {
     assert.ok(all.length >= N + 5);
   });
 
+  it('traces a query (traceQuery) and reads it back with metadata.getTrace', async () => {
+    const q = `SELECT seq, name FROM ${KS}.items WHERE id = ?`;
+    const rs = await client.execute(q, [3], { prepare: true, traceQuery: true });
+    assert.equal(rs.rowLength, 3);
+    assert.ok(rs.info.traceId, 'tracing id in the response');
+    const trace = await client.metadata.getTrace(rs.info.traceId);
+    assert.equal(trace.requestType, 'Execute CQL3 prepared query');
+    assert.ok(trace.duration > 0, 'duration set');
+    assert.equal(trace.coordinator.toString(), HOST);
+    assert.equal(trace.clientAddress.toString(), HOST);
+    assert.ok(trace.startedAt instanceof Date);
+    const acts = trace.events.map((e) => e.activity);
+    assert.ok(acts.includes('Executing single-partition query on items'), acts.join('; '));
+    // the batch test deleted one row of this partition: its tombstone is counted
+    assert.ok(acts.includes('Read 3 live rows and 1 tombstone cells'), acts.join('; '));
+    assert.ok(trace.events.every((e) => e.source.toString() === HOST && e.elapsed >= 0));
+    const plain = await client.execute(q, [3], { prepare: true });
+    assert.equal(plain.info.traceId, undefined, 'no tracing id unless asked');
+  });
+
   it('reports an unknown table as ResponseError code 0x2200', async () => {
     await assert.rejects(
       client.execute(`SELECT * FROM ${KS}.no_such_table`),

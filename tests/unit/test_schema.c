@@ -127,7 +127,11 @@ static void test_system_keyspaces(void)
 	/* keyspaces sorted by name */
 	CHECK_STR(sch_keyspace_at(s, 0)->name, "system");
 	CHECK_STR(sch_keyspace_at(s, 1)->name, "system_schema");
-	CHECK_STR(sch_keyspace_at(s, 2)->name, "system_virtual_schema");
+	CHECK_STR(sch_keyspace_at(s, 2)->name, "system_traces");
+	CHECK_STR(sch_keyspace_at(s, 3)->name, "system_views");
+	CHECK_STR(sch_keyspace_at(s, 4)->name, "system_virtual_schema");
+	k = sch_find_keyspace(s, "system_views");
+	CHECK(k && k->cls == SCH_KS_VIRTUAL && k->ntables == 5);
 	sch_release(s);
 	sch_registry_free(r);
 }
@@ -695,9 +699,10 @@ static void test_types_indexes(void)
 		q.ks = NULL;
 		CHECK_EQ_I64(sch_describe(s, &q, a, &res, &err), 0);
 		CHECK_EQ_I64(res.ncols, 3);
-		CHECK_EQ_I64(res.nrows, 4);
+		CHECK_EQ_I64(res.nrows, 6);
 		CHECK_STR(res.rows[0].name, "ks");
-		CHECK_STR(res.rows[3].name, "system_virtual_schema");
+		CHECK_STR(res.rows[3].name, "system_traces");
+		CHECK_STR(res.rows[5].name, "system_virtual_schema");
 
 		q.kind = SCH_DESC_GENERIC;
 		q.name = "nothing";
@@ -833,7 +838,7 @@ static void test_concurrency(void)
 	for (i = 0; i < 6; i++)
 		pthread_join(th[i], NULL);
 	s = sch_acquire(r);
-	CHECK_EQ_I64(sch_nkeyspaces(s), 3 + 40);
+	CHECK_EQ_I64(sch_nkeyspaces(s), 5 + 40);
 	sch_release(s);
 	sch_registry_free(r);
 }
@@ -1201,7 +1206,7 @@ static void test_persist_roundtrip(void)
 	/* nothing saved yet: a fresh system-only snapshot */
 	CHECK_EQ_I64(sch_load(dir, &P_CFG, &l, &err), 0);
 	fresh = sch_schema_new_system();
-	CHECK(l && sch_nkeyspaces(l) == 3);
+	CHECK(l && sch_nkeyspaces(l) == 5);
 	if (l)
 		same_schema(l, fresh);
 	sch_release(l);

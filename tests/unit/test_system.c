@@ -223,7 +223,10 @@ static void test_schema_tables(sch_schema *s, hl_arena *a)
 
 	sys_node_defaults(&n);
 	CHECK_EQ_I64(sys_rows(s, &n, ks, a, &rs, &err), 0);
-	CHECK_EQ_I64(rs.nrows, 3);    /* ks, system, system_schema; not the virtual one */
+	CHECK_EQ_I64(rs.nrows, 4);    /* ks, system, system_schema, system_traces; not the virtual ones */
+	r = find_row(ks, &rs, "keyspace_name", "system_traces", NULL, NULL);
+	CHECK(map_has(cell(ks, &rs, r, "replication"), "class", "org.apache.cassandra.locator.SimpleStrategy"));
+	CHECK(map_has(cell(ks, &rs, r, "replication"), "replication_factor", "2"));
 	r = find_row(ks, &rs, "keyspace_name", "ks", NULL, NULL);
 	CHECK(r >= 0);
 	CHECK(map_has(cell(ks, &rs, r, "replication"), "class", "org.apache.cassandra.locator.SimpleStrategy"));
@@ -316,17 +319,142 @@ static void test_virtual(sch_schema *s, hl_arena *a)
 
 	sys_node_defaults(&n);
 	CHECK_EQ_I64(sys_rows(s, &n, vk, a, &rs, &err), 0);
-	CHECK_EQ_I64(rs.nrows, 1);
-	CHECK(cell_text(cell(vk, &rs, 0, "keyspace_name"), "system_virtual_schema"));
+	CHECK_EQ_I64(rs.nrows, 2);
+	CHECK(find_row(vk, &rs, "keyspace_name", "system_virtual_schema", NULL, NULL) >= 0);
+	CHECK(find_row(vk, &rs, "keyspace_name", "system_views", NULL, NULL) >= 0);
 	CHECK_EQ_I64(sys_rows(s, &n, vt, a, &rs, &err), 0);
-	CHECK_EQ_I64(rs.nrows, 3);
+	CHECK_EQ_I64(rs.nrows, 3 + 5);
+	r = find_row(vt, &rs, "table_name", "clients", NULL, NULL);
+	CHECK(cell_text(cell(vt, &rs, r, "comment"), "currently connected clients"));
 	r = find_row(vt, &rs, "table_name", "columns", NULL, NULL);
 	CHECK(cell_text(cell(vt, &rs, r, "comment"), "virtual column definitions"));
 	CHECK_EQ_I64(sys_rows(s, &n, vc, a, &rs, &err), 0);
-	CHECK_EQ_I64(rs.nrows, 1 + 3 + 8);
+	/* system_virtual_schema: 1 + 3 + 8; system_views: caches 9, clients 16,
+	 * settings 2, sstable_tasks 10, thread_pools 7 */
+	CHECK_EQ_I64(rs.nrows, 1 + 3 + 8 + 9 + 16 + 2 + 10 + 7);
+	r = find_row(vc, &rs, "table_name", "clients", "column_name", "address");
+	CHECK(cell_text(cell(vc, &rs, r, "kind"), "partition_key"));
+	CHECK(cell_text(cell(vc, &rs, r, "type"), "inet"));
 	r = find_row(vc, &rs, "table_name", "columns", "column_name", "column_name");
 	CHECK(cell_text(cell(vc, &rs, r, "kind"), "clustering"));
 	CHECK_EQ_I64(cell_int(cell(vc, &rs, r, "position")), 1);
+}
+
+/* The trace store: parameters sorted, event ids increasing, oldest session evicted. */
+static void test_traces(sch_schema *s, hl_arena *a)
+{
+	const sch_table *ts = sch_find_table(s, "system_traces", "sessions");
+	const sch_table *te = sch_find_table(s, "system_traces", "events");
+	sys_traces *st = sys_traces_new(2, 3);
+	sys_node n;
+	sys_rowset rs;
+	hl_err err;
+
+	CHECK(ts && te);
+	if (!ts || !te)
+		return;
+	CHECK(!ts->is_virtual);
+	CHECK_STR(sch_find_keyspace(s, "system_traces")->strategy,
+		  "org.apache.cassandra.locator.SimpleStrategy");
+	sys_node_defaults(&n);
+	CHECK_EQ_I64(sys_rows(s, &n, ts, a, &rs, &err), 0);   /* no store: no rows */
+	CHECK_EQ_I64(rs.nrows, 0);
+	n.traces = st;
+	for (int k = 0; k < 3; k++) {
+		sys_trace_session *x = hl_calloc(1, sizeof *x);
+
+		hl_uuid_time(1000000 + k, &x->id);
+		x->command = "QUERY";
+		x->request = hl_strdup("Execute CQL3 query");
+		x->duration = 100 + k;
+		x->started_at_ms = 1000 + k;
+		x->coordinator = n.broadcast_address;
+		x->coordinator_port = 7000;
+		sys_trace_param(x, "query", "SELECT 1");
+		sys_trace_param(x, "consistency_level", "ONE");
+		sys_trace_param(x, "query", "SELECT 2");      /* replaces */
+		CHECK_EQ_I64(x->nparams, 2);
+		CHECK_STR(x->param_keys[0], "consistency_level");
+		CHECK_STR(x->param_vals[1], "SELECT 2");
+		/* same microsecond twice: the second id is still later */
+		for (int e = 0; e < 5; e++)
+			sys_trace_event_add(x, 3, 2000000, 1999990, "ReadStage-1", "step");
+		CHECK_EQ_I64(x->nevents, 3);                  /* capped */
+		CHECK(memcmp(x->events[0].event_id.b, x->events[1].event_id.b, 8) != 0);
+		CHECK_EQ_I64(x->events[0].source_elapsed, 10);
+		CHECK_EQ_I64(x->events[1].source_elapsed, 11);
+		sys_traces_publish(st, x);
+	}
+	CHECK_EQ_I64(sys_rows(s, &n, ts, a, &rs, &err), 0);
+	CHECK_EQ_I64(rs.nrows, 2);                             /* the first one was evicted */
+	for (int r = 0; r < rs.nrows; r++) {
+		CHECK(cell_int(cell(ts, &rs, r, "duration")) >= 101);
+		CHECK(cell_text(cell(ts, &rs, r, "command"), "QUERY"));
+		CHECK_EQ_I64(cell_int(cell(ts, &rs, r, "coordinator_port")), 7000);
+	}
+	CHECK_EQ_I64(sys_rows(s, &n, te, a, &rs, &err), 0);
+	CHECK_EQ_I64(rs.nrows, 6);
+	CHECK(cell_text(cell(te, &rs, 0, "thread"), "ReadStage-1"));
+	CHECK(cell_text(cell(te, &rs, 0, "activity"), "step"));
+	sys_traces_free(st);
+}
+
+static const char *const set_names[] = { "a_key", "b_key" };
+static const char *const set_vals[] = { "1", "two" };
+
+static void fake_live(void *ctx, const char *table, hl_arena *a, sys_live *out)
+{
+	static const char *ok[] = { "DRIVER_NAME" }, *ov[] = { "X" };
+	sys_client *c = hl_arena_zalloc(a, sizeof *c);
+
+	(void)ctx;
+	if (!strcmp(table, "settings")) {
+		out->nsettings = 2;
+		out->setting_names = (const char **)set_names;
+		out->setting_values = (const char **)set_vals;
+	} else if (!strcmp(table, "clients")) {
+		c->address = (sys_inet){ { 10, 0, 0, 7 }, 4 };
+		c->port = 5555;
+		c->stage = "ready";
+		c->protocol_version = 5;
+		c->driver_name = "X";
+		c->nopts = 1;
+		c->opt_keys = ok;
+		c->opt_vals = ov;
+		c->request_count = 42;
+		out->clients = c;
+		out->nclients = 1;
+	}
+}
+
+static void test_views(sch_schema *s, hl_arena *a)
+{
+	const sch_table *st = sch_find_table(s, "system_views", "settings");
+	const sch_table *cl = sch_find_table(s, "system_views", "clients");
+	sys_node n;
+	sys_rowset rs;
+	hl_err err;
+
+	CHECK(st && cl && st->is_virtual);
+	if (!st || !cl)
+		return;
+	sys_node_defaults(&n);
+	CHECK_EQ_I64(sys_rows(s, &n, st, a, &rs, &err), 0);   /* no live source: empty */
+	CHECK_EQ_I64(rs.nrows, 0);
+	n.live = fake_live;
+	CHECK_EQ_I64(sys_rows(s, &n, st, a, &rs, &err), 0);
+	CHECK_EQ_I64(rs.nrows, 2);
+	CHECK(cell_text(cell(st, &rs, 1, "value"), "two"));
+	CHECK_EQ_I64(sys_rows(s, &n, cl, a, &rs, &err), 0);
+	CHECK_EQ_I64(rs.nrows, 1);
+	CHECK(cell_text(cell(cl, &rs, 0, "hostname"), "10.0.0.7"));
+	CHECK(cell_text(cell(cl, &rs, 0, "connection_stage"), "ready"));
+	CHECK_EQ_I64(cell_int(cell(cl, &rs, 0, "port")), 5555);
+	CHECK_EQ_I64(cell_int(cell(cl, &rs, 0, "protocol_version")), 5);
+	CHECK(cell(cl, &rs, 0, "username")->len == -1);
+	/* client_options: map of one entry, i32 count then i32-length key and value */
+	CHECK(cell_is(cell(cl, &rs, 0, "client_options"),
+		      "\0\0\0\1\0\0\0\x0b" "DRIVER_NAME" "\0\0\0\1X", 4 + 4 + 11 + 4 + 1));
 }
 
 int main(void)
@@ -342,6 +470,8 @@ int main(void)
 	test_peers(s, a);
 	test_schema_tables(s, a);
 	test_virtual(s, a);
+	test_traces(s, a);
+	test_views(s, a);
 	sch_release(s);
 	sch_registry_free(r);
 	hl_arena_free(a);
