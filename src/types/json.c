@@ -102,7 +102,7 @@ void ty_json_name(const char *name, size_t n, hl_buf *out)
  * back to the same value, laid out as "123.0", "0.001", or "1.0E7" /
  * "1.234E-5" outside [1e-3, 1e7).
  */
-static void put_java_fp(hl_buf *out, double v, bool is_float)
+void ty__put_java_fp(hl_buf *out, double v, bool is_float)
 {
 	char tmp[48], dig[24];
 	int prec, e10 = 0, nd = 0, i;
@@ -165,7 +165,7 @@ static void put_java_fp(hl_buf *out, double v, bool is_float)
 
 /* BigDecimal.toString: plain unless the scale is negative or the adjusted
  * exponent is below -6, then "1.23E-12" / "1E+3". */
-static void put_bigdecimal(hl_buf *out, const uint8_t *p, size_t n)
+void ty__put_bigdecimal(hl_buf *out, const uint8_t *p, size_t n)
 {
 	int32_t scale = (int32_t)ty__be32(p);
 	hl_buf t;
@@ -433,7 +433,7 @@ static int to_json(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out, in
 		if (isnan(v) || isinf(v))
 			hl_buf_str(out, "null");
 		else
-			put_java_fp(out, v, t->kind == TY_FLOAT);
+			ty__put_java_fp(out, v, t->kind == TY_FLOAT);
 		return 0;
 	}
 	case TY_VARINT:
@@ -446,7 +446,7 @@ static int to_json(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out, in
 			hl_buf_str(out, "\"\"");  /* BigDecimal of an empty varint is null */
 			return 0;
 		}
-		put_bigdecimal(out, p, n);
+		ty__put_bigdecimal(out, p, n);
 		return 0;
 	case TY_UUID:
 	case TY_TIMEUUID: {
@@ -506,6 +506,17 @@ static int to_json(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out, in
 	case TY_TUPLE:
 	case TY_UDT:
 		return fields_json(t, p, n, out, depth);
+	case TY_VECTOR: {
+		hl_buf l;
+		int rc = -1;
+		ty_type lt = { .kind = TY_LIST, .frozen = true, .nsub = 1, .sub = t->sub };
+
+		hl_buf_init(&l);
+		if (ty_vector_to_list(t, p, n, &l) == 0)
+			rc = collection_json(&lt, l.p, l.len, out, depth);
+		hl_buf_free(&l);
+		return rc;
+	}
 	}
 	return -1;
 }
@@ -1198,7 +1209,7 @@ static void java_str(const jv *v, hl_buf *out, int depth)
 
 		memcpy(tmp, v->s, v->n);
 		tmp[v->n] = 0;
-		put_java_fp(out, strtod(tmp, NULL), false);
+		ty__put_java_fp(out, strtod(tmp, NULL), false);
 		return;
 	}
 	case J_STR:
@@ -1432,6 +1443,37 @@ static int collection_from_json(jctx *c, const ty_type *t, const jv *v, hl_buf *
 	rc = 0;
 exit:
 	free(sp);
+	hl_buf_free(&tmp);
+	return rc;
+}
+
+/* VectorType.fromJSONObject: a list (or a string holding one) of exactly
+ * dim non-null elements. */
+static int vector_from_json(jctx *c, const ty_type *t, const jv *v, hl_buf *out, int depth)
+{
+	hl_buf tmp;
+	int rc = -1;
+
+	if (decode_nested(c, &v))
+		return -1;
+	if (v->kind != J_ARR)
+		return bad_kind(c->err, "Expected a list, but got a %s: %s", v);
+	if (v->count != t->dim)
+		return hl_errf(c->err, HL_ERR_INVALID, "List had incorrect size: expected %d but given %d",
+			       t->dim, v->count);
+	hl_buf_init(&tmp);
+	for (int i = 0; i < v->count; i++) {
+		if (v->items[i]->kind == J_NULL) {
+			hl_errf(c->err, HL_ERR_INVALID, "Invalid null element in list");
+			goto exit;
+		}
+		hl_buf_reset(&tmp);
+		if (from_json(c, t->sub[0], v->items[i], &tmp, depth + 1))
+			goto exit;
+		ty_vector_put_elem(t, tmp.p, tmp.len, out);
+	}
+	rc = 0;
+exit:
 	hl_buf_free(&tmp);
 	return rc;
 }
@@ -1781,6 +1823,8 @@ bad_decimal:
 	case TY_TUPLE:
 	case TY_UDT:
 		return fields_from_json(c, t, v, out, depth);
+	case TY_VECTOR:
+		return vector_from_json(c, t, v, out, depth);
 	}
 	return hl_errf(c->err, HL_ERR_INVALID, "Unsupported type for JSON");
 }
