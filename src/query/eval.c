@@ -154,6 +154,151 @@ static int eval_func(qry_exec *x, const cql_term *t, const ty_type *type, const 
 	return -1;
 }
 
+static bool num_kind(ty_kind k)
+{
+	switch (k) {
+	case TY_TINYINT: case TY_SMALLINT: case TY_INT: case TY_BIGINT: case TY_COUNTER:
+	case TY_FLOAT: case TY_DOUBLE: case TY_VARINT: case TY_DECIMAL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The type an operand of an operation is read as: its type hint, else the
+ * receiver's (Cassandra picks the overload whose argument types equal the
+ * receiver when the literals fit several). */
+static const ty_type *operand_type(qry_exec *x, const cql_term *t, const ty_type *recv)
+{
+	if (t->kind == CQL_TERM_TYPEHINT || t->kind == CQL_TERM_CAST) {
+		const ty_type *ht;
+		hl_err e;
+		if (ty_parse(t->type, strlen(t->type), x->a, NULL, NULL, NULL, &ht, &e) == 0)
+			return ht;
+	}
+	return recv;
+}
+
+/*
+ * Arithmetic in a term (WHERE k = 1 + 2, INSERT ... VALUES (?, ts - 1d)),
+ * CAST(term AS type) and unary minus, computed for the receiving column's
+ * type as Cassandra's FunctionResolver picks the operation.
+ */
+static int eval_arith(qry_exec *x, const cql_term *t, const ty_type *type, const char *colname,
+		      q_val *out)
+{
+	out->p = NULL;
+	out->len = QRY_NULL;
+	if (!type)
+		return hl_errf(&x->err, HL_ERR_INVALID, "Cannot infer the type of an operation for %s",
+			       colname);
+	hl_buf b;
+	hl_buf_init(&b);
+	int rc = -1;
+	if (t->kind == CQL_TERM_CAST) {
+		const ty_type *to, *from = NULL;
+		q_val v;
+		if (ty_parse(t->type, strlen(t->type), x->a, NULL, NULL, NULL, &to, &x->err) < 0)
+			goto out;
+		if (t->left->kind == CQL_TERM_TYPEHINT)
+			from = operand_type(x, t->left, NULL);
+		if (!from)
+			from = to;
+		if (q_eval(x, t->left, from, colname, &v) < 0)
+			goto out;
+		if (v.len <= 0) {
+			*out = v;
+			rc = 0;
+			goto out;
+		}
+		if (!ty_equal(to, from) && !ty_castable(to, from)) {
+			hl_errf(&x->err, HL_ERR_INVALID, "%s cannot be cast to %s", ty_name(from, x->a),
+				ty_name(to, x->a));
+			goto out;
+		}
+		if (ty_equal(to, from))
+			hl_buf_put(&b, v.p, (size_t)v.len);
+		else if (ty_cast(to, from, v.p, (size_t)v.len, &b, &x->err) < 0)
+			goto out;
+		from = to;
+		if (!ty_equal(type, to) && (!num_kind(type->kind) || !num_kind(to->kind))) {
+			hl_errf(&x->err, HL_ERR_INVALID, "Type error: cannot assign a value of type %s to "
+				"%s of type %s", ty_name(to, x->a), colname, ty_name(type, x->a));
+			goto out;
+		}
+		if (!ty_equal(type, to)) {
+			hl_buf c;
+			hl_buf_init(&c);
+			if (ty_cast(type, to, b.p, b.len, &c, &x->err) < 0) {
+				hl_buf_free(&c);
+				goto out;
+			}
+			hl_buf_free(&b);
+			b = c;
+		}
+		goto keep;
+	}
+	if (t->kind == CQL_TERM_NEG) {
+		q_val v;
+		if (!num_kind(type->kind)) {
+			hl_errf(&x->err, HL_ERR_INVALID, "Invalid call to function _negate, none of its type "
+				"signatures match");
+			goto out;
+		}
+		if (q_eval(x, t->left, type, colname, &v) < 0)
+			goto out;
+		if (v.len <= 0) {
+			rc = 0;
+			goto out;
+		}
+		if (ty_negate(type, v.p, (size_t)v.len, &b, &x->err) < 0)
+			goto out;
+		goto keep;
+	}
+	bool temporal = type->kind == TY_TIMESTAMP || type->kind == TY_DATE;
+	const ty_type *lt = operand_type(x, t->left, type);
+	const ty_type *rty = operand_type(x, t->right, temporal ? ty_simple(TY_DURATION) : type);
+	const ty_type *rt = ty_arith_result(lt, t->op, rty);
+	if (!rt || (!num_kind(type->kind) && !ty_equal(rt, type) &&
+		    !(type->kind == TY_TEXT && rt->kind == TY_ASCII))) {
+		hl_errf(&x->err, HL_ERR_INVALID, "the '%c' operation is not supported between %s and %s",
+			t->op, ty_name(lt, x->a), ty_name(rty, x->a));
+		goto out;
+	}
+	q_val l, r;
+	if (q_eval(x, t->left, lt, colname, &l) < 0 || q_eval(x, t->right, rty, colname, &r) < 0)
+		goto out;
+	if (l.len == QRY_UNSET || r.len == QRY_UNSET) {
+		out->len = QRY_UNSET;
+		rc = 0;
+		goto out;
+	}
+	if (l.len <= 0 || r.len <= 0) {
+		rc = 0;
+		goto out;
+	}
+	if (ty_arith(t->op, rt, lt, l.p, (size_t)l.len, rty, r.p, (size_t)r.len, &b, &x->err) < 0)
+		goto out;
+	if (num_kind(type->kind) && !ty_equal(type, rt) &&
+	    !(type->kind == TY_COUNTER && rt->kind == TY_BIGINT)) {
+		hl_buf c;
+		hl_buf_init(&c);
+		if (ty_cast(type, rt, b.p, b.len, &c, &x->err) < 0) {
+			hl_buf_free(&c);
+			goto out;
+		}
+		hl_buf_free(&b);
+		b = c;
+	}
+keep:
+	out->p = b.len ? hl_arena_memdup(x->a, b.p, b.len) : (const uint8_t *)"";
+	out->len = (int32_t)b.len;
+	rc = 0;
+out:
+	hl_buf_free(&b);
+	return rc;
+}
+
 /*
  * Evaluate t as a value of `type` for column `colname`. out->len is
  * QRY_NULL / QRY_UNSET for those; bytes live in the request arena.
@@ -242,6 +387,33 @@ int q_eval(qry_exec *x, const cql_term *t, const ty_type *type, const char *coln
 	case CQL_TERM_LIST:
 	case CQL_TERM_SET:
 	case CQL_TERM_MAP: {
+		if (type && type->kind == TY_VECTOR) {
+			/* [a, b, c]: exactly dim elements, concatenated as VectorType does */
+			if (t->kind != CQL_TERM_LIST && !(t->kind == CQL_TERM_SET && t->n == 0)) {
+				hl_errf(&x->err, HL_ERR_INVALID, "Invalid vector literal for %s of type %s",
+					colname, ty_name(type, x->a));
+				goto out;
+			}
+			if (t->n != type->dim) {
+				hl_errf(&x->err, HL_ERR_INVALID, "Invalid vector literal for %s of type %s; "
+					"expected %d elements, but given %d", colname, ty_name(type, x->a),
+					type->dim, t->n);
+				goto out;
+			}
+			for (int i = 0; i < t->n; i++) {
+				q_val v;
+				if (q_eval(x, t->items[i], type->sub[0], colname, &v) < 0)
+					goto out;
+				if (v.len < 0) {
+					hl_errf(&x->err, HL_ERR_INVALID, "null is not supported inside collections");
+					goto out;
+				}
+				ty_vector_put_elem(type, v.p, (size_t)v.len, &b);
+			}
+			if (ty_validate(type, b.p, b.len, &x->err) < 0)
+				goto out;
+			break;
+		}
 		if (!type || (type->kind != TY_LIST && type->kind != TY_SET && type->kind != TY_MAP)) {
 			hl_errf(&x->err, HL_ERR_INVALID, "Invalid collection literal for %s of type %s",
 				colname, type ? ty_name(type, x->a) : "?");
@@ -301,6 +473,13 @@ int q_eval(qry_exec *x, const cql_term *t, const ty_type *type, const char *coln
 		rc = q_eval(x, t->left, ht, colname, out);
 		goto out;
 	}
+	case CQL_TERM_BINOP:
+	case CQL_TERM_NEG:
+	case CQL_TERM_CAST:
+		if (eval_arith(x, t, type, colname, out) < 0)
+			goto out;
+		rc = 0;
+		goto out;
 	default:
 		hl_errf(&x->err, HL_ERR_INVALID, "Unsupported term for %s", colname);
 		goto out;

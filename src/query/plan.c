@@ -5,7 +5,10 @@
  * token, clustering slices, filtering), bind variable metadata with the
  * names and types drivers need, and the result metadata.
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -106,6 +109,15 @@ static void spec_term(planner *pl, const cql_term *t, const char *name, const ty
 			spec_term(pl, t->keys[i], name, type && type->nsub == 2 ? type->sub[0] : NULL);
 			spec_term(pl, t->items[i], name, type && type->nsub == 2 ? type->sub[1] : NULL);
 		}
+		break;
+	case CQL_TERM_BINOP:
+		/* operands take the receiver's type; a temporal's right side is a duration */
+		spec_term(pl, t->left, name, type);
+		spec_term(pl, t->right, name, type && (type->kind == TY_TIMESTAMP || type->kind == TY_DATE)
+			  ? ty_simple(TY_DURATION) : type);
+		break;
+	case CQL_TERM_NEG:
+		spec_term(pl, t->left, name, type);
 		break;
 	default:
 		break;
@@ -283,7 +295,7 @@ static int classify(planner *pl, int nwhere, const cql_rel *where, bool for_sele
 			out->has_ck = true;
 			continue;
 		}
-		if (rel->kind != CQL_REL_SINGLE)
+		if (rel->kind != CQL_REL_SINGLE && !(rel->kind == CQL_REL_ELEMENT && for_select))
 			return perr(pl, HL_ERR_INVALID, "Unsupported restriction on %s",
 				    rel->ncols ? rel->cols[0] : "?");
 		const sch_column *c = find_col(pl, rel->cols[0]);
@@ -292,6 +304,25 @@ static int classify(planner *pl, int nwhere, const cql_rel *where, bool for_sele
 		const sch_column **cols = hl_arena_alloc(pl->a, sizeof(*cols));
 		cols[0] = c;
 		q_restr *r = mk_restr(pl, rel, 1, cols);
+		if (rel->kind == CQL_REL_ELEMENT && for_select) {
+			/* m[key] = value: a map entry, checked row by row */
+			const ty_type *mt = c->type;
+			if (mt->kind == TY_LIST)
+				return perr(pl, HL_ERR_INVALID, "Indexes on list entries (%s[index] = value) are "
+					    "not currently supported.", c->name);
+			if (mt->kind != TY_MAP)
+				return perr(pl, HL_ERR_INVALID, "Column %s cannot be used as a map", c->name);
+			if (mt->frozen)
+				return perr(pl, HL_ERR_INVALID, "Map-entry equality predicates on frozen map "
+					    "column %s are not supported", c->name);
+			if (rel->op != CQL_OP_EQ)
+				return perr(pl, HL_ERR_INVALID, "Only EQ relations are supported on map entries");
+			r->key = rel->key;
+			spec_term(pl, rel->key, hl_arena_printf(pl->a, "key(%s)", c->name), mt->sub[0]);
+			spec_term(pl, rel->value, hl_arena_printf(pl->a, "value(%s)", c->name), mt->sub[1]);
+			out->filter[out->nfilter++] = r;
+			continue;
+		}
 		spec_restr(pl, r);
 		if (rel->op == CQL_OP_LIKE || rel->op == CQL_OP_BETWEEN)
 			return perr(pl, HL_ERR_INVALID, "%s restriction is only supported on properly "
@@ -439,6 +470,12 @@ static bool index_serves(const sch_table *t, const q_restr *r)
 		full = strcmp(target, want) == 0;
 		plain = strcmp(target, col) == 0;
 		(void)entries;
+		if (r->key) {
+			/* a map entry: only an entries() index answers it */
+			if (entries && r->op == CQL_OP_EQ)
+				return true;
+			continue;
+		}
 		switch (r->op) {
 		case CQL_OP_EQ:
 			if (plain || full)
@@ -491,6 +528,374 @@ static const char *sel_name(planner *pl, const cql_sel *s)
 	}
 }
 
+/* ------------------------------------------------------------ selector expressions */
+
+static int plan_selector(planner *pl, const cql_selector *cs, q_sel *out);
+
+/* A term as Cassandra prints it in a result column name ('k', 1, ?). */
+static const char *term_text(planner *pl, const cql_term *t)
+{
+	if (!t)
+		return "";
+	switch (t->kind) {
+	case CQL_TERM_LITERAL:
+		if (t->lit.kind == TY_LIT_STRING) {
+			hl_buf b;
+			hl_buf_init(&b);
+			hl_buf_u8(&b, '\'');
+			for (size_t i = 0; i < t->lit.len; i++) {
+				if (t->lit.text[i] == '\'')
+					hl_buf_u8(&b, '\'');
+				hl_buf_u8(&b, (uint8_t)t->lit.text[i]);
+			}
+			hl_buf_u8(&b, '\'');
+			const char *r = hl_arena_strndup(pl->a, (const char *)b.p, b.len);
+			hl_buf_free(&b);
+			return r;
+		}
+		return hl_arena_strndup(pl->a, t->lit.text, t->lit.len);
+	case CQL_TERM_BIND:
+		return t->bind_name ? hl_arena_printf(pl->a, ":%s", t->bind_name) : "?";
+	case CQL_TERM_TYPEHINT:
+		return hl_arena_printf(pl->a, "(%s)%s", t->type, term_text(pl, t->left));
+	default:
+		return "?";
+	}
+}
+
+/* The type Cassandra prefers for a literal with no receiver (Constants.Type). */
+static const ty_type *lit_type(const cql_term *t)
+{
+	if (!t || t->kind != CQL_TERM_LITERAL)
+		return NULL;
+	switch (t->lit.kind) {
+	case TY_LIT_STRING: return ty_simple(TY_TEXT);
+	case TY_LIT_FLOAT: return ty_simple(TY_DOUBLE);
+	case TY_LIT_BOOLEAN: return ty_simple(TY_BOOLEAN);
+	case TY_LIT_UUID: return ty_simple(TY_UUID);
+	case TY_LIT_HEX: return ty_simple(TY_BLOB);
+	case TY_LIT_DURATION: return ty_simple(TY_DURATION);
+	case TY_LIT_INTEGER: {
+		char buf[48];
+		if (t->lit.len >= sizeof buf)
+			return ty_simple(TY_VARINT);
+		memcpy(buf, t->lit.text, t->lit.len);
+		buf[t->lit.len] = 0;
+		errno = 0;
+		long long v = strtoll(buf, NULL, 10);
+		if (errno)
+			return ty_simple(TY_VARINT);
+		return v >= INT32_MIN && v <= INT32_MAX ? ty_simple(TY_INT) : ty_simple(TY_BIGINT);
+	}
+	default:
+		return NULL;
+	}
+}
+
+static q_expr *new_ex(planner *pl, int kind)
+{
+	q_expr *e = hl_arena_zalloc(pl->a, sizeof *e);
+	e->kind = kind;
+	return e;
+}
+
+static int plan_expr(planner *pl, const cql_sel *s, q_expr **out, const char **name, int depth);
+
+/* m[k] / m[a..b] / s[x]: the collection operand and its checks. */
+static int plan_subscript(planner *pl, const cql_sel *s, q_expr **out, const char **name, int depth)
+{
+	q_expr *c;
+	const char *cn;
+	bool slice = s->kind == CQL_SEL_SLICE;
+	if (plan_expr(pl, s->arg, &c, &cn, depth + 1) < 0)
+		return -1;
+	const ty_type *ct = c->type;
+	if (ct->kind == TY_LIST)
+		return perr(pl, HL_ERR_INVALID, "%s selection is only allowed on sets and maps, but %s is "
+			    "a list", slice ? "Slice" : "Element", cn);
+	if (ct->kind != TY_MAP && ct->kind != TY_SET)
+		return perr(pl, HL_ERR_INVALID, "Invalid %s selection: %s is of type %s is not a collection",
+			    slice ? "slice" : "element", cn, ty_name(ct, pl->a));
+	q_expr *e = new_ex(pl, slice ? Q_EX_SLICE : Q_EX_ELEM);
+	e->a = c;
+	e->ktype = ct->sub[0];
+	e->term = s->term;
+	e->term2 = slice ? s->term2 : NULL;
+	e->type = slice ? ct : ct->kind == TY_MAP ? ct->sub[1] : ct->sub[0];
+	const char *spec = hl_arena_printf(pl->a, "%s(%s)", ct->kind == TY_MAP ? "key" : "value", cn);
+	spec_term(pl, s->term, spec, e->ktype);
+	if (slice) {
+		spec_term(pl, s->term2, spec, e->ktype);
+		*name = hl_arena_printf(pl->a, "%s[%s..%s]", cn, s->term ? term_text(pl, s->term) : "",
+					s->term2 ? term_text(pl, s->term2) : "");
+	} else {
+		*name = hl_arena_printf(pl->a, "%s[%s]", cn, term_text(pl, s->term));
+	}
+	*out = e;
+	return 0;
+}
+
+/*
+ * similarity_cosine / similarity_euclidean / similarity_dot_product(a, b):
+ * two vector<float, n> of one dimension; a literal or marker argument takes
+ * the other argument's type. The result is a float.
+ */
+static int plan_similarity(planner *pl, const cql_sel *s, q_expr **out, const char **name, int depth)
+{
+	const char *fn = strcasecmp(s->fn_name, "similarity_cosine") == 0 ? "similarity_cosine"
+		       : strcasecmp(s->fn_name, "similarity_euclidean") == 0 ? "similarity_euclidean"
+		       : "similarity_dot_product";
+	q_expr *arg[2] = { NULL, NULL };
+	const char *an[2] = { NULL, NULL };
+	cql_term *lit[2] = { NULL, NULL };
+	const ty_type *vt = NULL;
+	for (int i = 0; i < 2; i++) {
+		const cql_sel *a = s->args[i];
+		if (a->kind == CQL_SEL_LIST) {
+			/* [x, y, ...] of constants: a list term the vector type applies to */
+			cql_term *t = hl_arena_zalloc(pl->a, sizeof *t);
+			t->kind = CQL_TERM_LIST;
+			t->n = a->n;
+			t->items = hl_arena_zalloc(pl->a, sizeof(cql_term *) * (size_t)(a->n + 1));
+			hl_buf b;
+			hl_buf_init(&b);
+			hl_buf_u8(&b, '[');
+			for (int j = 0; j < a->n; j++) {
+				if (a->args[j]->kind != CQL_SEL_TERM || !a->args[j]->term) {
+					hl_buf_free(&b);
+					return perr(pl, HL_ERR_INVALID, "Invalid vector literal in call to function "
+						    "system.%s", fn);
+				}
+				t->items[j] = a->args[j]->term;
+				hl_buf_printf(&b, "%s%s", j ? ", " : "", term_text(pl, a->args[j]->term));
+			}
+			hl_buf_u8(&b, ']');
+			an[i] = hl_arena_strndup(pl->a, (const char *)b.p, b.len);
+			hl_buf_free(&b);
+			lit[i] = t;
+			continue;
+		}
+		if (a->kind == CQL_SEL_TERM && a->term && a->term->kind == CQL_TERM_BIND) {
+			lit[i] = a->term;
+			an[i] = term_text(pl, a->term);
+			continue;
+		}
+		if (plan_expr(pl, a, &arg[i], &an[i], depth + 1) < 0)
+			return -1;
+		if (arg[i]->type->kind != TY_VECTOR || arg[i]->type->sub[0]->kind != TY_FLOAT)
+			return perr(pl, HL_ERR_INVALID, "Function system.%s requires a float vector argument, "
+				    "but found argument %s of type %s", fn, an[i], ty_name(arg[i]->type, pl->a));
+		if (vt && !ty_equal(vt, arg[i]->type))
+			return perr(pl, HL_ERR_INVALID, "All arguments must have the same vector dimensions "
+				    "in call to function system.%s", fn);
+		vt = arg[i]->type;
+	}
+	if (!vt)
+		return perr(pl, HL_ERR_INVALID, "Cannot infer type of argument %s in call to function "
+			    "system.%s", an[0], fn);
+	for (int i = 0; i < 2; i++) {
+		if (!lit[i])
+			continue;
+		const char *spec = hl_arena_printf(pl->a, "arg%d(system.%s)", i, fn);
+		if (lit[i]->kind == CQL_TERM_LIST && lit[i]->n != vt->dim)
+			return perr(pl, HL_ERR_INVALID, "Invalid vector literal for %s of type %s; expected %d "
+				    "elements, but given %d", spec, ty_name(vt, pl->a), vt->dim, lit[i]->n);
+		spec_term(pl, lit[i], spec, vt);
+		q_expr *c = new_ex(pl, Q_EX_CONST);
+		c->term = lit[i];
+		c->type = vt;
+		c->ktype = vt;
+		c->spec = spec;
+		arg[i] = c;
+	}
+	q_expr *e = new_ex(pl, Q_EX_SIM);
+	e->op = fn[11];
+	e->a = arg[0];
+	e->b = arg[1];
+	e->type = ty_simple(TY_FLOAT);
+	*name = hl_arena_printf(pl->a, "system.%s(%s, %s)", fn, an[0], an[1]);
+	*out = e;
+	return 0;
+}
+
+static int plan_expr(planner *pl, const cql_sel *s, q_expr **out, const char **name, int depth)
+{
+	if (depth > CQL_MAX_DEPTH)
+		return perr(pl, HL_ERR_INVALID, "Selector nesting too deep");
+	switch (s->kind) {
+	case CQL_SEL_COLUMN: {
+		const sch_column *c = find_col(pl, s->name);
+		if (!c)
+			return -1;
+		q_expr *e = new_ex(pl, Q_EX_COL);
+		e->col = c;
+		e->type = c->type;
+		*name = c->name;
+		*out = e;
+		return 0;
+	}
+	case CQL_SEL_TERM:
+	case CQL_SEL_TYPEHINT: {
+		const cql_term *t = s->term;
+		const ty_type *ty = NULL;
+		const char *nm;
+		if (s->kind == CQL_SEL_TYPEHINT) {
+			if (!s->arg || s->arg->kind != CQL_SEL_TERM)
+				goto flat;
+			t = s->arg->term;
+			if (ty_parse(s->type, strlen(s->type), pl->a, NULL, NULL, NULL, &ty, pl->err) < 0)
+				return -1;
+			nm = hl_arena_printf(pl->a, "(%s)%s", s->type, term_text(pl, t));
+		} else {
+			ty = lit_type(t);
+			nm = term_text(pl, t);
+		}
+		if (!t || t->kind == CQL_TERM_BIND)
+			return perr(pl, HL_ERR_INVALID, "Bind markers are not supported in selections");
+		if (t->kind == CQL_TERM_LITERAL && t->lit.kind == TY_LIT_NULL)
+			ty = NULL;
+		q_expr *e = new_ex(pl, Q_EX_CONST);
+		e->term = (cql_term *)t;
+		e->type = ty ? ty : ty_simple(TY_INT);
+		e->ktype = ty;
+		*name = nm;
+		*out = e;
+		return 0;
+	}
+	case CQL_SEL_BINOP: {
+		q_expr *l, *r;
+		const char *ln, *rn;
+		if (plan_expr(pl, s->args[0], &l, &ln, depth + 1) < 0 ||
+		    plan_expr(pl, s->args[1], &r, &rn, depth + 1) < 0)
+			return -1;
+		/* an untyped null operand takes the other side's type */
+		if (l->kind == Q_EX_CONST && !l->ktype)
+			l->type = r->type;
+		if (r->kind == Q_EX_CONST && !r->ktype)
+			r->type = l->type;
+		const ty_type *rt = ty_arith_result(l->type, s->op, r->type);
+		if (!rt)
+			return perr(pl, HL_ERR_INVALID, "the '%c' operation is not supported between %s and %s",
+				    s->op, ln, rn);
+		q_expr *e = new_ex(pl, Q_EX_BINOP);
+		e->op = s->op;
+		e->a = l;
+		e->b = r;
+		e->type = rt;
+		*name = hl_arena_printf(pl->a, "%s %c %s", ln, s->op, rn);
+		*out = e;
+		return 0;
+	}
+	case CQL_SEL_NEG: {
+		q_expr *a;
+		const char *an;
+		if (plan_expr(pl, s->arg, &a, &an, depth + 1) < 0)
+			return -1;
+		if (!ty_arith_result(a->type, '*', a->type) || a->type->kind == TY_TEXT ||
+		    a->type->kind == TY_ASCII || a->type->kind == TY_TIMESTAMP || a->type->kind == TY_DATE)
+			return perr(pl, HL_ERR_INVALID, "Invalid call to function _negate, none of its type "
+				    "signatures match");
+		q_expr *e = new_ex(pl, Q_EX_NEG);
+		e->a = a;
+		e->type = a->type->kind == TY_COUNTER ? ty_simple(TY_BIGINT) : a->type;
+		*name = hl_arena_printf(pl->a, "-%s", an);
+		*out = e;
+		return 0;
+	}
+	case CQL_SEL_CAST: {
+		q_expr *a;
+		const char *an;
+		const ty_type *to;
+		if (plan_expr(pl, s->arg, &a, &an, depth + 1) < 0)
+			return -1;
+		if (ty_parse(s->type, strlen(s->type), pl->a, NULL, NULL, NULL, &to, pl->err) < 0)
+			return -1;
+		if (ty_equal(to, a->type)) {
+			/* a cast to the argument's own type is the argument itself */
+			*out = a;
+			*name = an;
+			return 0;
+		}
+		if (!ty_castable(to, a->type))
+			return perr(pl, HL_ERR_INVALID, "%s cannot be cast to %s", an, ty_name(to, pl->a));
+		q_expr *e = new_ex(pl, Q_EX_CAST);
+		e->a = a;
+		e->type = to;
+		*name = hl_arena_printf(pl->a, "cast(%s as %s)", an, ty_name(to, pl->a));
+		*out = e;
+		return 0;
+	}
+	case CQL_SEL_ELEMENT:
+	case CQL_SEL_SLICE:
+		return plan_subscript(pl, s, out, name, depth);
+	case CQL_SEL_WRITETIME:
+	case CQL_SEL_TTL:
+	case CQL_SEL_MAXWRITETIME: {
+		const char *fn = s->kind == CQL_SEL_WRITETIME ? "writetime" : s->kind == CQL_SEL_TTL ? "ttl"
+			       : "maxwritetime";
+		const cql_sel *arg = s->arg;
+		const cql_sel *base = arg;
+		while (base && (base->kind == CQL_SEL_ELEMENT || base->kind == CQL_SEL_SLICE))
+			base = base->arg;
+		if (!arg || !base || base->kind != CQL_SEL_COLUMN || (arg != base && arg->arg != base))
+			return perr(pl, HL_ERR_INVALID, "Invalid argument for %s", fn);
+		const sch_column *c = find_col(pl, base->name);
+		if (!c)
+			return -1;
+		if (c->kind == SCH_PARTITION_KEY || c->kind == SCH_CLUSTERING)
+			return perr(pl, HL_ERR_INVALID, "Cannot use selection function %s on PRIMARY KEY "
+				    "part %s", fn, c->name);
+		q_expr *a;
+		const char *an;
+		if (plan_expr(pl, arg, &a, &an, depth + 1) < 0)
+			return -1;
+		if (c->type->kind == TY_UDT && ty_is_multicell(c->type))
+			return perr(pl, HL_ERR_INVALID, "Cannot use selection function %s on non-frozen %s",
+				    fn, ty_name(c->type, pl->a));
+		q_expr *e = new_ex(pl, s->kind == CQL_SEL_WRITETIME ? Q_EX_WT : s->kind == CQL_SEL_TTL
+				   ? Q_EX_TTL : Q_EX_MAXWT);
+		e->a = a;
+		e->col = c;
+		const ty_type *one = ty_simple(s->kind == CQL_SEL_TTL ? TY_INT : TY_BIGINT);
+		/* several cells (a non-frozen collection or a slice of one): a list */
+		bool many = q_is_cells(c->type) && a->kind != Q_EX_ELEM;
+		e->type = many && s->kind != CQL_SEL_MAXWRITETIME ? ty_list(pl->a, one, false) : one;
+		*name = hl_arena_printf(pl->a, "%s(%s)", fn, an);
+		*out = e;
+		return 0;
+	}
+	case CQL_SEL_FUNC:
+		if (s->n == 2 && strncasecmp(s->fn_name, "similarity_", 11) == 0)
+			return plan_similarity(pl, s, out, name, depth);
+		break;
+	default:
+		break;
+	}
+flat: {
+	/* anything else (functions, field selection...) as a flat selector */
+	cql_selector cs = { (cql_sel *)s, NULL };
+	q_sel *fs = hl_arena_zalloc(pl->a, sizeof *fs);
+	if (plan_selector(pl, &cs, fs) < 0)
+		return -1;
+	if (fs->kind == Q_SEL_AGG || fs->kind == Q_SEL_COUNT)
+		return perr(pl, HL_ERR_INVALID, "Aggregates are not supported inside selector expressions");
+	if (fs->kind == Q_SEL_COLUMN) {
+		q_expr *e = new_ex(pl, Q_EX_COL);
+		e->col = fs->col;
+		e->type = fs->type;
+		*name = fs->name;
+		*out = e;
+		return 0;
+	}
+	q_expr *e = new_ex(pl, Q_EX_SEL);
+	e->sel = fs;
+	e->type = fs->type;
+	*name = fs->name;
+	*out = e;
+	return 0;
+	}
+}
+
 static int plan_selector(planner *pl, const cql_selector *cs, q_sel *out)
 {
 	const cql_sel *s = cs->expr;
@@ -506,9 +911,35 @@ static int plan_selector(planner *pl, const cql_selector *cs, q_sel *out)
 		out->name = c->name;
 		break;
 	}
+	case CQL_SEL_BINOP:
+	case CQL_SEL_NEG:
+	case CQL_SEL_CAST:
+	case CQL_SEL_ELEMENT:
+	case CQL_SEL_SLICE:
+	case CQL_SEL_MAXWRITETIME:
+	expr:
+		out->kind = Q_SEL_EXPR;
+		if (plan_expr(pl, s, &out->ex, &out->name, 0) < 0)
+			return -1;
+		out->type = out->ex->type;
+		break;
+	case CQL_SEL_TYPEHINT:
+		if (s->arg && s->arg->kind == CQL_SEL_TERM && s->arg->term &&
+		    s->arg->term->kind != CQL_TERM_BIND)
+			goto expr;
+		return perr(pl, HL_ERR_INVALID, "Unsupported selector");
 	case CQL_SEL_WRITETIME:
 	case CQL_SEL_TTL: {
 		bool wt = s->kind == CQL_SEL_WRITETIME;
+		if (s->arg && s->arg->kind != CQL_SEL_COLUMN && s->arg->kind != CQL_SEL_FIELD)
+			goto expr;
+		if (s->arg && s->arg->kind == CQL_SEL_COLUMN) {
+			const sch_column *mc = find_col(pl, s->arg->name);
+			if (!mc)
+				return -1;
+			if (q_is_cells(mc->type))
+				goto expr;
+		}
 		if (!s->arg || s->arg->kind != CQL_SEL_COLUMN)
 			return perr(pl, HL_ERR_INVALID, "Invalid argument for %s", wt ? "writetime" : "ttl");
 		const sch_column *c = find_col(pl, s->arg->name);
@@ -516,10 +947,10 @@ static int plan_selector(planner *pl, const cql_selector *cs, q_sel *out)
 			return -1;
 		if (c->kind == SCH_PARTITION_KEY || c->kind == SCH_CLUSTERING)
 			return perr(pl, HL_ERR_INVALID, "Cannot use selection function %s on PRIMARY KEY "
-				    "part %s", wt ? "writeTime" : "ttl", c->name);
+				    "part %s", wt ? "writetime" : "ttl", c->name);
 		if (sch_type_is_multicell(c->type))
 			return perr(pl, HL_ERR_INVALID, "Cannot use selection function %s on non-frozen "
-				    "%s", wt ? "writeTime" : "ttl", ty_name(c->type, pl->a));
+				    "%s", wt ? "writetime" : "ttl", ty_name(c->type, pl->a));
 		out->kind = wt ? Q_SEL_WRITETIME : Q_SEL_TTL;
 		out->col = c;
 		out->type = ty_simple(wt ? TY_BIGINT : TY_INT);
@@ -684,6 +1115,10 @@ static int plan_selector(planner *pl, const cql_selector *cs, q_sel *out)
 				goto named;
 			}
 		}
+		if (s->n == 2 && (strcasecmp(fn, "similarity_cosine") == 0 ||
+				  strcasecmp(fn, "similarity_euclidean") == 0 ||
+				  strcasecmp(fn, "similarity_dot_product") == 0))
+			goto expr;
 		return perr(pl, HL_ERR_INVALID, "Unknown function '%s'", fn);
 	}
 	case CQL_SEL_TERM:

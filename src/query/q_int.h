@@ -30,14 +30,38 @@ typedef struct q_restr {
 	cql_term *value;               /* EQ/slice value, or an IN marker */
 	int nvalues;                   /* IN (...) */
 	cql_term **values;
+	cql_term *key;                 /* m[key] = value (map entry, SELECT filtering) */
 } q_restr;
 
 /* ------------------------------------------------------------ selection */
 
 enum {
 	Q_SEL_COLUMN, Q_SEL_WRITETIME, Q_SEL_TTL, Q_SEL_TOKEN, Q_SEL_COUNT, Q_SEL_CONST,
-	Q_SEL_FUNC, Q_SEL_AGG, Q_SEL_FIELD,
+	Q_SEL_FUNC, Q_SEL_AGG, Q_SEL_FIELD, Q_SEL_EXPR,
 };
+
+/*
+ * A selector expression (Q_SEL_EXPR): arithmetic, CAST, element and slice
+ * selection, WRITETIME/TTL/MAXWRITETIME over collections, evaluated per row
+ * by select.c. Leaves are columns, constants or flat selectors (functions).
+ */
+enum {
+	Q_EX_COL, Q_EX_CONST, Q_EX_BINOP, Q_EX_NEG, Q_EX_CAST, Q_EX_ELEM, Q_EX_SLICE,
+	Q_EX_WT, Q_EX_TTL, Q_EX_MAXWT, Q_EX_SEL,
+	Q_EX_SIM,                      /* similarity_cosine/euclidean/dot_product: op 'c', 'e', 'd' */
+};
+
+typedef struct q_expr {
+	int kind;
+	const ty_type *type;           /* result type */
+	const sch_column *col;         /* COL; WT/TTL/MAXWT: the column read */
+	char op;                       /* BINOP */
+	struct q_expr *a, *b;          /* operands; ELEM/SLICE: the collection; WT..: the arg */
+	cql_term *term, *term2;        /* CONST; ELEM key; SLICE bounds (either may be NULL) */
+	const ty_type *ktype;          /* ELEM/SLICE: key type; CONST: the constant's type */
+	struct q_sel *sel;             /* SEL */
+	const char *spec;              /* CONST: the receiver name its errors use */
+} q_expr;
 
 enum { Q_AGG_MIN = 1, Q_AGG_MAX, Q_AGG_SUM, Q_AGG_AVG };
 
@@ -51,6 +75,7 @@ typedef struct q_sel {
 	const ty_type *arg_type;
 	int agg;                       /* AGG: Q_AGG_* over col */
 	int field;                     /* FIELD: index in the UDT (col) */
+	q_expr *ex;                    /* EXPR */
 } q_sel;
 
 typedef struct q_select {
@@ -312,6 +337,7 @@ struct qry_exec {
 	int64_t tombstones;            /* scanned by this request's reads */
 	int64_t live_rows;
 	bool done;
+	bool sel_failed;               /* a selector expression failed: x->err holds why */
 	st_bytes *slices_buf;
 	int nslices;
 	st_slice *slices;

@@ -10,6 +10,7 @@
  * A page is never empty while more pages remain: if filtering discards a
  * chunk, the next chunk is read before answering.
  */
+#include <math.h>
 #include <string.h>
 
 #include "query/q_int.h"
@@ -385,6 +386,7 @@ typedef struct filt {
 	q_restr *r;
 	int nv;
 	q_val *vals;                   /* IN: several; others one */
+	q_val key;                     /* map entry restrictions: the key */
 } filt;
 
 /*
@@ -562,6 +564,31 @@ static bool filter_row(qry_exec *x, filt *f, int nf, const st_rpart *p, const st
 		q_val v = col_value(x, c, p, row, pkv);
 		if (v.len < 0)
 			return false;
+		if (r->key) {
+			/* m[key] = value: find the entry, compare its value */
+			q_val want = f[i].nv ? f[i].vals[0] : (q_val){ NULL, QRY_NULL };
+			bool hit = false;
+			hl_rd rd;
+			uint32_t n = 0;
+			hl_rd_init(&rd, v.p, (size_t)v.len);
+			if (want.len >= 0 && f[i].key.len >= 0 && hl_rd_u32(&rd, &n) == 0) {
+				for (uint32_t k = 0; k < n; k++) {
+					const uint8_t *kp, *vp;
+					int32_t kl, vl;
+					if (hl_rd_pbytes(&rd, &kp, &kl) < 0 || hl_rd_pbytes(&rd, &vp, &vl) < 0)
+						break;
+					if (kl >= 0 && ty_compare(c->type->sub[0], kp, (size_t)kl, f[i].key.p,
+								  (size_t)f[i].key.len) == 0) {
+						hit = vl >= 0 && ty_compare(c->type->sub[1], vp, (size_t)vl, want.p,
+									    (size_t)want.len) == 0;
+						break;
+					}
+				}
+			}
+			if (!hit)
+				return false;
+			continue;
+		}
 		bool any = false;
 		for (int k = 0; k < f[i].nv && !any; k++) {
 			q_val w = f[i].vals[k];
@@ -635,6 +662,317 @@ static void put_fn(hl_buf *b, const q_sel *s, q_val v)
 	}
 }
 
+/* ------------------------------------------------------------ selector expressions */
+
+static int ex_eval(qry_exec *x, const q_expr *e, const st_rpart *p, const st_rrow *row,
+		   const q_val *pkv, q_val *out);
+static void sel_put(qry_exec *x, const q_sel *s, const st_rpart *p, const st_rrow *row,
+		    const q_val *pkv, hl_buf *b);
+
+static q_val ex_keep(qry_exec *x, hl_buf *b)
+{
+	q_val v;
+	v.p = b->len ? hl_arena_memdup(x->a, b->p, b->len) : (const uint8_t *)"";
+	v.len = (int32_t)b->len;
+	return v;
+}
+
+/* from <= key <= to on the collection's key order; a missing bound is open. */
+static bool key_in(const ty_type *kt, const uint8_t *k, int32_t kl, const q_val *from, const q_val *to)
+{
+	if (from && from->len >= 0 && ty_compare(kt, k, (size_t)kl, from->p, (size_t)from->len) < 0)
+		return false;
+	if (to && to->len >= 0 && ty_compare(kt, k, (size_t)kl, to->p, (size_t)to->len) > 0)
+		return false;
+	return true;
+}
+
+/* The subscript of an ELEM/SLICE node: key (ELEM) or bounds (SLICE). */
+static int ex_bounds(qry_exec *x, const q_expr *e, q_val *from, q_val *to)
+{
+	from->p = to->p = NULL;
+	from->len = to->len = QRY_NULL;
+	if (e->term && q_eval(x, e->term, e->ktype, "element selection", from) < 0)
+		return -1;
+	if (e->term2 && q_eval(x, e->term2, e->ktype, "element selection", to) < 0)
+		return -1;
+	if (e->kind == Q_EX_ELEM && from->len < 0)
+		return hl_errf(&x->err, HL_ERR_INVALID, "Invalid null value for element selection");
+	return 0;
+}
+
+/* m[k], s[e], m[a..b], s[a..b] over a serialized map/set. */
+static int ex_subscript(qry_exec *x, const q_expr *e, q_val coll, q_val *out)
+{
+	q_val from, to;
+	if (ex_bounds(x, e, &from, &to) < 0)
+		return -1;
+	const ty_type *ct = e->a->type;
+	bool map = ct->kind == TY_MAP;
+	hl_rd rd;
+	hl_rd_init(&rd, coll.p, (size_t)coll.len);
+	uint32_t n = 0;
+	if (hl_rd_u32(&rd, &n) < 0)
+		return 0;
+	hl_buf b;
+	hl_buf_init(&b);
+	size_t mark;
+	int32_t cnt = 0;
+	ty_pack_begin(&b, &mark);
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *kp, *vp = NULL;
+		int32_t kl, vl = -1;
+		if (hl_rd_pbytes(&rd, &kp, &kl) < 0 || kl < 0 || (map && hl_rd_pbytes(&rd, &vp, &vl) < 0))
+			break;
+		if (e->kind == Q_EX_ELEM) {
+			if (ty_compare(e->ktype, kp, (size_t)kl, from.p, (size_t)from.len) == 0) {
+				out->p = map ? vp : kp;
+				out->len = map ? vl : kl;
+				hl_buf_free(&b);
+				return 0;
+			}
+			continue;
+		}
+		if (!key_in(e->ktype, kp, kl, e->term ? &from : NULL, e->term2 ? &to : NULL))
+			continue;
+		ty_pack_elem(&b, kp, kl);
+		if (map)
+			ty_pack_elem(&b, vp, vl);
+		cnt++;
+	}
+	if (e->kind == Q_EX_SLICE) {
+		ty_pack_end(&b, mark, cnt);
+		*out = ex_keep(x, &b);
+	}
+	hl_buf_free(&b);
+	return 0;
+}
+
+/* WRITETIME / TTL / MAXWRITETIME of a column, an element or a slice. */
+static int ex_meta(qry_exec *x, const q_expr *e, const st_rpart *p, const st_rrow *row,
+		   const q_val *pkv, q_val *out)
+{
+	const sch_column *c = e->col;
+	const st_rcell *cells = c->kind == SCH_STATIC ? (p ? p->statics : NULL) : row ? row->cells : NULL;
+	int ncells = c->kind == SCH_STATIC ? (p ? p->nstatic : 0) : row ? row->ncells : 0;
+	const q_expr *arg = e->a;
+	hl_buf b;
+	hl_buf_init(&b);
+	if (!q_is_cells(c->type)) {
+		/* one cell; a subscript only asks whether the element is there */
+		const st_rcell *cell = st_rcell_find(cells, ncells, c->id);
+		if (!cell)
+			goto out;
+		if (arg->kind == Q_EX_ELEM || arg->kind == Q_EX_SLICE) {
+			q_val v;
+			if (ex_eval(x, arg, p, row, pkv, &v) < 0)
+				goto fail;
+			if (v.len < 0 || (arg->kind == Q_EX_SLICE && v.len >= 4 && ty_get_int(v.p, 4) == 0))
+				goto out;
+		}
+		if (e->kind == Q_EX_TTL) {
+			if (cell->ttl <= 0)
+				goto out;
+			int64_t left = cell->expire - x->now_s;
+			ty_put_int(&b, (int32_t)(left > 0 ? left : 0));
+		} else {
+			ty_put_bigint(&b, cell->ts);
+		}
+		*out = ex_keep(x, &b);
+		goto out;
+	}
+	q_val from = { NULL, QRY_NULL }, to = { NULL, QRY_NULL };
+	if ((arg->kind == Q_EX_ELEM || arg->kind == Q_EX_SLICE) && ex_bounds(x, arg, &from, &to) < 0)
+		goto fail;
+	size_t mark;
+	int32_t cnt = 0;
+	int64_t maxts = 0;
+	ty_pack_begin(&b, &mark);
+	for (int i = 0; i < ncells; i++) {
+		const st_rcell *cl = &cells[i];
+		if (cl->col != c->id)
+			continue;
+		if (arg->kind == Q_EX_ELEM &&
+		    ty_compare(arg->ktype, cl->path, cl->path_len, from.p, (size_t)from.len) != 0)
+			continue;
+		if (arg->kind == Q_EX_SLICE && !key_in(arg->ktype, cl->path, (int32_t)cl->path_len,
+						       arg->term ? &from : NULL, arg->term2 ? &to : NULL))
+			continue;
+		if (!cnt || cl->ts > maxts)
+			maxts = cl->ts;
+		cnt++;
+		uint8_t v[8];
+		if (e->kind == Q_EX_TTL) {
+			int64_t left = cl->expire - x->now_s;
+			int32_t l = (int32_t)(left > 0 ? left : 0);
+			v[0] = (uint8_t)(l >> 24); v[1] = (uint8_t)(l >> 16);
+			v[2] = (uint8_t)(l >> 8); v[3] = (uint8_t)l;
+			ty_pack_elem(&b, v, cl->ttl > 0 ? 4 : -1);
+		} else {
+			for (int k = 0; k < 8; k++)
+				v[k] = (uint8_t)((uint64_t)cl->ts >> (56 - 8 * k));
+			ty_pack_elem(&b, v, 8);
+		}
+	}
+	if (!cnt)
+		goto out;
+	if (e->kind == Q_EX_MAXWT) {
+		hl_buf_reset(&b);
+		ty_put_bigint(&b, maxts);
+		*out = ex_keep(x, &b);
+		goto out;
+	}
+	if (arg->kind == Q_EX_ELEM) {
+		/* one element: its value alone (the first entry of the list) */
+		hl_rd rd;
+		const uint8_t *ep;
+		int32_t el;
+		hl_rd_init(&rd, b.p + 4, b.len - 4);
+		if (hl_rd_pbytes(&rd, &ep, &el) == 0 && el >= 0) {
+			out->p = hl_arena_memdup(x->a, ep, (size_t)el);
+			out->len = el;
+		}
+		goto out;
+	}
+	ty_pack_end(&b, mark, cnt);
+	*out = ex_keep(x, &b);
+out:
+	hl_buf_free(&b);
+	return 0;
+fail:
+	hl_buf_free(&b);
+	return -1;
+}
+
+static float ld_float(const uint8_t *p)
+{
+	uint32_t u = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	float f;
+	memcpy(&f, &u, 4);
+	return f;
+}
+
+/* Cassandra's vector similarity scores, in float as it computes them:
+ * cosine (1 + cos) / 2, euclidean 1 / (1 + squared distance), dot (1 + dot) / 2. */
+static int ex_similarity(qry_exec *x, char which, int dim, const uint8_t *a, const uint8_t *b,
+			 q_val *out)
+{
+	float dot = 0, na = 0, nb = 0, sq = 0, r;
+	for (int i = 0; i < dim; i++) {
+		float u = ld_float(a + 4 * i), v = ld_float(b + 4 * i), d = u - v;
+		dot += u * v;
+		na += u * u;
+		nb += v * v;
+		sq += d * d;
+	}
+	if (which == 'c') {
+		if (na == 0 || nb == 0)
+			return hl_errf(&x->err, HL_ERR_INVALID, "Function system.similarity_cosine doesn't "
+				       "support all-zero vectors.");
+		r = (1 + (float)(dot / sqrt((double)na * (double)nb))) / 2;
+	} else if (which == 'e') {
+		r = 1 / (1 + sq);
+	} else {
+		r = (1 + dot) / 2;
+	}
+	uint32_t u;
+	memcpy(&u, &r, 4);
+	uint8_t *o = hl_arena_alloc(x->a, 4);
+	o[0] = (uint8_t)(u >> 24); o[1] = (uint8_t)(u >> 16); o[2] = (uint8_t)(u >> 8); o[3] = (uint8_t)u;
+	out->p = o;
+	out->len = 4;
+	return 0;
+}
+
+static int ex_eval(qry_exec *x, const q_expr *e, const st_rpart *p, const st_rrow *row,
+		   const q_val *pkv, q_val *out)
+{
+	out->p = NULL;
+	out->len = QRY_NULL;
+	switch (e->kind) {
+	case Q_EX_COL:
+		if (!p && !row && !pkv)
+			return 0;
+		*out = col_value(x, e->col, p, row, pkv);
+		return 0;
+	case Q_EX_CONST:
+		return q_eval(x, e->term, e->type, e->spec ? e->spec : "selection", out);
+	case Q_EX_SIM: {
+		q_val a, b;
+		if (ex_eval(x, e->a, p, row, pkv, &a) < 0 || ex_eval(x, e->b, p, row, pkv, &b) < 0)
+			return -1;
+		int dim = e->a->type->dim;
+		if (a.len != 4 * dim || b.len != 4 * dim)
+			return 0;
+		return ex_similarity(x, e->op, dim, a.p, b.p, out);
+	}
+	case Q_EX_SEL: {
+		hl_buf b;
+		hl_buf_init(&b);
+		sel_put(x, e->sel, p, row, pkv, &b);
+		hl_rd rd;
+		const uint8_t *vp;
+		int32_t vl;
+		hl_rd_init(&rd, b.p, b.len);
+		if (hl_rd_pbytes(&rd, &vp, &vl) == 0 && vl >= 0) {
+			out->p = hl_arena_memdup(x->a, vp, (size_t)vl);
+			out->len = vl;
+		}
+		hl_buf_free(&b);
+		return x->sel_failed ? -1 : 0;
+	}
+	case Q_EX_BINOP: {
+		q_val l, r;
+		if (ex_eval(x, e->a, p, row, pkv, &l) < 0 || ex_eval(x, e->b, p, row, pkv, &r) < 0)
+			return -1;
+		/* null (or an empty value) on either side gives null */
+		if (l.len <= 0 || r.len <= 0)
+			return 0;
+		hl_buf b;
+		hl_buf_init(&b);
+		int rc = ty_arith(e->op, e->type, e->a->type, l.p, (size_t)l.len, e->b->type, r.p,
+				  (size_t)r.len, &b, &x->err);
+		if (rc == 0)
+			*out = ex_keep(x, &b);
+		hl_buf_free(&b);
+		return rc;
+	}
+	case Q_EX_NEG:
+	case Q_EX_CAST: {
+		q_val a;
+		if (ex_eval(x, e->a, p, row, pkv, &a) < 0)
+			return -1;
+		if (a.len <= 0)
+			return 0;
+		hl_buf b;
+		hl_buf_init(&b);
+		int rc = e->kind == Q_EX_NEG ? ty_negate(e->a->type, a.p, (size_t)a.len, &b, &x->err)
+					     : ty_cast(e->type, e->a->type, a.p, (size_t)a.len, &b, &x->err);
+		if (rc == 0)
+			*out = ex_keep(x, &b);
+		hl_buf_free(&b);
+		return rc;
+	}
+	case Q_EX_ELEM:
+	case Q_EX_SLICE: {
+		q_val c;
+		if (ex_eval(x, e->a, p, row, pkv, &c) < 0)
+			return -1;
+		if (c.len < 4)
+			return 0;
+		return ex_subscript(x, e, c, out);
+	}
+	case Q_EX_WT:
+	case Q_EX_TTL:
+	case Q_EX_MAXWT:
+		if (!p && !row)
+			return 0;
+		return ex_meta(x, e, p, row, pkv, out);
+	default:
+		return 0;
+	}
+}
+
 /* Append selector s's value for this row as a protocol [bytes]. */
 static void sel_put(qry_exec *x, const q_sel *s, const st_rpart *p, const st_rrow *row,
 		    const q_val *pkv, hl_buf *b)
@@ -692,6 +1030,15 @@ static void sel_put(qry_exec *x, const q_sel *s, const st_rpart *p, const st_rro
 			hl_buf_pbytes(b, v.p, v.len < 0 ? -1 : v.len);
 		else
 			hl_buf_pbytes(b, NULL, -1);
+		break;
+	}
+	case Q_SEL_EXPR: {
+		q_val v;
+		if (ex_eval(x, s->ex, p, row, pkv, &v) < 0) {
+			x->sel_failed = true;
+			v.len = QRY_NULL;
+		}
+		hl_buf_pbytes(b, v.p, v.len < 0 ? -1 : v.len);
 		break;
 	}
 	default:
@@ -1175,7 +1522,16 @@ static int sel_read_done(qry_exec *x)
 			f[i].r = q->filter[i];
 			const q_restr *r = q->filter[i];
 			const ty_type *type = restr_type(x, r);
-			if ((r->op == CQL_OP_CONTAINS) && type->nsub)
+			f[i].key.p = NULL;
+			f[i].key.len = QRY_NULL;
+			if (r->key) {
+				if (q_eval(x, r->key, type->sub[0], r->cols[0]->name, &f[i].key) < 0)
+					return -1;
+				if (f[i].key.len < 0)
+					return hl_errf(&x->err, HL_ERR_INVALID, "Unsupported null map key for "
+						       "column %s", r->cols[0]->name);
+				type = type->sub[1];
+			} else if ((r->op == CQL_OP_CONTAINS) && type->nsub)
 				type = type->kind == TY_MAP ? type->sub[1] : type->sub[0];
 			else if (r->op == CQL_OP_CONTAINS_KEY && type->nsub)
 				type = type->sub[0];
@@ -1243,6 +1599,8 @@ static int sel_read_done(qry_exec *x)
 			}
 		}
 	}
+	if (x->sel_failed)
+		return -1;
 	if (!stop && !res->more) {
 		/* this segment is exhausted */
 		x->pos.seg++;

@@ -446,15 +446,14 @@ static void eng_notify(void *p)
 /* Run an op on this (its owning) shard; parks it if it waits for the log. */
 static void op_here(srv_shard *sh, srv_msg *m)
 {
-	int64_t t0 = hl_mono_nanos();
-	qry_op_run(sh->q, m->op);
-	if (!m->op->wait)
-		srv_metrics_op(sh->m, m->op, (hl_mono_nanos() - t0) / 1000);
 	srv_trace *t = m->req->trace;
 	int me = net_shard_id(sh->ns);
 	if (t)
 		srv_trace_op_start(sh->ctx, t, me, sh->q, m->op);
+	int64_t t0 = hl_mono_nanos();
 	qry_op_run(sh->q, m->op);
+	if (!m->op->wait)
+		srv_metrics_op(sh->m, m->op, (hl_mono_nanos() - t0) / 1000);
 	if (t && !m->op->wait)
 		srv_trace_op_done(sh->ctx, t, me, sh->q, m->op);
 	if (m->op->wait) {

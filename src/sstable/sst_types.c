@@ -314,6 +314,29 @@ static int parse_type(mparse *p, const ty_type **out, bool *reversed)
 		rc = parse_udt(p, out);
 		goto exit;
 	}
+	if (is(nm, nmlen, "VectorType")) {
+		/* VectorType(<element> , <dimension>) */
+		const ty_type *el;
+		long d = 0;
+		bool any = false;
+
+		if (expect(p, '(') || parse_type(p, &el, &rev) || expect(p, ','))
+			goto exit;
+		skip_ws(p);
+		while (p->pos < p->n && p->s[p->pos] >= '0' && p->s[p->pos] <= '9' && d < (1L << 30)) {
+			d = d * 10 + (p->s[p->pos++] - '0');
+			any = true;
+		}
+		if (!any || d <= 0 || d >= (1L << 30)) {
+			mfail(p, "invalid vector dimension");
+			goto exit;
+		}
+		if (expect(p, ')'))
+			goto exit;
+		*out = ty_vector(p->a, ty_with_frozen(p->a, el, true), (int)d);
+		rc = 0;
+		goto exit;
+	}
 	/* Everything else (CompositeType, EmptyType, LexicalUUIDType, VectorType,
 	 * DynamicCompositeType, user classes) is kept as a custom type named by
 	 * its full string, parameters included. */
@@ -364,6 +387,9 @@ int sst_fixed_width(const ty_type *t)
 	case TY_UUID:
 	case TY_TIMEUUID:
 		return 16;
+	case TY_VECTOR:
+		/* a vector of fixed-width elements is written without a length */
+		return ty_fixed_width(t);
 	case TY_CUSTOM:
 		if (!t->custom_class)
 			return -1;

@@ -71,6 +71,10 @@ static void fmt_type(const ty_type *t, bool ignore_frozen, hl_buf *out)
 		hl_buf_str(out, nm);
 		return;
 	}
+	if (t->kind == TY_VECTOR) {
+		ty_marshal_name(t, out);
+		return;
+	}
 	if (t->kind == TY_CUSTOM) {
 		hl_buf_str(out, t->custom_class ? t->custom_class : MARSHAL "BytesType");
 		return;

@@ -393,6 +393,18 @@ static int format(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out, boo
 	case TY_TUPLE:
 	case TY_UDT:
 		return format_fields(t, p, n, out, depth);
+	case TY_VECTOR: {
+		/* printed as the list literal it is written as: [1.0, 2.0] */
+		hl_buf l;
+		int rc = -1;
+		ty_type lt = { .kind = TY_LIST, .frozen = true, .nsub = 1, .sub = t->sub };
+
+		hl_buf_init(&l);
+		if (ty_vector_to_list(t, p, n, &l) == 0)
+			rc = format_collection(&lt, l.p, l.len, out, depth);
+		hl_buf_free(&l);
+		return rc;
+	}
 	}
 	return -1;
 }

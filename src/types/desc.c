@@ -130,6 +130,114 @@ const ty_type *ty_custom(hl_arena *a, const char *class_name)
 	return t;
 }
 
+const ty_type *ty_vector(hl_arena *a, const ty_type *elem, int dim)
+{
+	ty_type *t = new_param(a, TY_VECTOR, 1, true);
+
+	t->sub[0] = elem;
+	t->dim = dim;
+	return t;
+}
+
+int ty_fixed_width(const ty_type *t)
+{
+	int w;
+
+	switch (t->kind) {
+	case TY_BOOLEAN: return 1;
+	case TY_INT: case TY_FLOAT: return 4;
+	case TY_BIGINT: case TY_DOUBLE: case TY_TIMESTAMP: return 8;
+	case TY_UUID: case TY_TIMEUUID: return 16;
+	case TY_VECTOR:
+		w = ty_fixed_width(t->sub[0]);
+		return w > 0 && t->dim <= (1 << 24) ? w * t->dim : -1;
+	default: return -1;
+	}
+}
+
+int ty_vector_to_list(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out)
+{
+	int w = ty_fixed_width(t->sub[0]);
+	size_t mark, off = 0;
+	hl_rd r;
+
+	ty_pack_begin(out, &mark);
+	if (w > 0) {
+		if (n != (size_t)w * (size_t)t->dim)
+			return -1;
+		for (int i = 0; i < t->dim; i++)
+			ty_pack_elem(out, p + (size_t)i * (size_t)w, w);
+	} else {
+		hl_rd_init(&r, p, n);
+		for (int i = 0; i < t->dim; i++) {
+			uint64_t l;
+			const uint8_t *e;
+
+			if (hl_rd_uvint(&r, &l) || l > INT32_MAX || hl_rd_raw(&r, (size_t)l, &e))
+				return -1;
+			ty_pack_elem(out, e, (int32_t)l);
+		}
+		if (hl_rd_left(&r))
+			return -1;
+	}
+	(void)off;
+	ty_pack_end(out, mark, t->dim);
+	return 0;
+}
+
+void ty_vector_put_elem(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out)
+{
+	if (ty_fixed_width(t->sub[0]) < 0)
+		hl_buf_uvint(out, n);
+	hl_buf_put(out, p, n);
+}
+
+void ty_marshal_name(const ty_type *t, hl_buf *out)
+{
+	static const struct { ty_kind k; const char *n; } names[] = {
+		{ TY_ASCII, "AsciiType" }, { TY_BIGINT, "LongType" }, { TY_BLOB, "BytesType" },
+		{ TY_BOOLEAN, "BooleanType" }, { TY_COUNTER, "CounterColumnType" },
+		{ TY_DECIMAL, "DecimalType" }, { TY_DOUBLE, "DoubleType" }, { TY_FLOAT, "FloatType" },
+		{ TY_INT, "Int32Type" }, { TY_TIMESTAMP, "TimestampType" }, { TY_UUID, "UUIDType" },
+		{ TY_TEXT, "UTF8Type" }, { TY_VARINT, "IntegerType" }, { TY_TIMEUUID, "TimeUUIDType" },
+		{ TY_INET, "InetAddressType" }, { TY_DATE, "SimpleDateType" }, { TY_TIME, "TimeType" },
+		{ TY_SMALLINT, "ShortType" }, { TY_TINYINT, "ByteType" }, { TY_DURATION, "DurationType" },
+	};
+	const char *m = "org.apache.cassandra.db.marshal.";
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].k == t->kind) {
+			hl_buf_str(out, m);
+			hl_buf_str(out, names[i].n);
+			return;
+		}
+	switch (t->kind) {
+	case TY_CUSTOM:
+		hl_buf_str(out, t->custom_class ? t->custom_class : "");
+		return;
+	case TY_VECTOR:
+		/* VectorType.toString: the element, then " , " and the dimension */
+		hl_buf_printf(out, "%sVectorType(", m);
+		ty_marshal_name(t->sub[0], out);
+		hl_buf_printf(out, " , %d)", t->dim);
+		return;
+	case TY_LIST: case TY_SET: case TY_MAP: case TY_TUPLE: {
+		hl_buf_printf(out, "%s%s(", m, t->kind == TY_LIST ? "ListType" : t->kind == TY_SET ? "SetType"
+			      : t->kind == TY_MAP ? "MapType" : "TupleType");
+		for (int i = 0; i < t->nsub; i++) {
+			if (i)
+				hl_buf_u8(out, ',');
+			ty_marshal_name(t->sub[i], out);
+		}
+		hl_buf_u8(out, ')');
+		return;
+	}
+	default:
+		hl_buf_printf(out, "%sBytesType", m);
+		return;
+	}
+}
+
 bool ty_is_collection(const ty_type *t)
 {
 	return t && (t->kind == TY_LIST || t->kind == TY_SET || t->kind == TY_MAP);
@@ -203,6 +311,11 @@ void ty_format(const ty_type *t, hl_buf *out)
 		hl_buf_u8(out, '>');
 		if (frozen)
 			hl_buf_u8(out, '>');
+		return;
+	case TY_VECTOR:
+		hl_buf_str(out, "vector<");
+		ty_format(t->sub[0], out);
+		hl_buf_printf(out, ", %d>", t->dim);
 		return;
 	case TY_UDT:
 		if (frozen)
@@ -448,6 +561,43 @@ static int parse_type(pctx *p, int depth, const ty_type **out)
 				return -1;
 			return 0;
 		}
+		if (strcmp(name, "vector") == 0 && peek(p, '<')) {
+			const ty_type *el;
+			long long d = 0;
+			bool neg = false, any = false;
+
+			p->pos++;
+			if (parse_type(p, depth + 1, &el) || expect(p, ','))
+				return -1;
+			skip_ws(p);
+			if (p->pos < p->n && p->s[p->pos] == '-') {
+				neg = true;
+				p->pos++;
+			}
+			while (p->pos < p->n && p->s[p->pos] >= '0' && p->s[p->pos] <= '9') {
+				if (d < 10000000000LL)
+					d = d * 10 + (p->s[p->pos] - '0');
+				p->pos++;
+				any = true;
+			}
+			if (!any)
+				return hl_errf(p->err, HL_ERR_SYNTAX, "Invalid type '%.*s': expected a vector "
+					       "dimension", (int)p->n, p->s);
+			if (expect(p, '>'))
+				return -1;
+			if (d > INT32_MAX)
+				return hl_errf(p->err, HL_ERR_SYNTAX, "Invalid type '%.*s': the vector dimension "
+					       "does not fit an int", (int)p->n, p->s);
+			if (neg)
+				d = -d;
+			if (d <= 0)
+				return hl_errf(p->err, HL_ERR_INVALID, "vectors may only have positive "
+					       "dimensions; given %lld", d);
+			if (el->kind == TY_COUNTER)
+				return hl_errf(p->err, HL_ERR_INVALID, "vectors may not contain counters");
+			*out = ty_vector(p->a, ty_with_frozen(p->a, el, true), (int)d);
+			return 0;
+		}
 		if (strcmp(name, "tuple") == 0 && peek(p, '<')) {
 			if (parse_args(p, depth, 1, 0, name, &args, &nargs))
 				return -1;
@@ -514,6 +664,8 @@ bool ty_equal(const ty_type *a, const ty_type *b)
 		return false;
 	if (a->kind == TY_CUSTOM)
 		return str_eq(a->custom_class, b->custom_class);
+	if (a->kind == TY_VECTOR)
+		return a->dim == b->dim && ty_equal(a->sub[0], b->sub[0]);
 	if (a->kind == TY_UDT) {
 		if (!str_eq(a->udt_ks, b->udt_ks) || !str_eq(a->udt_name, b->udt_name))
 			return false;
@@ -624,6 +776,16 @@ void ty_encode_option(const ty_type *t, hl_buf *out)
 {
 	int i;
 
+	if (t->kind == TY_VECTOR) {
+		hl_buf m;
+
+		hl_buf_init(&m);
+		ty_marshal_name(t, &m);
+		hl_buf_u16(out, TY_CUSTOM);
+		hl_buf_pstring(out, (const char *)m.p, m.len);
+		hl_buf_free(&m);
+		return;
+	}
 	hl_buf_u16(out, (uint16_t)t->kind);
 	switch (t->kind) {
 	case TY_CUSTOM:

@@ -105,7 +105,7 @@ void ty_json_name(const char *name, size_t n, hl_buf *out)
 
 /* BigDecimal.toString: plain unless the scale is negative or the adjusted
  * exponent is below -6, then "1.23E-12" / "1E+3". */
-static void put_bigdecimal(hl_buf *out, const uint8_t *p, size_t n)
+void ty__put_bigdecimal(hl_buf *out, const uint8_t *p, size_t n)
 {
 	int32_t scale = (int32_t)ty__be32(p);
 	hl_buf t;
@@ -386,7 +386,7 @@ static int to_json(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out, in
 			hl_buf_str(out, "\"\"");  /* BigDecimal of an empty varint is null */
 			return 0;
 		}
-		put_bigdecimal(out, p, n);
+		ty__put_bigdecimal(out, p, n);
 		return 0;
 	case TY_UUID:
 	case TY_TIMEUUID: {
@@ -446,6 +446,17 @@ static int to_json(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out, in
 	case TY_TUPLE:
 	case TY_UDT:
 		return fields_json(t, p, n, out, depth);
+	case TY_VECTOR: {
+		hl_buf l;
+		int rc = -1;
+		ty_type lt = { .kind = TY_LIST, .frozen = true, .nsub = 1, .sub = t->sub };
+
+		hl_buf_init(&l);
+		if (ty_vector_to_list(t, p, n, &l) == 0)
+			rc = collection_json(&lt, l.p, l.len, out, depth);
+		hl_buf_free(&l);
+		return rc;
+	}
 	}
 	return -1;
 }
@@ -1376,6 +1387,37 @@ exit:
 	return rc;
 }
 
+/* VectorType.fromJSONObject: a list (or a string holding one) of exactly
+ * dim non-null elements. */
+static int vector_from_json(jctx *c, const ty_type *t, const jv *v, hl_buf *out, int depth)
+{
+	hl_buf tmp;
+	int rc = -1;
+
+	if (decode_nested(c, &v))
+		return -1;
+	if (v->kind != J_ARR)
+		return bad_kind(c->err, "Expected a list, but got a %s: %s", v);
+	if (v->count != t->dim)
+		return hl_errf(c->err, HL_ERR_INVALID, "List had incorrect size: expected %d but given %d",
+			       t->dim, v->count);
+	hl_buf_init(&tmp);
+	for (int i = 0; i < v->count; i++) {
+		if (v->items[i]->kind == J_NULL) {
+			hl_errf(c->err, HL_ERR_INVALID, "Invalid null element in list");
+			goto exit;
+		}
+		hl_buf_reset(&tmp);
+		if (from_json(c, t->sub[0], v->items[i], &tmp, depth + 1))
+			goto exit;
+		ty_vector_put_elem(t, tmp.p, tmp.len, out);
+	}
+	rc = 0;
+exit:
+	hl_buf_free(&tmp);
+	return rc;
+}
+
 /* ------------------------------------------------ member-name case rules */
 
 /* An object's members after Cassandra's Json.handleCaseSensitivity. */
@@ -1721,6 +1763,8 @@ bad_decimal:
 	case TY_TUPLE:
 	case TY_UDT:
 		return fields_from_json(c, t, v, out, depth);
+	case TY_VECTOR:
+		return vector_from_json(c, t, v, out, depth);
 	}
 	return hl_errf(c->err, HL_ERR_INVALID, "Unsupported type for JSON");
 }

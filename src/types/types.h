@@ -43,6 +43,10 @@ typedef enum ty_kind {
 	TY_SET = 0x0022,
 	TY_UDT = 0x0030,
 	TY_TUPLE = 0x0031,
+	/* Cassandra 5.0's vector<elem, dim>: no protocol id of its own, it is
+	 * sent as the custom type "org.apache.cassandra.db.marshal.VectorType(
+	 * <elem class> , <dim>)". */
+	TY_VECTOR = 0x0100,
 } ty_kind;
 
 typedef struct ty_type ty_type;
@@ -57,6 +61,8 @@ struct ty_type {
 	const char **field_names;    /* nsub entries */
 	/* CUSTOM: Java class name */
 	const char *custom_class;
+	/* VECTOR: the dimension (> 0); sub[0] is the (frozen) element type */
+	int dim;
 };
 
 /* Static descriptor of a simple (non-parameterized) type. */
@@ -73,6 +79,20 @@ const ty_type *ty_udt(hl_arena *a, const char *ks, const char *name, int n,
 		      const char **field_names, const ty_type **field_types, bool frozen);
 /* A custom type named by its Java class. */
 const ty_type *ty_custom(hl_arena *a, const char *class_name);
+const ty_type *ty_vector(hl_arena *a, const ty_type *elem, int dim);
+/* Serialized size of a fixed-width type as Cassandra's valueLengthIfFixed
+ * (boolean 1, int/float 4, bigint/double/timestamp 8, uuid/timeuuid 16, a
+ * vector of fixed-width elements dim times that), else -1. */
+int ty_fixed_width(const ty_type *t);
+/* A vector value re-framed as the equivalent list<elem> value (i32 count,
+ * [bytes] elements), so list code can print/compare it; -1 if malformed. */
+int ty_vector_to_list(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out);
+/* Append one element of a vector being built (no framing for fixed-width
+ * elements, an unsigned vint length before variable-width ones). */
+void ty_vector_put_elem(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out);
+/* The Java class name of a type as Cassandra's AbstractType.toString prints
+ * it ("org.apache.cassandra.db.marshal.FloatType"). */
+void ty_marshal_name(const ty_type *t, hl_buf *out);
 /* t with its frozen flag set/cleared (collections and UDTs only; else t). */
 const ty_type *ty_with_frozen(hl_arena *a, const ty_type *t, bool frozen);
 
@@ -240,5 +260,34 @@ void ty_put_bool(hl_buf *out, bool v);
 int32_t ty_get_int(const uint8_t *p, size_t n);
 int64_t ty_get_bigint(const uint8_t *p, size_t n);
 bool ty_get_bool(const uint8_t *p, size_t n);
+
+/* ------------------------------------------------------------ arithmetic and CAST (arith.c) */
+
+/*
+ * Result type of `l op r` (op one of + - * / %) as Cassandra's OperationFcts
+ * picks it: numeric operands give the widest type (floating point when
+ * either is float/double/decimal; varint/decimal beyond 8 bytes);
+ * timestamp/date +/- duration keep the temporal type; ascii/text + ascii/text
+ * concatenates. NULL when the operation does not exist.
+ */
+const ty_type *ty_arith_result(const ty_type *l, char op, const ty_type *r);
+/*
+ * Apply op to two non-empty serialized operands, appending a value of rt
+ * (from ty_arith_result). Failures (integer division by zero, a duration
+ * that is too precise, 128-bit overflow of varint/decimal) set err to
+ * FUNCTION_FAILURE "the operation 'int / int' failed: / by zero" with
+ * err->ks "system" and err->table the function name (_add, _divide, ...).
+ */
+int ty_arith(char op, const ty_type *rt, const ty_type *lt, const uint8_t *lp, size_t ln,
+	     const ty_type *rty, const uint8_t *rp, size_t rn, hl_buf *out, hl_err *err);
+/* Unary minus of a numeric value (wraps for fixed-width integers). */
+int ty_negate(const ty_type *t, const uint8_t *p, size_t n, hl_buf *out, hl_err *err);
+/* CastFcts' table: numeric <-> numeric, most native types to text/ascii,
+ * timestamp/timeuuid -> date, date/timeuuid -> timestamp. */
+bool ty_castable(const ty_type *to, const ty_type *from);
+/* Convert a non-empty value with Java's conversions (narrowing wraps, double
+ * to integer saturates, float to decimal via its shortest text). */
+int ty_cast(const ty_type *to, const ty_type *from, const uint8_t *p, size_t n, hl_buf *out,
+	    hl_err *err);
 
 #endif

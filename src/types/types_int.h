@@ -44,6 +44,9 @@ int ty__put_fixed(ty_kind k, const uint8_t *p, size_t n, hl_buf *out);
 /* Append a duration in CQL's 1y2mo3d4h5m6s7ms8us9ns form ("0s" when zero). */
 void ty__put_duration(hl_buf *out, int64_t months, int64_t days, int64_t nanos);
 
+/* BigDecimal.toString of a serialized decimal (caller checked n >= 4) (json.c). */
+void ty__put_bigdecimal(hl_buf *out, const uint8_t *p, size_t n);
+
 /* 2^31: serialized date = days since epoch + this, as unsigned. */
 #define TY_DATE_EPOCH 2147483648LL
 #define TY_NANOS_PER_DAY 86400000000000LL

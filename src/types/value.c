@@ -107,6 +107,54 @@ static int validate_duration(const uint8_t *p, size_t n, hl_err *err)
 	return 0;
 }
 
+static int validate(const ty_type *t, const uint8_t *p, size_t n, int depth, hl_err *err);
+
+/* VectorType's serializers: fixed-width elements back to back, others each
+ * after an unsigned vint length; exactly dim elements, none empty. */
+static int validate_vector(const ty_type *t, const uint8_t *p, size_t n, int depth, hl_err *err)
+{
+	int w = ty_fixed_width(t->sub[0]);
+	size_t off = 0;
+	hl_buf name;
+	int rc = 0;
+
+	if (n == 0)
+		return hl_errf(err, HL_ERR_INVALID, "Invalid empty vector value");
+	hl_buf_init(&name);
+	ty_format(t, &name);
+	if (w > 0) {
+		size_t want = (size_t)w * (size_t)t->dim;
+
+		if (n < want)
+			rc = hl_errf(err, HL_ERR_INVALID, "Not enough bytes to read a %.*s", (int)name.len,
+				     (const char *)name.p);
+		for (int i = 0; !rc && i < t->dim; i++)
+			rc = validate(t->sub[0], p + (size_t)i * (size_t)w, (size_t)w, depth + 1, err);
+		off = want;
+	} else {
+		hl_rd r;
+
+		hl_rd_init(&r, p, n);
+		for (int i = 0; !rc && i < t->dim; i++) {
+			uint64_t l;
+			const uint8_t *e;
+
+			if (hl_rd_left(&r) == 0 || hl_rd_uvint(&r, &l) || l > n || hl_rd_raw(&r, (size_t)l, &e)) {
+				rc = hl_errf(err, HL_ERR_INVALID, "Not enough bytes to read a %.*s",
+					     (int)name.len, (const char *)name.p);
+				break;
+			}
+			rc = validate(t->sub[0], e, (size_t)l, depth + 1, err);
+		}
+		off = n - hl_rd_left(&r);
+	}
+	if (!rc && off < n)
+		rc = hl_errf(err, HL_ERR_INVALID, "Unexpected %zu extraneous bytes after %.*s value", n - off,
+			     (int)name.len, (const char *)name.p);
+	hl_buf_free(&name);
+	return rc;
+}
+
 static int validate(const ty_type *t, const uint8_t *p, size_t n, int depth, hl_err *err)
 {
 	size_t i;
@@ -179,6 +227,8 @@ static int validate(const ty_type *t, const uint8_t *p, size_t n, int depth, hl_
 	case TY_TUPLE:
 	case TY_UDT:
 		return validate_fields(t, p, n, depth, err);
+	case TY_VECTOR:
+		return validate_vector(t, p, n, depth, err);
 	}
 	return hl_errf(err, HL_ERR_INVALID, "Unknown type kind 0x%04x", (unsigned)t->kind);
 }
@@ -415,6 +465,24 @@ static int compare(const ty_type *t, const uint8_t *a, size_t an, const uint8_t 
 	case TY_TUPLE:
 	case TY_UDT:
 		return cmp_fields(t, a, an, b, bn, depth);
+	case TY_VECTOR: {
+		/* element-wise, as the list they frame */
+		hl_buf la, lb;
+		int c = 2;
+
+		hl_buf_init(&la);
+		hl_buf_init(&lb);
+		if (ty_vector_to_list(t, a, an, &la) == 0 && ty_vector_to_list(t, b, bn, &lb) == 0) {
+			ty_type lt = { .kind = TY_LIST, .frozen = true, .nsub = 1, .sub = t->sub };
+
+			c = compare(&lt, la.p, la.len, lb.p, lb.len, depth + 1);
+		}
+		hl_buf_free(&la);
+		hl_buf_free(&lb);
+		if (c != 2)
+			return c;
+		break;
+	}
 	default:
 		/* text, ascii, blob, inet, date (unsigned days + 2^31), duration, custom */
 		break;
