@@ -532,7 +532,7 @@ static const char *sel_name(planner *pl, const cql_sel *s)
 
 static int plan_selector(planner *pl, const cql_selector *cs, q_sel *out);
 
-/* A term as Cassandra prints it in a result column name ('k', 1, ?). */
+/* A term as Cassandra prints it in a result column name or a message ('k', 1, ?). */
 static const char *term_text(planner *pl, const cql_term *t)
 {
 	if (!t)
@@ -1500,26 +1500,6 @@ static int plan_insert(planner *pl, cql_insert *s)
 	pk_indexes(pl, NULL, pkv);
 	m->if_not_exists = s->if_not_exists;
 	return plan_attrs(pl, m, &s->attrs);
-}
-
-/* A term as Cassandra prints it in messages (literals, markers; other
- * forms by their kind). */
-static const char *term_text(planner *pl, const cql_term *t)
-{
-	if (!t)
-		return "null";
-	switch (t->kind) {
-	case CQL_TERM_LITERAL:
-		if (t->lit.kind == TY_LIT_NULL)
-			return "null";
-		if (t->lit.kind == TY_LIT_STRING)
-			return hl_arena_printf(pl->a, "'%.*s'", (int)t->lit.len, t->lit.text);
-		return hl_arena_printf(pl->a, "%.*s", (int)t->lit.len, t->lit.text);
-	case CQL_TERM_BIND:
-		return t->bind_name ? hl_arena_printf(pl->a, ":%s", t->bind_name) : "?";
-	default:
-		return "...";
-	}
 }
 
 /* Position of a UDT field by name, or -1. */

@@ -8,19 +8,23 @@ from helpers import HelenusServer, finish_server, make_cluster
 
 
 @pytest.fixture
-def sess(session, request):
-    ks = "alt_" + request.node.name.split("[")[0][5:][:30] + ("4" if session.cluster.expected_protocol_version == 4 else "5")
-    session.execute("DROP KEYSPACE IF EXISTS %s" % ks)
-    session.execute("CREATE KEYSPACE %s WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}" % ks)
-    session.set_keyspace(ks)
-    s = session
+def sess(helenus, session, request):
+    """A session of its own (it USEs a keyspace that the test drops)."""
+    v = session.cluster.expected_protocol_version
+    ks = "alt_" + request.node.name.split("[")[0][5:][:30] + str(v)
+    c = make_cluster(helenus.port, protocol_version=v)
+    s = c.connect()
+    s.execute("DROP KEYSPACE IF EXISTS %s" % ks)
+    s.execute("CREATE KEYSPACE %s WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}" % ks)
+    s.set_keyspace(ks)
     s.execute("CREATE TYPE addr (street text, zip int)")
     s.execute("CREATE TYPE person (name text, home frozen<addr>)")
     s.execute("CREATE TABLE t (k int PRIMARY KEY, fa frozen<addr>, na addr, p frozen<person>)")
     s.execute("INSERT INTO t (k, fa, na, p) VALUES (1, {street: 'a', zip: 1}, {street: 'b', zip: 2}, "
               "{name: 'n', home: {street: 'c', zip: 3}})")
     yield s
-    session.execute("DROP KEYSPACE IF EXISTS %s" % ks)
+    s.execute("DROP KEYSPACE IF EXISTS %s" % ks)
+    c.shutdown()
 
 
 @pytest.fixture
