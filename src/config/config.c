@@ -79,6 +79,8 @@ static const key keys[] = {
 	{ "admin_port", K_PORT, F(admin_port), 0 },
 	{ "auto_snapshot", K_BOOL, F(auto_snapshot), 0 },
 	{ "incremental_backups", K_BOOL, F(incremental_backups), 0 },
+	{ "materialized_views_enabled", K_BOOL, F(materialized_views_enabled), 0 },
+	{ "enable_materialized_views", K_BOOL, F(materialized_views_enabled), 0 },
 	{ "compaction_throughput", K_RATE, F(compaction_throughput), 5 },
 	{ "compaction_throughput_mb_per_sec", K_MB, F(compaction_throughput), 5 },
 	/* memtable space for the whole node (split between the shards) */
@@ -140,8 +142,7 @@ static const char *const ignored_exact[] = {
 	"max_concurrent_automatic_sstable_upgrades", "corrupted_tombstone_strategy",
 	"windows_timer_interval", "max_value_size", "max_value_size_in_mb",
 	"storage_compatibility_mode", "startup_checks", "trickle_fsync",
-	"consecutive_message_errors_threshold", "materialized_views_enabled",
-	"enable_materialized_views", "sasi_indexes_enabled", "enable_sasi_indexes",
+	"consecutive_message_errors_threshold", "sasi_indexes_enabled", "enable_sasi_indexes",
 	"transient_replication_enabled", "enable_transient_replication",
 	"drop_compact_storage_enabled", "enable_drop_compact_storage",
 	"enable_user_defined_functions", "enable_scripted_user_defined_functions",

@@ -72,6 +72,7 @@ typedef struct cfg {
 	int admin_port;                  /* Helenus key: `helenus admin` (nodetool's role), on rpc_address; 7199 as JMX */
 	bool auto_snapshot;              /* true: snapshot before TRUNCATE / DROP */
 	bool incremental_backups;        /* false */
+	bool materialized_views_enabled; /* false: CREATE MATERIALIZED VIEW refused */
 	uint64_t compaction_throughput;  /* bytes per second, 0 = unthrottled; 64 MiB/s */
 	/* *_request_timeout keys, ms (nodetool gettimeout/settimeout's types) */
 	uint64_t read_request_timeout_ms;          /* 5000 */

@@ -70,7 +70,13 @@ static int need_ks(qry_exec *x, const cql_qname *n, const char **ks)
 
 static int schema_change(qry_exec *x, const sch_change *chg)
 {
+	/* keep warnings added before the result (CREATE MATERIALIZED VIEW's) */
+	int nw = x->res.nwarnings;
+	const char *w[4];
+	memcpy(w, x->res.warnings, sizeof w);
 	qry_result_init(&x->res);
+	x->res.nwarnings = nw;
+	memcpy(x->res.warnings, w, sizeof w);
 	x->has_res = true;
 	x->done = true;
 	if (!chg->changed) {
@@ -213,15 +219,25 @@ int q_ddl(qry_exec *x, cql_stmt *st)
 				       "supported by table %s.%s", t->ks, t->name);
 		if (sch_is_system_keyspace(ks))
 			return hl_errf(&x->err, HL_ERR_UNAUTHORIZED, "%s keyspace is not user-modifiable.", ks);
+		if (t->view)
+			return hl_errf(&x->err, HL_ERR_INVALID, "Cannot TRUNCATE materialized view directly; must "
+				       "truncate base table instead");
 		x->nops = 0;
 		int64_t at_ms = hl_now_micros() / 1000;
-		for (int s = 0; s < x->sh->nshards; s++) {
-			qry_op *op = q_new_op(x, QRY_OP_TRUNCATE, s);
-			if (!op)
-				return -1;
-			op->table = t->id;
-			op->at_ms = at_ms;
-		}
+		/* a base table's views are truncated with it, as in Cassandra */
+		const sch_table *tabs[65];
+		tabs[0] = t;
+		int ntabs = 1 + sch_views_of(q_schema(x), t, tabs + 1, 64);
+		if (ntabs > 65)
+			ntabs = 65;
+		for (int i = 0; i < ntabs; i++)
+			for (int s = 0; s < x->sh->nshards; s++) {
+				qry_op *op = q_new_op(x, QRY_OP_TRUNCATE, s);
+				if (!op)
+					return -1;
+				op->table = tabs[i]->id;
+				op->at_ms = at_ms;
+			}
 		return q_pending(x, truncate_done);
 	}
 	case CQL_STMT_CREATE_KEYSPACE:
@@ -402,6 +418,80 @@ int q_ddl(qry_exec *x, cql_stmt *st)
 		if (need_ks(x, &st->drop.name, &ks) < 0)
 			return -1;
 		d.kind = SCH_DDL_DROP_INDEX;
+		d.if_exists = st->drop.if_exists;
+		d.ks = ks;
+		d.name = st->drop.name.name;
+		break;
+	case CQL_STMT_CREATE_VIEW: {
+		cql_create_view *c = &st->create_view;
+		if (need_ks(x, &c->name, &ks) < 0)
+			return -1;
+		d.kind = SCH_DDL_CREATE_VIEW;
+		d.if_exists = c->if_not_exists;
+		d.ks = ks;
+		d.name = c->name.name;
+		sch_view_def *v = &d.view;
+		v->ks = ks;
+		v->name = c->name.name;
+		v->base = c->base.name;
+		v->star = c->star;
+		const char **sel = hl_arena_zalloc(x->a, sizeof(char *) * (size_t)(c->nsel + 1));
+		for (int i = 0; i < c->nsel; i++) {
+			const cql_sel *e = c->sel[i].expr;
+			if (c->sel[i].alias && !v->sel_alias) {
+				v->sel_alias = true;
+				v->sel_bad = e && e->kind == CQL_SEL_COLUMN ? e->name : "";
+			}
+			if ((!e || e->kind != CQL_SEL_COLUMN) && !v->sel_not_column) {
+				v->sel_not_column = true;
+				v->sel_bad = e && e->fn_name ? e->fn_name : "";
+			}
+			sel[i] = e && e->kind == CQL_SEL_COLUMN ? e->name : "";
+		}
+		v->nsel = c->nsel;
+		v->sel = sel;
+		sch_view_rel *w = hl_arena_zalloc(x->a, sizeof *w * (size_t)(c->nwhere + 1));
+		for (int i = 0; i < c->nwhere; i++) {
+			const cql_rel *r = &c->where[i];
+			if (r->kind == CQL_REL_TOKEN)
+				v->where_token = true;
+			w[i].col = r->ncols ? r->cols[0] : "";
+			w[i].is_not_null = r->kind == CQL_REL_SINGLE && r->op == CQL_OP_IS_NOT_NULL;
+		}
+		v->nwhere = c->nwhere;
+		v->where = w;
+		v->npk = c->npk;
+		v->pk = c->pk;
+		v->nck = c->nck;
+		v->ck = c->ck;
+		v->norder = c->norder;
+		v->order_cols = c->order_cols;
+		v->order_desc = c->order_desc;
+		v->nopts = c->props.n;
+		v->opts = conv_props(x, &c->props);
+		if (sch_registry_apply(x->sh->reg, &d, &chg, &x->err) < 0)
+			return -1;
+		if (!chg.changed)
+			return schema_change(x, &chg);
+		q_warn(x, "Materialized views are experimental and are not recommended for production use.");
+		/* the view is published (new writes maintain it): now copy what the
+		 * base already holds, before the CREATE is answered */
+		return q_view_build(x, ks, c->name.name, &chg, schema_change);
+	}
+	case CQL_STMT_ALTER_VIEW:
+		if (need_ks(x, &st->drop.name, &ks) < 0)
+			return -1;
+		d.kind = SCH_DDL_ALTER_VIEW;
+		d.if_exists = st->drop.if_exists;
+		d.ks = ks;
+		d.name = st->drop.name.name;
+		d.nopts = st->drop.props.n;
+		d.opts = conv_props(x, &st->drop.props);
+		break;
+	case CQL_STMT_DROP_VIEW:
+		if (need_ks(x, &st->drop.name, &ks) < 0)
+			return -1;
+		d.kind = SCH_DDL_DROP_VIEW;
 		d.if_exists = st->drop.if_exists;
 		d.ks = ks;
 		d.name = st->drop.name.name;

@@ -336,6 +336,10 @@ void qry_op_run(qry_shard *target, qry_op *op)
 		op->status = st_read(e, &op->table, &op->cmd, op->arena, &op->res, &op->err);
 		break;
 	case QRY_OP_WRITE:
+		if (op->view) {
+			q_view_write(target, op, e);
+			break;
+		}
 		if (!op->local && target->log && op->durable) {
 			op->status = cl_append(target->log, &op->table, op->mut, &op->pos, &op->err);
 			if (op->status < 0)
@@ -373,6 +377,9 @@ void qry_op_run(qry_shard *target, qry_op *op)
 		b->applied = all;
 		if (!all)
 			break;
+		for (int i = 0; i < b->nsub; i++)
+			if (b->subs[i]->view)
+				q_view_before(b->subs[i], e);
 		for (int i = 0; i < b->nsub && op->status == 0; i++) {
 			qry_op *sub = b->subs[i];
 			if (!op->local && target->log && sub->durable) {
@@ -382,6 +389,10 @@ void qry_op_run(qry_shard *target, qry_op *op)
 			}
 			op->status = st_apply(e, &sub->table, sub->mut, &op->err);
 		}
+		/* views see the batch's rows before and after all of it */
+		for (int i = 0; i < b->nsub && op->status == 0; i++)
+			if (b->subs[i]->view)
+				q_view_after(b->subs[i], e);
 		if (op->status == 0 && !op->local && target->log && target->wait_durable) {
 			op->wait = true;
 			op->applied_early = true;
@@ -399,7 +410,11 @@ void qry_op_run(qry_shard *target, qry_op *op)
 			if (op->status < 0)
 				break;
 		}
+		if (op->view)
+			q_view_before(op, e);
 		op->status = st_apply(e, &op->table, op->mut, &op->err);
+		if (op->view && op->status == 0)
+			q_view_after(op, e);
 		if (op->status == 0 && !op->local && target->log && op->durable &&
 		    target->wait_durable) {
 			/* visible at once (a later CAS must see it), acknowledged once durable */
@@ -614,6 +629,7 @@ void qry_exec_free(qry_exec *x)
 		st_engine_free(x->local);
 	x->local = NULL;
 	q_agg_free(x);
+	q_view_free(x);
 	qry_result_free(&x->res);
 	if (x->schema)
 		sch_release(x->schema);

@@ -534,7 +534,7 @@ static int collect(qry_exec *x, q_plan *p, int64_t batch_ts, bool has_batch_ts)
 	}
 	if ((conditional || m->counter || m->list_rmw) && make_cas(x, p, nclust, clusts) < 0)
 		return -1;
-	return 0;
+	return q_view_mark(x, t);
 }
 
 /* Turn the single write op of a conditional statement into a CAS op. */
@@ -1140,6 +1140,9 @@ static int casb_result(qry_exec *x, qry_op *op)
 
 int q_writes_done(qry_exec *x)
 {
+	int vr = q_view_followup(x);   /* base writes done: keep their views in step */
+	if (vr)
+		return vr < 0 ? -1 : q_pending(x, q_writes_done);
 	q_batchlog_done(x);
 	for (int i = 0; i < x->nops; i++)
 		if (x->ops[i]->status < 0) {

@@ -1410,6 +1410,8 @@ static int writable(planner *pl)
 	if (pl->p->is_virtual)
 		return perr(pl, HL_ERR_UNAUTHORIZED, "%s keyspace is not user-modifiable.",
 			    pl->p->table->ks);
+	if (pl->p->table->view)
+		return perr(pl, HL_ERR_INVALID, "Cannot directly modify a materialized view");
 	return 0;
 }
 

@@ -351,6 +351,7 @@ struct qry_exec {
 	hl_uuid local_table;
 	const uint8_t *last_key;       /* per partition limit tracking */
 	uint32_t last_keylen;
+	struct q_viewst *vst;          /* materialized view work (view.c), or NULL */
 	/* DESCRIBE / virtual results need nothing more */
 	/* batchlog entry of the logged batch in flight (removed once applied) */
 	const char *batchlog_file;
@@ -407,6 +408,33 @@ void q_batchlog_done(qry_exec *x);
 
 /* ddl.c */
 int q_ddl(qry_exec *x, cql_stmt *st);
+
+/* view.c: materialized views */
+typedef struct q_vmut {
+	hl_uuid table;                 /* the view */
+	int shard;
+	bool durable;
+	st_mutation *mut;
+	struct q_vmut *next;
+} q_vmut;
+/* View mutations for one base row going from old to new (either NULL: absent)
+ * in base partition key / clust; mrow is the base mutation's row (its
+ * marker), del_ts the deleting write's timestamp. Prepends to *out. */
+int q_view_row(hl_arena *a, const sch_table *base, const sch_table *view, const uint8_t *key,
+	       uint32_t keylen, const st_bytes *clust, const st_rrow *old, const st_rrow *new,
+	       const st_mrow *mrow, int64_t del_ts, int64_t now_s, q_vmut **out);
+/* modify.c: after a statement's ops are collected, attach view work to those on t. */
+int q_view_mark(qry_exec *x, const sch_table *t);
+/* exec.c, on the base shard: a WRITE op with view work / around a CAS apply. */
+void q_view_write(qry_shard *target, qry_op *op, st_engine *e);
+void q_view_before(qry_op *op, st_engine *e);
+void q_view_after(qry_op *op, st_engine *e);
+/* modify.c q_writes_done: 1 = view writes posted (wait again), 0 = go on, -1 = error. */
+int q_view_followup(qry_exec *x);
+/* ddl.c: build a new view from its base, then answer with done(). */
+int q_view_build(qry_exec *x, const char *ks, const char *name, const sch_change *chg,
+		 int (*done)(qry_exec *x, const sch_change *chg));
+void q_view_free(qry_exec *x);
 
 /* exec.c: storage layouts, engine sync, virtual tables */
 int q_sync_engine(qry_shard *sh, hl_err *err);

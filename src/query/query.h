@@ -215,6 +215,7 @@ typedef struct qry_op {
 	bool applied_early;            /* CAS: already in the memtable while it waits */
 	cl_pos pos;
 	void *cas;                     /* CAS: the conditions and their answer (query-private) */
+	void *view;                    /* base write with materialized views to keep (query-private) */
 	int64_t at_ms;                 /* TRUNCATE: the time naming its auto snapshot */
 	int status;                    /* 0 or -1 with err */
 	hl_err err;

@@ -424,6 +424,23 @@ static int get_table(sch_schema *s, const char *ks, const char *name, bool if_ex
 	return 0;
 }
 
+/* ALTER TABLE names a view: Cassandra points at ALTER MATERIALIZED VIEW. */
+static int not_view(const sch_table *t, hl_err *err)
+{
+	if (t->view)
+		return hl_errf(err, HL_ERR_INVALID,
+			       "Cannot use ALTER TABLE on a materialized view; use ALTER MATERIALIZED VIEW instead");
+	return 0;
+}
+
+static bool has_views(const sch_keyspace *k, const sch_table *t)
+{
+	for (int i = 0; i < k->ntables; i++)
+		if (k->tables[i]->view && !memcmp(k->tables[i]->view->base_id.b, t->id.b, 16))
+			return true;
+	return false;
+}
+
 static int create_table(sch_schema *s, const sch_ddl *d, const sch_registry_config *cfg,
 			int64_t now, hl_err *err)
 {
@@ -462,6 +479,13 @@ static int drop_table(sch_schema *s, const sch_ddl *d, hl_err *err)
 
 	if ((rc = get_table(s, d->ks, d->name, d->if_exists, &k, &t, err)))
 		return rc;
+	if (t->view)
+		return hl_errf(err, HL_ERR_INVALID,
+			       "Cannot use DROP TABLE on a materialized view. Please use DROP MATERIALIZED VIEW instead.");
+	/* Cassandra's message names the keyspace where the view names would go */
+	if (has_views(k, t))
+		return hl_errf(err, HL_ERR_INVALID, "Cannot drop a table when materialized views still depend on it (%s)",
+			       k->name);
 	for (i = 0; i < k->ntables; i++)
 		if (k->tables[i] == t) {
 			memmove(k->tables + i, k->tables + i + 1, sizeof *k->tables * (size_t)(k->ntables - i - 1));
@@ -531,6 +555,8 @@ static int alter_add(sch_schema *s, const sch_ddl *d, hl_err *err)
 
 	if ((rc = get_table(s, d->ks, d->name, d->if_exists, &k, &t, err)))
 		return rc;
+	if (not_view(t, err))
+		return DDL_ERR;
 	for (i = 0; i < d->ncols; i++) {
 		const sch_column_def *c = &d->cols[i];
 		const ty_type *ty;
@@ -585,6 +611,7 @@ static int alter_add(sch_schema *s, const sch_ddl *d, hl_err *err)
 		cols[t->ncols].position = -1;
 		cols[t->ncols].type = ty;
 		cols[t->ncols].id = t->next_column_id++;
+		sch__views_add_column(s, k, t, &cols[t->ncols]);
 		t->cols = cols;
 		t->ncols++;
 		sch__sort_columns(a, t);
@@ -602,6 +629,8 @@ static int alter_drop(sch_schema *s, const sch_ddl *d, int64_t now, hl_err *err)
 
 	if ((rc = get_table(s, d->ks, d->name, d->if_exists, &k, &t, err)))
 		return rc;
+	if (not_view(t, err))
+		return DDL_ERR;
 	for (i = 0; i < d->ncols; i++) {
 		const char *name = d->names[i];
 		int ci = sch_column_index(t, name);
@@ -622,6 +651,9 @@ static int alter_drop(sch_schema *s, const sch_ddl *d, int64_t now, hl_err *err)
 				       type_str(c->type, a));
 		if (check_dependent_indexes(a, t, name, false, err))
 			return DDL_ERR;
+		if (has_views(k, t))
+			return hl_errf(err, HL_ERR_INVALID, "Cannot drop column %s on base table %s with materialized views",
+				       name, t->name);
 		/* record the drop (replacing an earlier drop of the same name) */
 		for (j = 0; j < t->ndropped; j++)
 			if (!strcmp(t->dropped[j].name, name))
@@ -655,6 +687,8 @@ static int alter_rename(sch_schema *s, const sch_ddl *d, hl_err *err)
 
 	if ((rc = get_table(s, d->ks, d->name, d->if_exists, &k, &t, err)))
 		return rc;
+	if (not_view(t, err))
+		return DDL_ERR;
 	for (i = 0; i < d->ncols; i++) {
 		const char *from = d->names[i], *to = d->new_names[i];
 		int ci = sch_column_index(t, from);
@@ -675,6 +709,7 @@ static int alter_rename(sch_schema *s, const sch_ddl *d, hl_err *err)
 				       from, to, t->ks, t->name);
 		if (check_dependent_indexes(a, t, from, true, err))
 			return DDL_ERR;
+		sch__views_rename(s, k, t, from, to);
 		c->name = hl_arena_strdup(a, to);
 		sch__sort_columns(a, t);
 		renamed++;
@@ -691,6 +726,8 @@ static int alter_with(sch_schema *s, const sch_ddl *d, hl_err *err)
 
 	if ((rc = get_table(s, d->ks, d->name, d->if_exists, &k, &t, err)))
 		return rc;
+	if (not_view(t, err))
+		return DDL_ERR;
 	p = t->params;
 	if (sch__params_apply(s->a, &p, d->opts, d->nopts, true, NULL, NULL, err))
 		return DDL_ERR;
@@ -974,6 +1011,8 @@ static int create_index(sch_schema *s, const sch_ddl *d, hl_err *err)
 
 	if ((rc = get_table(s, def->ks, def->table, false, &k, &t, err)))
 		return rc;
+	if (t->view)
+		return hl_errf(err, HL_ERR_INVALID, "Secondary indexes are not supported on materialized views");
 	if (t->is_counter)
 		return hl_errf(err, HL_ERR_INVALID, "Secondary indexes on counter tables aren't supported");
 	c = sch_find_column(t, def->column);
@@ -1125,6 +1164,10 @@ static void describe_change(const sch_ddl *d, sch_change *c)
 		/* an index change is reported as an update of its table */
 		[SCH_DDL_CREATE_INDEX] = { "UPDATED", "TABLE" },
 		[SCH_DDL_DROP_INDEX] = { "UPDATED", "TABLE" },
+		/* views are TABLE targets in events, as in Cassandra */
+		[SCH_DDL_CREATE_VIEW] = { "CREATED", "TABLE" },
+		[SCH_DDL_ALTER_VIEW] = { "UPDATED", "TABLE" },
+		[SCH_DDL_DROP_VIEW] = { "DROPPED", "TABLE" },
 	};
 
 	c->change_type = tab[d->kind].ct;
@@ -1150,6 +1193,10 @@ static void describe_change(const sch_ddl *d, sch_change *c)
 	case SCH_DDL_CREATE_INDEX:
 		c->ks = d->index.ks;
 		c->name = d->index.table;
+		break;
+	case SCH_DDL_CREATE_VIEW:
+		c->ks = d->view.ks;
+		c->name = d->view.name;
 		break;
 	default:
 		c->ks = d->ks;
@@ -1185,6 +1232,11 @@ int sch_apply(const sch_schema *cur, const sch_ddl *d, const sch_registry_config
 	case SCH_DDL_ALTER_TYPE_ALTER: rc = alter_type(s, d, err); break;
 	case SCH_DDL_CREATE_INDEX: rc = create_index(s, d, err); break;
 	case SCH_DDL_DROP_INDEX: rc = drop_index(s, d, err); break;
+	case SCH_DDL_CREATE_VIEW: rc = sch__create_view(s, &d->view, d->if_exists, cfg, now, err); break;
+	case SCH_DDL_ALTER_VIEW:
+		rc = sch__alter_view(s, d->ks, d->name, d->if_exists, d->nopts, d->opts, err);
+		break;
+	case SCH_DDL_DROP_VIEW: rc = sch__drop_view(s, d->ks, d->name, d->if_exists, err); break;
 	default: hl_errf(err, HL_ERR_SERVER, "unknown DDL kind %d", (int)d->kind);
 	}
 	if (rc == DDL_CHANGED) {

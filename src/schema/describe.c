@@ -167,7 +167,7 @@ static void put_map(hl_buf *b, const sch_map *m, bool blob_values)
 
 #define NL "\n    "
 
-static void put_params(hl_buf *b, const sch_params *p)
+static void put_params(hl_buf *b, const sch_params *p, bool is_view)
 {
 	hl_buf_str(b, "additional_write_policy = ");
 	put_squote(b, p->additional_write_policy);
@@ -187,7 +187,9 @@ static void put_params(hl_buf *b, const sch_params *p)
 	put_squote(b, p->memtable);
 	hl_buf_str(b, NL "AND crc_check_chance = ");
 	sch_put_double(b, p->crc_check_chance);
-	hl_buf_printf(b, NL "AND default_time_to_live = %d", p->default_time_to_live);
+	/* a view has no TTL of its own: its data expires with the base's */
+	if (!is_view)
+		hl_buf_printf(b, NL "AND default_time_to_live = %d", p->default_time_to_live);
 	hl_buf_str(b, NL "AND extensions = ");
 	put_map(b, &p->extensions, true);
 	hl_buf_printf(b, NL "AND gc_grace_seconds = %d", p->gc_grace_seconds);
@@ -306,7 +308,7 @@ static void put_table(hl_buf *b, const sch_table *t, bool internals)
 		hl_buf_str(b, ";\n*/");
 		return;
 	}
-	put_params(b, &t->params);
+	put_params(b, &t->params, false);
 	hl_buf_u8(b, ';');
 	if (with_dropped) {
 		for (i = 0; i < t->ndropped; i++) {
@@ -336,6 +338,77 @@ const char *sch_table_cql(const sch_table *t, bool with_internals, hl_arena *a)
 
 	hl_buf_init(&b);
 	put_table(&b, t, with_internals);
+	return buf_str(&b, a);
+}
+
+/* ViewMetadata's CQL: SELECT list in select order, WHERE as stored. */
+static void put_view(hl_buf *b, const sch_table *t, bool internals)
+{
+	int i;
+
+	hl_buf_str(b, "CREATE MATERIALIZED VIEW ");
+	put_table_name(b, t);
+	hl_buf_str(b, " AS" NL "SELECT ");
+	if (t->view->include_all) {
+		hl_buf_u8(b, '*');
+	} else {
+		const sch_column **order = malloc(sizeof *order * (size_t)(t->ncols ? t->ncols : 1));
+
+		sch_select_order(t, order);
+		for (i = 0; i < t->ncols; i++) {
+			if (i)
+				hl_buf_str(b, ", ");
+			sch_put_ident(b, order[i]->name);
+		}
+		free(order);
+	}
+	hl_buf_str(b, NL "FROM ");
+	sch_put_ident(b, t->ks);
+	hl_buf_u8(b, '.');
+	sch_put_ident(b, t->view->base);
+	hl_buf_str(b, NL "WHERE ");
+	hl_buf_str(b, t->view->where);
+	hl_buf_str(b, NL "PRIMARY KEY (");
+	if (t->npk > 1)
+		hl_buf_u8(b, '(');
+	for (i = 0; i < t->npk; i++) {
+		if (i)
+			hl_buf_str(b, ", ");
+		sch_put_ident(b, t->pk[i]->name);
+	}
+	if (t->npk > 1)
+		hl_buf_u8(b, ')');
+	for (i = 0; i < t->nck; i++) {
+		hl_buf_str(b, ", ");
+		sch_put_ident(b, t->ck[i]->name);
+	}
+	hl_buf_str(b, ") WITH ");
+	if (internals) {
+		char id[37];
+
+		hl_uuid_str(&t->id, id);
+		hl_buf_printf(b, "ID = %s" NL "AND ", id);
+	}
+	if (t->nck > 0) {
+		hl_buf_str(b, "CLUSTERING ORDER BY (");
+		for (i = 0; i < t->nck; i++) {
+			if (i)
+				hl_buf_str(b, ", ");
+			sch_put_ident(b, t->ck[i]->name);
+			hl_buf_str(b, t->ck[i]->order == SCH_ORDER_DESC ? " DESC" : " ASC");
+		}
+		hl_buf_str(b, ")" NL "AND ");
+	}
+	put_params(b, &t->params, true);
+	hl_buf_u8(b, ';');
+}
+
+const char *sch_view_cql(const sch_table *v, bool with_internals, hl_arena *a)
+{
+	hl_buf b;
+
+	hl_buf_init(&b);
+	put_view(&b, v, with_internals);
 	return buf_str(&b, a);
 }
 
@@ -465,7 +538,10 @@ void sch__canonical(const sch_schema *s, hl_buf *out)
 			hl_buf_u8(out, '\n');
 		}
 		for (j = 0; j < k->ntables; j++) {
-			put_table(out, k->tables[j], true);
+			if (k->tables[j]->view)
+				put_view(out, k->tables[j], true);
+			else
+				put_table(out, k->tables[j], true);
 			hl_buf_u8(out, '\n');
 			for (x = 0; x < k->tables[j]->nindexes; x++) {
 				put_index(out, k->tables[j], &k->tables[j]->indexes[x]);
@@ -546,7 +622,7 @@ static const sch_table **sorted_tables(const sch_keyspace *ks, hl_arena *a)
 	return t;
 }
 
-static void table_rows(rows *rs, const sch_table *t, bool internals)
+static void table_rows(rows *rs, const sch_keyspace *ks, const sch_table *t, bool internals)
 {
 	int i;
 
@@ -568,6 +644,15 @@ static void table_rows(rows *rs, const sch_table *t, bool internals)
 		for (i = 0; i < t->nindexes; i++)
 			add_row(rs, t->ks, "index", ix[i]->name, sch_index_cql(t, ix[i], rs->a));
 	}
+	/* then the table's views, by name (DescribeStatement's table elements) */
+	if (ks && !t->view) {
+		const sch_table **all = sorted_tables(ks, rs->a);
+
+		for (i = 0; i < ks->ntables; i++)
+			if (all[i]->view && !memcmp(all[i]->view->base_id.b, t->id.b, 16))
+				add_row(rs, t->ks, "materialized_view", all[i]->name,
+					sch_view_cql(all[i], internals, rs->a));
+	}
 }
 
 static void keyspace_rows(rows *rs, const sch_keyspace *k, bool only, bool internals)
@@ -584,7 +669,8 @@ static void keyspace_rows(rows *rs, const sch_keyspace *k, bool only, bool inter
 		add_row(rs, k->name, "type", types[i]->name, sch_type_cql(types[i], rs->a));
 	tables = sorted_tables(k, rs->a);
 	for (i = 0; i < k->ntables; i++)
-		table_rows(rs, tables[i], internals);
+		if (!tables[i]->view)
+			table_rows(rs, k, tables[i], internals);
 }
 
 static int need_ks(const sch_schema *s, const sch_desc_req *req, const sch_keyspace **k, hl_err *err)
@@ -632,7 +718,8 @@ int sch_describe(const sch_schema *s, const sch_desc_req *req, hl_arena *a,
 				const sch_table **ts = sorted_tables(ks, a);
 
 				for (j = 0; j < ks->ntables; j++)
-					add_row(&rs, ks->name, "table", ts[j]->name, NULL);
+					if (!ts[j]->view)
+						add_row(&rs, ks->name, "table", ts[j]->name, NULL);
 			} else if (req->kind == SCH_DESC_TYPES) {
 				const sch_udt **us = hl_arena_alloc(a, sizeof *us * (size_t)(ks->ntypes + 1));
 
@@ -660,9 +747,9 @@ int sch_describe(const sch_schema *s, const sch_desc_req *req, hl_arena *a,
 		if (need_ks(s, req, &k, err))
 			return -1;
 		t = sch_find_table(s, k->name, req->name);
-		if (!t)
+		if (!t || t->view)
 			return hl_errf(err, HL_ERR_INVALID, "Table '%s' not found in keyspace '%s'", req->name, k->name);
-		table_rows(&rs, t, req->with_internals);
+		table_rows(&rs, k, t, req->with_internals);
 		break;
 	case SCH_DESC_INDEX: {
 		const sch_index *ix;
@@ -691,7 +778,12 @@ int sch_describe(const sch_schema *s, const sch_desc_req *req, hl_arena *a,
 	case SCH_DESC_VIEW:
 		if (need_ks(s, req, &k, err))
 			return -1;
-		return hl_errf(err, HL_ERR_INVALID, "Materialized view '%s' not found in '%s'", req->name, k->name);
+		t = sch_find_table(s, k->name, req->name);
+		if (!t || !t->view)
+			return hl_errf(err, HL_ERR_INVALID, "Materialized view '%s' not found in '%s'", req->name,
+				       k->name);
+		add_row(&rs, k->name, "materialized_view", t->name, sch_view_cql(t, req->with_internals, a));
+		break;
 	case SCH_DESC_FUNCTION:
 		if (need_ks(s, req, &k, err))
 			return -1;
@@ -724,12 +816,17 @@ int sch_describe(const sch_schema *s, const sch_desc_req *req, hl_arena *a,
 		k = sch_find_keyspace(s, ks);
 		if (!k)
 			return hl_errf(err, HL_ERR_INVALID, "'%s' not found in keyspaces", ks);
-		if ((t = sch_find_table(s, k->name, req->name))) {
-			table_rows(&rs, t, req->with_internals);
+		if ((t = sch_find_table(s, k->name, req->name)) && !t->view) {
+			table_rows(&rs, k, t, req->with_internals);
 			break;
 		}
 		if ((ix = sch_find_index(s, k->name, req->name, &t))) {
 			add_row(&rs, t->ks, "index", ix->name, sch_index_cql(t, ix, a));
+			break;
+		}
+		if ((t = sch_find_table(s, k->name, req->name)) && t->view) {
+			add_row(&rs, k->name, "materialized_view", t->name,
+				sch_view_cql(t, req->with_internals, a));
 			break;
 		}
 		return hl_errf(err, HL_ERR_INVALID, "'%s' not found in keyspace '%s'", req->name, k->name);

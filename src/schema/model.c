@@ -190,6 +190,13 @@ static sch_table *copy_table(hl_arena *a, const sch_table *t)
 		sch__map_copy(a, &c->indexes[i].options, &t->indexes[i].options);
 	}
 	copy_params(a, &c->params, &t->params);
+	if (t->view) {
+		sch_view *v = hl_arena_memdup(a, t->view, sizeof *t->view);
+
+		v->base = hl_arena_strdup(a, t->view->base);
+		v->where = hl_arena_strdup(a, t->view->where);
+		c->view = v;
+	}
 	sch__sort_columns(a, c);
 	return c;
 }
@@ -406,6 +413,24 @@ const sch_table *sch_find_table_by_id(const sch_schema *s, const hl_uuid *id)
 	return NULL;
 }
 
+int sch_views_of(const sch_schema *s, const sch_table *base, const sch_table **out, int max)
+{
+	const sch_keyspace *k = sch_find_keyspace(s, base->ks);
+	int i, n = 0;
+
+	/* views live in their base's keyspace; tables[] is sorted by name */
+	for (i = 0; k && i < k->ntables; i++) {
+		const sch_table *v = k->tables[i];
+
+		if (v->view && !memcmp(v->view->base_id.b, base->id.b, 16)) {
+			if (n < max)
+				out[n] = v;
+			n++;
+		}
+	}
+	return n;
+}
+
 const sch_udt *sch_find_type(const sch_schema *s, const char *ks, const char *name)
 {
 	sch_keyspace *k = ks ? sch__find_ks((sch_schema *)s, ks) : NULL;
@@ -582,6 +607,8 @@ sch_registry *sch_registry_new(const sch_registry_config *cfg)
 		r->cfg.ndcs = cfg->ndcs;
 		r->cfg.dcs = d;
 	}
+	if (cfg)
+		r->cfg.views_enabled = cfg->views_enabled;
 	r->cur = sch_schema_new_system();
 	r->cur->epoch = 1;
 	atomic_store(&r->epoch, 1);

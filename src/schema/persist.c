@@ -41,12 +41,14 @@
  *            u32 ntypes + ntypes x udt (any order; field types may name
  *            other UDTs of the keyspace),
  *            u32 ntables + ntables x table
- *   table    name str, id 16 bytes, flags u8 (bit 0: counter table; other
- *            bits must be 0), next_column_id i32,
+ *   table    name str, id 16 bytes, flags u8 (bit 0: counter table; bit 1:
+ *            materialized view; other bits must be 0), next_column_id i32,
  *            u32 ncols + ncols x column,
  *            u32 ndropped + ndropped x dropped,
  *            u32 nindexes + nindexes x index,
- *            params
+ *            params,
+ *            view (only with flag bit 1): base table id 16 bytes, base
+ *            table name str, where_clause str, include_all_columns u8
  *   column   name str, kind u8, position i32 (-1 unless partition key or
  *            clustering), order u8, id i32, type
  *   dropped  name str, kind u8 (regular or static), dropped_time i64
@@ -89,6 +91,7 @@
 #define MAX_FILE (1u << 30)
 
 #define FLAG_COUNTER 0x01
+#define FLAG_VIEW 0x02
 
 /* Explicit codes so that reordering the C enums never changes the format. */
 static const sch_kind kind_of_code[] = { SCH_PARTITION_KEY, SCH_CLUSTERING, SCH_REGULAR, SCH_STATIC };
@@ -241,7 +244,7 @@ static void put_table(hl_buf *b, const sch_table *t)
 
 	put_cstr(b, t->name);
 	hl_buf_put(b, t->id.b, 16);
-	hl_buf_u8(b, t->is_counter ? FLAG_COUNTER : 0);
+	hl_buf_u8(b, (t->is_counter ? FLAG_COUNTER : 0) | (t->view ? FLAG_VIEW : 0));
 	hl_buf_u32(b, (uint32_t)t->next_column_id);
 	hl_buf_u32(b, (uint32_t)t->ncols);
 	for (i = 0; i < t->ncols; i++) {
@@ -271,6 +274,12 @@ static void put_table(hl_buf *b, const sch_table *t)
 		put_map(b, &t->indexes[i].options);
 	}
 	put_params(b, &t->params);
+	if (t->view) {
+		hl_buf_put(b, t->view->base_id.b, 16);
+		put_cstr(b, t->view->base);
+		put_cstr(b, t->view->where);
+		hl_buf_u8(b, t->view->include_all);
+	}
 }
 
 static void put_keyspace(hl_buf *b, const sch_keyspace *k)
@@ -776,7 +785,7 @@ static int get_table(ld *l, scope *sc, sch_keyspace *k, sch_table **out)
 	cat = l->r.pos;
 	if (get_u8(l, "table flags", &flags))
 		return -1;
-	if (flags & ~FLAG_COUNTER)
+	if (flags & ~(FLAG_COUNTER | FLAG_VIEW))
 		return fail_at(l, cat, "table %s: unknown flags 0x%02x", t->name, flags);
 	t->is_counter = flags & FLAG_COUNTER;
 	cat = l->r.pos;
@@ -850,6 +859,19 @@ static int get_table(ld *l, scope *sc, sch_keyspace *k, sch_table **out)
 			return -1;
 	if (get_params(l, &t->params))
 		return -1;
+	if (flags & FLAG_VIEW) {
+		sch_view *vw = hl_arena_zalloc(l->a, sizeof *vw);
+
+		cat = l->r.pos;
+		if (hl_rd_raw(&l->r, 16, &id))
+			return truncated(l, cat, "view base table id");
+		memcpy(vw->base_id.b, id, 16);
+		if (get_text(l, "view base table", true, &vw->base) ||
+		    get_text(l, "view where clause", false, &vw->where) ||
+		    get_bool(l, "view include_all_columns", &vw->include_all))
+			return -1;
+		t->view = vw;
+	}
 	sch__sort_columns(l->a, t);
 	*out = t;
 	return 0;

@@ -54,6 +54,16 @@ int sch__build_table(sch_schema *s, sch_keyspace *k, const sch_table_def *def,
 		     const sch_registry_config *cfg, int64_t now_micros, bool system,
 		     sch_table **out, hl_err *err);
 
+/* view.c */
+int sch__create_view(sch_schema *s, const sch_view_def *def, bool if_not_exists,
+		     const sch_registry_config *cfg, int64_t now, hl_err *err);
+int sch__alter_view(sch_schema *s, const char *ks, const char *name, bool if_exists, int nopts,
+		    const sch_option *opts, hl_err *err);
+int sch__drop_view(sch_schema *s, const char *ks, const char *name, bool if_exists, hl_err *err);
+void sch__views_add_column(sch_schema *s, sch_keyspace *k, const sch_table *base, const sch_column *c);
+void sch__views_rename(sch_schema *s, sch_keyspace *k, const sch_table *base, const char *from,
+		       const char *to);
+
 /* systemks.c */
 void sch__add_system_keyspaces(sch_schema *s);
 

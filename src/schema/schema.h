@@ -1,7 +1,7 @@
 /*
  * schema: the schema model. Immutable snapshots of keyspaces -> tables
- * (columns, options, dropped columns, indexes), user types and (always
- * empty) views; DDL that builds a new snapshot from the current one;
+ * (columns, options, dropped columns, indexes; materialized views are
+ * tables with an sch_view) and user types; DDL that builds a new snapshot from the current one;
  * a registry holding the current snapshot for N shard threads; the schema
  * version digest; and DESCRIBE output as Cassandra 5.0 prints it.
  *
@@ -104,6 +104,19 @@ typedef struct sch_index {
 	sch_map options;           /* "target" always; "class_name" for CUSTOM */
 } sch_index;
 
+/*
+ * What makes a table a materialized view (Cassandra's ViewMetadata). A view
+ * is an sch_table in its keyspace's tables[] (so storage, SELECT and paging
+ * treat it as a table) with this attached; system_schema.tables, DESCRIBE
+ * TABLES and DML skip or refuse it.
+ */
+typedef struct sch_view {
+	hl_uuid base_id;
+	const char *base;          /* base table name (same keyspace) */
+	const char *where;         /* where_clause as system_schema.views stores it */
+	bool include_all;          /* SELECT *: later ADDed base columns join the view */
+} sch_view;
+
 typedef struct sch_table {
 	const char *ks;
 	const char *name;
@@ -128,6 +141,7 @@ typedef struct sch_table {
 	int nindexes;              /* sorted by name */
 	sch_index *indexes;
 	sch_params params;
+	const sch_view *view;      /* non-NULL: a materialized view */
 } sch_table;
 
 typedef struct sch_udt {
@@ -173,6 +187,8 @@ const sch_table *sch_find_table_by_id(const sch_schema *s, const hl_uuid *id);
 const sch_udt *sch_find_type(const sch_schema *s, const char *ks, const char *name);
 const sch_column *sch_find_column(const sch_table *t, const char *name);
 int sch_column_index(const sch_table *t, const char *name);   /* into t->cols, -1 */
+/* The views of a base table (by id), in name order; returns how many (up to max). */
+int sch_views_of(const sch_schema *s, const sch_table *base, const sch_table **out, int max);
 /* Index by name within a keyspace; *table gets its table. */
 const sch_index *sch_find_index(const sch_schema *s, const char *ks, const char *name,
 				const sch_table **table);
@@ -213,6 +229,9 @@ typedef struct sch_registry_config {
 	/* Datacenters NetworkTopologyStrategy may name (NULL: any name). */
 	int ndcs;
 	const char *const *dcs;
+	/* cassandra.yaml materialized_views_enabled: CREATE MATERIALIZED VIEW is
+	 * refused unless set (existing views keep working either way). */
+	bool views_enabled;
 } sch_registry_config;
 
 sch_registry *sch_registry_new(const sch_registry_config *cfg);
@@ -333,7 +352,40 @@ typedef enum sch_ddl_kind {
 	SCH_DDL_ALTER_TYPE_ALTER,  /* ALTER field TYPE: refused as in Cassandra 4.0+ */
 	SCH_DDL_CREATE_INDEX,
 	SCH_DDL_DROP_INDEX,
+	SCH_DDL_CREATE_VIEW,
+	SCH_DDL_ALTER_VIEW,        /* name + opts */
+	SCH_DDL_DROP_VIEW,         /* name */
 } sch_ddl_kind;
+
+/* One relation of a view's WHERE clause. */
+typedef struct sch_view_rel {
+	const char *col;
+	bool is_not_null;          /* col IS NOT NULL; anything else is refused */
+} sch_view_rel;
+
+typedef struct sch_view_def {
+	const char *ks;
+	const char *name;
+	const char *base;
+	bool star;                 /* SELECT * */
+	int nsel;                  /* selected column names (star: 0) */
+	const char *const *sel;
+	bool sel_alias;            /* a selector had an alias */
+	bool sel_not_column;       /* a selector was not a plain column */
+	const char *sel_bad;       /* the offending selector's text, for the message */
+	int nwhere;
+	const sch_view_rel *where;
+	bool where_token;          /* token(...) relation */
+	int npk;
+	const char *const *pk;
+	int nck;
+	const char *const *ck;
+	int norder;
+	const char *const *order_cols;
+	const bool *order_desc;
+	int nopts;
+	const sch_option *opts;
+} sch_view_def;
 
 typedef struct sch_ddl {
 	sch_ddl_kind kind;
@@ -345,6 +397,7 @@ typedef struct sch_ddl {
 	sch_table_def table;       /* CREATE TABLE */
 	sch_type_def type;         /* CREATE TYPE */
 	sch_index_def index;       /* CREATE INDEX */
+	sch_view_def view;         /* CREATE MATERIALIZED VIEW */
 	/* ALTER TABLE/TYPE ADD: columns; DROP: names; RENAME: names -> new_names */
 	int ncols;
 	const sch_column_def *cols;
@@ -439,6 +492,7 @@ const char *sch_keyspace_cql(const sch_keyspace *k, hl_arena *a);
 const char *sch_table_cql(const sch_table *t, bool with_internals, hl_arena *a);
 const char *sch_type_cql(const sch_udt *u, hl_arena *a);
 const char *sch_index_cql(const sch_table *t, const sch_index *i, hl_arena *a);
+const char *sch_view_cql(const sch_table *v, bool with_internals, hl_arena *a);
 
 /* ---------------------------------------------------------------- DESCRIBE */
 

@@ -1008,7 +1008,7 @@ int srv_run(const cfg *c, hl_err *err)
 	if (load_identity(&ctx, err) < 0)
 		goto out;
 	const char *dcs[1] = { ctx.node.data_center };
-	sch_registry_config rc_cfg = { 1, dcs };
+	sch_registry_config rc_cfg = { 1, dcs, c->materialized_views_enabled };
 	/* the schema survives restarts with its table and column ids, which the
 	 * commit log and SSTables refer to: load it before replaying anything */
 	const char *sdir = c->n_data_file_directories ? c->data_file_directories[0] : "./data/data";

@@ -323,12 +323,40 @@ static void table_row(sys_rb *r, const sch_table *t)
 {
 	const char *flags[2] = { "compound", "counter" };
 
+	if (t->view)
+		return;   /* views are rows of system_schema.views */
 	sys__rb_row(r);
 	sys__put_text(r, "keyspace_name", t->ks);
 	sys__put_text(r, "table_name", t->name);
 	sys__put_uuid(r, "id", &t->id);
 	sys__put_strings(r, "flags", flags, t->is_counter ? 2 : 1, true);
 	params_cells(r, &t->params);
+}
+
+static void view_row(sys_rb *r, const sch_table *t)
+{
+	if (!t->view)
+		return;
+	sys__rb_row(r);
+	sys__put_text(r, "keyspace_name", t->ks);
+	sys__put_text(r, "view_name", t->name);
+	sys__put_uuid(r, "base_table_id", &t->view->base_id);
+	sys__put_text(r, "base_table_name", t->view->base);
+	sys__put_text(r, "where_clause", t->view->where);
+	sys__put_uuid(r, "id", &t->id);
+	sys__put_bool(r, "include_all_columns", t->view->include_all);
+	params_cells(r, &t->params);
+}
+
+/* system.built_views: a view is built before its CREATE is answered. */
+static void built_view_row(sys_rb *r, const sch_table *t)
+{
+	if (!t->view)
+		return;
+	sys__rb_row(r);
+	sys__put_text(r, "keyspace_name", t->ks);
+	sys__put_text(r, "view_name", t->name);
+	sys__put_bool(r, "status_replicated", true);
 }
 
 static const char *kind_name(sch_kind k)
@@ -471,6 +499,8 @@ int sys_rows(const sch_schema *s, const sys_node *node, const sch_table *t, hl_a
 			estimate_rows(&r, node, NULL);
 		else if (!strcmp(n, "table_estimates"))
 			estimate_rows(&r, node, "primary");
+		else if (!strcmp(n, "built_views"))
+			for_tables(&r, s, false, built_view_row);
 	} else if (!strcmp(t->ks, "system_schema")) {
 		if (!strcmp(n, "keyspaces"))
 			keyspace_rows(&r, s);
@@ -484,7 +514,9 @@ int sys_rows(const sch_schema *s, const sys_node *node, const sch_table *t, hl_a
 			for_tables(&r, s, false, index_rows);
 		else if (!strcmp(n, "types"))
 			type_rows(&r, s);
-		/* views, functions, aggregates, triggers, column_masks: no rows */
+		else if (!strcmp(n, "views"))
+			for_tables(&r, s, false, view_row);
+		/* functions, aggregates, triggers, column_masks: no rows */
 	} else if (!strcmp(t->ks, "system_traces")) {
 		if (node->traces)
 			sys__trace_rows(&r, node->traces, !strcmp(n, "events"));
