@@ -70,7 +70,13 @@ static int need_ks(qry_exec *x, const cql_qname *n, const char **ks)
 
 static int schema_change(qry_exec *x, const sch_change *chg)
 {
+	/* guardrail warnings raised before the change stay in the response */
+	int nw = x->res.nwarnings;
+	const char *w[4];
+	memcpy(w, x->res.warnings, sizeof w);
 	qry_result_init(&x->res);
+	x->res.nwarnings = nw;
+	memcpy(x->res.warnings, w, sizeof w);
 	x->has_res = true;
 	x->done = true;
 	if (!chg->changed) {
@@ -213,6 +219,8 @@ int q_ddl(qry_exec *x, cql_stmt *st)
 				       "supported by table %s.%s", t->ks, t->name);
 		if (sch_is_system_keyspace(ks))
 			return hl_errf(&x->err, HL_ERR_UNAUTHORIZED, "%s keyspace is not user-modifiable.", ks);
+		if (q_guard_truncate(x, ks) < 0)
+			return -1;
 		x->nops = 0;
 		int64_t at_ms = hl_now_micros() / 1000;
 		for (int s = 0; s < x->sh->nshards; s++) {
@@ -413,7 +421,7 @@ int q_ddl(qry_exec *x, cql_stmt *st)
 		return hl_errf(&x->err, HL_ERR_INVALID, "%s statements are not supported yet",
 			       cql_stmt_kind_str(st->kind));
 	}
-	if (sch_registry_apply(x->sh->reg, &d, &chg, &x->err) < 0)
+	if (q_guard_ddl(x, &d) < 0 || sch_registry_apply(x->sh->reg, &d, &chg, &x->err) < 0)
 		return -1;
 	return schema_change(x, &chg);
 }

@@ -180,6 +180,11 @@ int qry_batchlog_replay(const char *dir, qry_batchlog_apply_fn fn, void *ctx, in
 /* Remove every entry (once what replay applied is durable). */
 int qry_batchlog_clear(const char *dir, hl_err *err);
 
+/* Guardrail settings (config's cfg_guardrails), copied once at start-up
+ * before any shard runs; Cassandra's defaults until then. */
+struct cfg_guardrails;
+void qry_guard_configure(const struct cfg_guardrails *g);
+
 /* engine: the shard's storage engine (taken over), or NULL for a new one. */
 int qry_shard_init(qry_shard *sh, int shard, int nshards, sch_registry *reg,
 		   const sys_node *node, st_engine *engine, hl_err *err);

@@ -988,6 +988,10 @@ int srv_run(const cfg *c, hl_err *err)
 	srv_ctx ctx;
 	memset(&ctx, 0, sizeof ctx);
 	ctx.cfg = c;
+	/* guardrails: read-only for the shards from here on */
+	qry_guard_configure(&c->guard);
+	st_set_partition_warnings(c->guard.compaction_large_partition_warning_threshold,
+				  c->guard.partition_size_warn, c->guard.partition_size_fail);
 	sys_node_defaults(&ctx.node);
 	ctx.node.cluster_name = c->cluster_name;
 	if (c->dc)

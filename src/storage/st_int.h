@@ -127,6 +127,10 @@ void st__mt_init(st_memtable *mt, const st_table_layout *l, uint64_t seed);
 void st__mt_reset(st_memtable *mt);
 size_t st__mt_bytes(const st_memtable *mt);
 void st__memtable_free(st_memtable *mt);
+/* bg.c's output writer: log a partition that went over the thresholds of
+ * st_set_partition_warnings (dir: the table's directory). */
+void st__large_partition_check(const char *dir, const st_table_layout *l, int64_t gen,
+			       const st_mutation *m, uint64_t bytes);
 void st__mt_free_contents(st_memtable *mt);
 bool st__mt_empty(const st_memtable *mt);
 /* Check a mutation against the layout (nothing applied on error). */

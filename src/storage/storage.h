@@ -599,6 +599,15 @@ int st_refresh_finish(st_engine *e, const hl_uuid *table, hl_err *err);
 /* nodetool setcompactionthroughput (MiB/s; 0 = unthrottled). Takes effect
  * on the running compaction too. */
 void st_set_compaction_throughput(st_engine *e, double mib_per_s);
+/*
+ * Large partition warnings of flush and compaction (node-wide, set once at
+ * start-up): a partition written above large_bytes
+ * (compaction_large_partition_warning_threshold; 0 disables) logs
+ * Cassandra's "Writing large partition ..." line, and above guard_warn /
+ * guard_fail (partition_size_*_threshold, <= 0 disables) the
+ * partition_size guardrail's line. Only logged: no client is waiting.
+ */
+void st_set_partition_warnings(uint64_t large_bytes, int64_t guard_warn, int64_t guard_fail);
 /* Bytes per second; 0 = unthrottled. */
 uint64_t st_get_compaction_throughput(const st_engine *e);
 
