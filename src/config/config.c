@@ -32,6 +32,9 @@ enum kind {
 	K_TOKENS,
 	K_SEEDS,
 	K_PARTITIONER,
+	K_THRESH,       /* guardrail count: int, -1 or null disables */
+	K_GSIZE,        /* guardrail size: "64KiB" -> bytes, null disables (-1) */
+	K_KB,           /* legacy plain integer kibibytes */
 };
 
 typedef struct key {
@@ -100,9 +103,61 @@ static const key keys[] = {
 	{ "truncate_request_timeout_in_ms", K_MS, F(truncate_request_timeout_ms), 12 },
 	{ "request_timeout", K_DUR, F(request_timeout_ms), 13 },
 	{ "request_timeout_in_ms", K_MS, F(request_timeout_ms), 13 },
+	/* guardrails (cfg_guardrails) */
+	{ "tombstone_warn_threshold", K_INT, F(guard.tombstone_warn_threshold), 0 },
+	{ "tombstone_failure_threshold", K_INT, F(guard.tombstone_failure_threshold), 0 },
+	{ "batch_size_warn_threshold", K_SIZE, F(guard.batch_size_warn_threshold), 14 },
+	{ "batch_size_warn_threshold_in_kb", K_KB, F(guard.batch_size_warn_threshold), 14 },
+	{ "batch_size_fail_threshold", K_SIZE, F(guard.batch_size_fail_threshold), 15 },
+	{ "batch_size_fail_threshold_in_kb", K_KB, F(guard.batch_size_fail_threshold), 15 },
+	{ "unlogged_batch_across_partitions_warn_threshold", K_INT,
+	  F(guard.unlogged_batch_across_partitions_warn_threshold), 0 },
+	{ "max_value_size", K_SIZE, F(guard.max_value_size), 16 },
+	{ "max_value_size_in_mb", K_MB, F(guard.max_value_size), 16 },
+	{ "compaction_large_partition_warning_threshold", K_SIZE,
+	  F(guard.compaction_large_partition_warning_threshold), 17 },
+	{ "compaction_large_partition_warning_threshold_mb", K_MB,
+	  F(guard.compaction_large_partition_warning_threshold), 17 },
+	{ "keyspaces_warn_threshold", K_THRESH, F(guard.keyspaces_warn), 0 },
+	{ "keyspaces_fail_threshold", K_THRESH, F(guard.keyspaces_fail), 0 },
+	{ "tables_warn_threshold", K_THRESH, F(guard.tables_warn), 0 },
+	{ "tables_fail_threshold", K_THRESH, F(guard.tables_fail), 0 },
+	{ "columns_per_table_warn_threshold", K_THRESH, F(guard.columns_per_table_warn), 0 },
+	{ "columns_per_table_fail_threshold", K_THRESH, F(guard.columns_per_table_fail), 0 },
+	{ "fields_per_udt_warn_threshold", K_THRESH, F(guard.fields_per_udt_warn), 0 },
+	{ "fields_per_udt_fail_threshold", K_THRESH, F(guard.fields_per_udt_fail), 0 },
+	{ "collection_size_warn_threshold", K_GSIZE, F(guard.collection_size_warn), 0 },
+	{ "collection_size_fail_threshold", K_GSIZE, F(guard.collection_size_fail), 0 },
+	{ "items_per_collection_warn_threshold", K_THRESH, F(guard.items_per_collection_warn), 0 },
+	{ "items_per_collection_fail_threshold", K_THRESH, F(guard.items_per_collection_fail), 0 },
+	{ "column_value_size_warn_threshold", K_GSIZE, F(guard.column_value_size_warn), 0 },
+	{ "column_value_size_fail_threshold", K_GSIZE, F(guard.column_value_size_fail), 0 },
+	{ "partition_keys_in_select_warn_threshold", K_THRESH,
+	  F(guard.partition_keys_in_select_warn), 0 },
+	{ "partition_keys_in_select_fail_threshold", K_THRESH,
+	  F(guard.partition_keys_in_select_fail), 0 },
+	{ "in_select_cartesian_product_warn_threshold", K_THRESH,
+	  F(guard.in_select_cartesian_product_warn), 0 },
+	{ "in_select_cartesian_product_fail_threshold", K_THRESH,
+	  F(guard.in_select_cartesian_product_fail), 0 },
+	{ "page_size_warn_threshold", K_THRESH, F(guard.page_size_warn), 0 },
+	{ "page_size_fail_threshold", K_THRESH, F(guard.page_size_fail), 0 },
+	{ "partition_size_warn_threshold", K_GSIZE, F(guard.partition_size_warn), 0 },
+	{ "partition_size_fail_threshold", K_GSIZE, F(guard.partition_size_fail), 0 },
+	{ "allow_filtering_enabled", K_BOOL, F(guard.allow_filtering_enabled), 0 },
+	{ "group_by_enabled", K_BOOL, F(guard.group_by_enabled), 0 },
+	{ "drop_truncate_table_enabled", K_BOOL, F(guard.drop_truncate_table_enabled), 0 },
+	{ "drop_keyspace_enabled", K_BOOL, F(guard.drop_keyspace_enabled), 0 },
+	{ "secondary_indexes_enabled", K_BOOL, F(guard.secondary_indexes_enabled), 0 },
+	{ "compact_tables_enabled", K_BOOL, F(guard.compact_tables_enabled), 0 },
+	{ "read_before_write_list_operations_enabled", K_BOOL,
+	  F(guard.read_before_write_list_operations_enabled), 0 },
+	{ "user_timestamps_enabled", K_BOOL, F(guard.user_timestamps_enabled), 0 },
+	{ "simplestrategy_enabled", K_BOOL, F(guard.simplestrategy_enabled), 0 },
+	{ "alter_table_enabled", K_BOOL, F(guard.alter_table_enabled), 0 },
 };
 
-#define NGROUPS 14
+#define NGROUPS 18
 
 /*
  * Cassandra keys Helenus accepts without using. Exact names first, then
@@ -130,17 +185,14 @@ static const char *const ignored_exact[] = {
 	"start_native_transport", "inter_dc_tcp_nodelay", "cross_node_timeout",
 	"snapshot_before_compaction", "snapshot_links_per_second",
 	"column_index_size", "column_index_size_in_kb", "column_index_cache_size",
-	"column_index_cache_size_in_kb", "batch_size_warn_threshold",
-	"batch_size_warn_threshold_in_kb", "batch_size_fail_threshold",
-	"batch_size_fail_threshold_in_kb", "unlogged_batch_across_partitions_warn_threshold",
-	"uuid_sstable_identifiers_enabled", "inter_dc_stream_throughput_outbound",
+	"column_index_cache_size_in_kb", "uuid_sstable_identifiers_enabled", "inter_dc_stream_throughput_outbound",
 	"inter_dc_stream_throughput_outbound_megabits_per_sec",
 	"entire_sstable_stream_throughput_outbound",
 	"entire_sstable_inter_dc_stream_throughput_outbound", "phi_convict_threshold", "server_encryption_options",
-	"client_encryption_options", "tombstone_warn_threshold", "tombstone_failure_threshold",
+	"client_encryption_options", 
 	"replica_filtering_protection", "ideal_consistency_level",
 	"max_concurrent_automatic_sstable_upgrades", "corrupted_tombstone_strategy",
-	"windows_timer_interval", "max_value_size", "max_value_size_in_mb",
+	"windows_timer_interval", 
 	"storage_compatibility_mode", "startup_checks", "trickle_fsync",
 	"consecutive_message_errors_threshold", "sasi_indexes_enabled", "enable_sasi_indexes",
 	"transient_replication_enabled", "enable_transient_replication",
@@ -293,6 +345,42 @@ void cfg_set_data_dir(cfg *c, const char *dir)
 	set_str(&c->saved_caches_directory, path);
 }
 
+void cfg_guardrails_defaults(cfg_guardrails *g)
+{
+	memset(g, 0, sizeof *g);
+	g->tombstone_warn_threshold = 1000;
+	g->tombstone_failure_threshold = 100000;
+	g->batch_size_warn_threshold = 5u << 10;
+	g->batch_size_fail_threshold = 50u << 10;
+	g->unlogged_batch_across_partitions_warn_threshold = 10;
+	g->max_value_size = 256u << 20;
+	g->compaction_large_partition_warning_threshold = 100u << 20;
+	/* every threshold pair disabled, as in 5.0's cassandra.yaml */
+	int64_t *th[] = {
+		&g->keyspaces_warn, &g->keyspaces_fail, &g->tables_warn, &g->tables_fail,
+		&g->columns_per_table_warn, &g->columns_per_table_fail, &g->fields_per_udt_warn,
+		&g->fields_per_udt_fail, &g->collection_size_warn, &g->collection_size_fail,
+		&g->items_per_collection_warn, &g->items_per_collection_fail,
+		&g->column_value_size_warn, &g->column_value_size_fail,
+		&g->partition_keys_in_select_warn, &g->partition_keys_in_select_fail,
+		&g->in_select_cartesian_product_warn, &g->in_select_cartesian_product_fail,
+		&g->page_size_warn, &g->page_size_fail, &g->partition_size_warn,
+		&g->partition_size_fail,
+	};
+	for (size_t i = 0; i < sizeof th / sizeof th[0]; i++)
+		*th[i] = -1;
+	g->allow_filtering_enabled = true;
+	g->group_by_enabled = true;
+	g->drop_truncate_table_enabled = true;
+	g->drop_keyspace_enabled = true;
+	g->secondary_indexes_enabled = true;
+	g->compact_tables_enabled = true;
+	g->read_before_write_list_operations_enabled = true;
+	g->user_timestamps_enabled = true;
+	g->simplestrategy_enabled = true;
+	g->alter_table_enabled = true;
+}
+
 void cfg_defaults(cfg *c)
 {
 	memset(c, 0, sizeof *c);
@@ -329,6 +417,7 @@ void cfg_defaults(cfg *c)
 	c->cas_contention_timeout_ms = 1000;
 	c->truncate_request_timeout_ms = 60000;
 	c->request_timeout_ms = 10000;
+	cfg_guardrails_defaults(&c->guard);
 }
 
 void cfg_free(cfg *c)
@@ -524,6 +613,31 @@ static int apply_scalar(cfg *c, const key *ky, const char *v, const origin *o, h
 		else
 			return bad(err, o, ky->name,
 				   "'%s' is not one of periodic, batch, group", v);
+		return 0;
+	case K_THRESH:
+		if (!strcmp(v, "null")) {
+			*(int64_t *)field = -1;
+			return 0;
+		}
+		if (parse_int(v, -1, INT32_MAX, &n))
+			return bad(err, o, ky->name, "expected an integer (-1 disables), got '%s'", v);
+		*(int64_t *)field = n;
+		return 0;
+	case K_GSIZE:
+		if (!strcmp(v, "null") || !strcmp(v, "-1")) {
+			*(int64_t *)field = -1;
+			return 0;
+		}
+		if (cfg_parse_size_bytes(v, &u) || u > INT64_MAX)
+			return bad(err, o, ky->name,
+				   "invalid data size '%s' (expected a number with a unit: "
+				   "B, KiB, MiB or GiB, e.g. 64KiB; null disables)", v);
+		*(int64_t *)field = (int64_t)u;
+		return 0;
+	case K_KB:
+		if (parse_int(v, 0, INT32_MAX, &n))
+			return bad(err, o, ky->name, "expected kibibytes as an integer, got '%s'", v);
+		*(uint64_t *)field = (uint64_t)n << 10;
 		return 0;
 	case K_TOKENS:
 		return set_tokens(c, v, o, ky->name, err);
@@ -759,9 +873,13 @@ int cfg_load_string(cfg *c, const char *yaml, size_t len, const char *name, hl_e
 					k->start_mark.line + 1, kn);
 			continue;
 		}
-		/* "key:" with no value keeps the default, as in Cassandra */
-		if (is_null(v))
+		/* "key:" with no value keeps the default, as in Cassandra;
+		 * a guardrail's null is its "disabled" */
+		if (is_null(v)) {
+			if (ky->kind == K_THRESH || ky->kind == K_GSIZE)
+				*(int64_t *)((char *)c + ky->off) = -1;
 			continue;
+		}
 		if (load_key(&l, ky, k, v))
 			goto exit;
 	}
@@ -811,6 +929,39 @@ exit:
 
 /* ------------------------------------------------------------ validation */
 
+/* Each warn/fail pair: 0 is refused (-1 disables), warn must not exceed fail. */
+static int cfg_validate_guardrails(const cfg_guardrails *g, hl_err *err)
+{
+	static const struct { const char *name; size_t warn, fail; } pairs[] = {
+#define P(n, f) { n, offsetof(cfg_guardrails, f##_warn), offsetof(cfg_guardrails, f##_fail) }
+		P("keyspaces", keyspaces), P("tables", tables),
+		P("columns_per_table", columns_per_table), P("fields_per_udt", fields_per_udt),
+		P("collection_size", collection_size), P("items_per_collection", items_per_collection),
+		P("column_value_size", column_value_size),
+		P("partition_keys_in_select", partition_keys_in_select),
+		P("in_select_cartesian_product", in_select_cartesian_product),
+		P("page_size", page_size), P("partition_size", partition_size),
+#undef P
+	};
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		int64_t w = *(const int64_t *)((const char *)g + pairs[i].warn);
+		int64_t f = *(const int64_t *)((const char *)g + pairs[i].fail);
+
+		if (!w || !f)
+			return hl_errf(err, HL_ERR_CONFIG,
+				       "Invalid value 0 for %s_%s_threshold: 0 is not allowed; if attempting "
+				       "to disable use -1", pairs[i].name, !w ? "warn" : "fail");
+		if (w > 0 && f > 0 && w > f)
+			return hl_errf(err, HL_ERR_CONFIG,
+				       "The warn threshold %lld for %s_warn_threshold should be lower than "
+				       "the fail threshold %lld", (long long)w, pairs[i].name, (long long)f);
+	}
+	if (g->batch_size_warn_threshold > g->batch_size_fail_threshold)
+		return hl_errf(err, HL_ERR_CONFIG,
+			       "batch_size_warn_threshold must not exceed batch_size_fail_threshold");
+	return 0;
+}
+
 int cfg_validate(const cfg *c, hl_err *err)
 {
 	if (!c->cluster_name || !*c->cluster_name)
@@ -853,7 +1004,7 @@ int cfg_validate(const cfg *c, hl_err *err)
 			       "native_transport_max_frame_size must be between 1KiB and 2047MiB");
 	if (c->shards < 0 || c->shards > 1024)
 		return hl_errf(err, HL_ERR_CONFIG, "shards must be between 0 (one per core) and 1024");
-	return 0;
+	return cfg_validate_guardrails(&c->guard, err);
 }
 
 /* ---------------------------------------------------------------- listing (system_views.settings) */
@@ -939,6 +1090,18 @@ void cfg_each(const cfg *c, void (*fn)(void *arg, const char *name, const char *
 		}
 		case K_SYNC:
 			v = cfg_commitlog_sync_name(c->commitlog_sync);
+			break;
+		case K_THRESH:
+			snprintf(buf, sizeof buf, "%lld", (long long)*(const int64_t *)f);
+			break;
+		case K_GSIZE:
+			if (*(const int64_t *)f < 0)
+				v = NULL;
+			else
+				size_text(buf, sizeof buf, (uint64_t)*(const int64_t *)f, "");
+			break;
+		case K_KB:
+			snprintf(buf, sizeof buf, "%llu", (unsigned long long)(*(const uint64_t *)f >> 10));
 			break;
 		case K_SEEDS: {
 			size_t o = 0;

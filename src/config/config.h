@@ -27,6 +27,47 @@ enum cfg_commitlog_sync {
 	CFG_SYNC_GROUP,
 };
 
+/*
+ * Guardrails, under cassandra.yaml's names and with Cassandra 5.0's
+ * defaults. Threshold pairs (*_warn / *_fail): a value <= 0 (-1, or null
+ * in the file) disables that half, as Cassandra's MaxThreshold does.
+ * Sizes are bytes. The query module enforces them (src/query/guard.c),
+ * the storage module logs large partitions.
+ */
+typedef struct cfg_guardrails {
+	int tombstone_warn_threshold;              /* 1000 */
+	int tombstone_failure_threshold;           /* 100000 */
+	uint64_t batch_size_warn_threshold;        /* 5KiB */
+	uint64_t batch_size_fail_threshold;        /* 50KiB */
+	int unlogged_batch_across_partitions_warn_threshold;   /* 10 */
+	uint64_t max_value_size;                   /* 256MiB */
+	uint64_t compaction_large_partition_warning_threshold; /* 100MiB */
+	int64_t keyspaces_warn, keyspaces_fail;
+	int64_t tables_warn, tables_fail;
+	int64_t columns_per_table_warn, columns_per_table_fail;
+	int64_t fields_per_udt_warn, fields_per_udt_fail;
+	int64_t collection_size_warn, collection_size_fail;           /* bytes */
+	int64_t items_per_collection_warn, items_per_collection_fail;
+	int64_t column_value_size_warn, column_value_size_fail;       /* bytes */
+	int64_t partition_keys_in_select_warn, partition_keys_in_select_fail;
+	int64_t in_select_cartesian_product_warn, in_select_cartesian_product_fail;
+	int64_t page_size_warn, page_size_fail;
+	int64_t partition_size_warn, partition_size_fail;             /* bytes */
+	/* *_enabled flags, all true by default */
+	bool allow_filtering_enabled;
+	bool group_by_enabled;
+	bool drop_truncate_table_enabled;
+	bool drop_keyspace_enabled;
+	bool secondary_indexes_enabled;
+	bool compact_tables_enabled;
+	bool read_before_write_list_operations_enabled;
+	bool user_timestamps_enabled;
+	bool simplestrategy_enabled;
+	bool alter_table_enabled;
+} cfg_guardrails;
+
+void cfg_guardrails_defaults(cfg_guardrails *g);
+
 /* Strings are heap-owned by the struct (cfg_free); NULL means "unset". */
 typedef struct cfg {
 	char *cluster_name;
@@ -82,6 +123,7 @@ typedef struct cfg {
 	uint64_t cas_contention_timeout_ms;        /* 1000 */
 	uint64_t truncate_request_timeout_ms;      /* 60000 */
 	uint64_t request_timeout_ms;               /* 10000: "misc" */
+	cfg_guardrails guard;
 } cfg;
 
 /* Defaults for a single developer node (127.0.0.1:9042, data under ./data). */

@@ -70,7 +70,7 @@ static int need_ks(qry_exec *x, const cql_qname *n, const char **ks)
 
 static int schema_change(qry_exec *x, const sch_change *chg)
 {
-	/* keep warnings added before the result (CREATE MATERIALIZED VIEW's) */
+	/* warnings raised before the result (guardrails, CREATE MATERIALIZED VIEW's) stay */
 	int nw = x->res.nwarnings;
 	const char *w[4];
 	memcpy(w, x->res.warnings, sizeof w);
@@ -222,6 +222,8 @@ int q_ddl(qry_exec *x, cql_stmt *st)
 		if (t->view)
 			return hl_errf(&x->err, HL_ERR_INVALID, "Cannot TRUNCATE materialized view directly; must "
 				       "truncate base table instead");
+		if (q_guard_truncate(x, ks) < 0)
+			return -1;
 		x->nops = 0;
 		int64_t at_ms = hl_now_micros() / 1000;
 		/* a base table's views are truncated with it, as in Cassandra */
@@ -503,7 +505,7 @@ int q_ddl(qry_exec *x, cql_stmt *st)
 		return hl_errf(&x->err, HL_ERR_INVALID, "%s statements are not supported yet",
 			       cql_stmt_kind_str(st->kind));
 	}
-	if (sch_registry_apply(x->sh->reg, &d, &chg, &x->err) < 0)
+	if (q_guard_ddl(x, &d) < 0 || sch_registry_apply(x->sh->reg, &d, &chg, &x->err) < 0)
 		return -1;
 	return schema_change(x, &chg);
 }

@@ -773,7 +773,8 @@ static int run_batch_plan(qry_exec *x, q_plan *p)
 	for (int i = 0; i < p->nbatch; i++)
 		if (q_batch_collect(x, p->batch[i], x->values, x->nvalues, bts, has) < 0)
 			return -1;
-	if (q_batch_conditional(x) < 0 || q_batch_check(x) < 0)
+	if (q_batch_conditional(x) < 0 ||
+	    q_guard_batch(x, p->stmt->batch.type == CQL_BATCH_LOGGED) < 0)
 		return -1;
 	if (p->stmt->batch.type == CQL_BATCH_LOGGED && q_batchlog_write(x) < 0)
 		return -1;
@@ -977,7 +978,7 @@ int qry_exec_batch(qry_exec *x, const qry_batch *b)
 		if (q_batch_collect(x, p, x->values, x->nvalues, bts, has) < 0)
 			return finish(x, -1);
 	}
-	if (q_batch_conditional(x) < 0 || q_batch_check(x) < 0)
+	if (q_batch_conditional(x) < 0 || q_guard_batch(x, b->type == QRY_BATCH_LOGGED) < 0)
 		return finish(x, -1);
 	if (b->type == QRY_BATCH_LOGGED && q_batchlog_write(x) < 0)
 		return finish(x, -1);

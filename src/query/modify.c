@@ -975,37 +975,6 @@ static int cas_result(qry_exec *x, qry_op *op)
 	return QRY_DONE;
 }
 
-/* Bytes a mutation carries (what batch_size_*_threshold measures). */
-static size_t mut_size(const st_mutation *m)
-{
-	size_t n = m->keylen;
-	for (const st_mrow *r = m->rows; r; r = r->next)
-		for (const st_cell *c = r->cells; c; c = c->next)
-			n += c->len + c->path_len;
-	if (m->static_row)
-		for (const st_cell *c = m->static_row->cells; c; c = c->next)
-			n += c->len + c->path_len;
-	return n;
-}
-
-/* Cassandra's batch size guardrails: warn above 5 KiB, refuse above 50 KiB
- * (multi-partition batches only, as Cassandra checks). */
-int q_batch_check(qry_exec *x)
-{
-	if (x->nops < 2)
-		return 0;
-	size_t total = 0;
-	for (int i = 0; i < x->nops; i++)
-		if (x->ops[i]->mut)
-			total += mut_size(x->ops[i]->mut);
-	if (total > Q_BATCH_FAIL)
-		return hl_errf(&x->err, HL_ERR_INVALID, "Batch too large");
-	if (total > Q_BATCH_WARN)
-		q_warn(x, "Batch for %d partitions is of size %zu, exceeding specified threshold of %d by "
-		       "%zu.", x->nops, total, Q_BATCH_WARN, total - Q_BATCH_WARN);
-	return 0;
-}
-
 /*
  * A batch with conditions (Cassandra: all its statements on one partition
  * of one table) becomes one op: the owning shard checks every condition and
@@ -1169,7 +1138,7 @@ int q_writes_done(qry_exec *x)
 int q_modify_start(qry_exec *x)
 {
 	x->nops = 0;
-	if (collect(x, x->plan, 0, false) < 0)
+	if (collect(x, x->plan, 0, false) < 0 || q_guard_write(x, x->plan, 0) < 0)
 		return -1;
 	if (x->nops == 0)
 		return q_writes_done(x);
@@ -1183,7 +1152,10 @@ int q_batch_collect(qry_exec *x, q_plan *p, const qry_value *vals, int nvals, in
 	int sn = x->nvalues;
 	x->values = vals;
 	x->nvalues = nvals;
+	int first = x->nops;
 	int rc = collect(x, p, batch_ts, has_batch_ts);
+	if (rc == 0)
+		rc = q_guard_write(x, p, first);
 	x->values = sv;
 	x->nvalues = sn;
 	return rc;

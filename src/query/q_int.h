@@ -8,11 +8,6 @@
 #include "query/query.h"
 #include "cql/cql.h"
 
-/* Guardrails (cassandra.yaml defaults). */
-#define Q_TOMBSTONE_WARN 1000
-#define Q_TOMBSTONE_FAIL 100000
-#define Q_BATCH_WARN (5 * 1024)
-#define Q_BATCH_FAIL (50 * 1024)
 
 /* Serialized value; len < 0 is null (QRY_NULL) or unset (QRY_UNSET). */
 typedef struct q_val {
@@ -335,6 +330,7 @@ struct qry_exec {
 	st_bytes gkey[64];             /* GROUP BY values of the current group */
 	bool gkey_set;
 	int64_t tombstones;            /* scanned by this request's reads */
+	int read_cl;                   /* the SELECT's consistency: params are gone once ops resume */
 	int64_t live_rows;
 	bool done;
 	bool sel_failed;               /* a selector expression failed: x->err holds why */
@@ -399,7 +395,6 @@ int q_modify_start(qry_exec *x);
 int q_batch_collect(qry_exec *x, q_plan *p, const qry_value *vals, int nvals,
 		    int64_t batch_ts, bool has_batch_ts);
 int q_writes_done(qry_exec *x);
-int q_batch_check(qry_exec *x);
 int q_batch_conditional(qry_exec *x);
 
 /* batchlog.c */
@@ -435,6 +430,16 @@ int q_view_followup(qry_exec *x);
 int q_view_build(qry_exec *x, const char *ks, const char *name, const sch_change *chg,
 		 int (*done)(qry_exec *x, const sch_change *chg));
 void q_view_free(qry_exec *x);
+/* Guardrails (guard.c): each returns -1 with x->err set when one refuses,
+ * and adds Cassandra's warning to the response when one warns. */
+const struct cfg_guardrails *q_guard_cfg(const qry_exec *x);   /* the shard's, or defaults */
+int64_t q_guard_tombstone_warn(const qry_exec *x);
+int64_t q_guard_tombstone_fail(const qry_exec *x);
+int q_guard_select(qry_exec *x);                  /* after the segments / slices are built */
+int q_guard_write(qry_exec *x, const q_plan *p, int first_op);   /* ops first_op.. of p */
+int q_guard_batch(qry_exec *x, bool logged);      /* every op of the batch collected */
+int q_guard_ddl(qry_exec *x, const sch_ddl *d);
+int q_guard_truncate(qry_exec *x, const char *ks);
 
 /* exec.c: storage layouts, engine sync, virtual tables */
 int q_sync_engine(qry_shard *sh, hl_err *err);

@@ -159,6 +159,7 @@ typedef struct qry_shard {
 	bool wait_durable;             /* batch/group sync: ack writes once fsynced */
 	const char *batchlog_dir;      /* logged multi-partition batches (NULL: none) */
 	uint64_t batchlog_seq;
+	const struct cfg_guardrails *guard;  /* the node's guardrails (NULL: Cassandra's defaults) */
 } qry_shard;
 
 /*
@@ -179,6 +180,8 @@ int qry_batchlog_replay(const char *dir, qry_batchlog_apply_fn fn, void *ctx, in
 			hl_err *err);
 /* Remove every entry (once what replay applied is durable). */
 int qry_batchlog_clear(const char *dir, hl_err *err);
+
+struct cfg_guardrails;
 
 /* engine: the shard's storage engine (taken over), or NULL for a new one. */
 int qry_shard_init(qry_shard *sh, int shard, int nshards, sch_registry *reg,

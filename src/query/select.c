@@ -1394,7 +1394,7 @@ static int sel_finish(qry_exec *x, bool more)
 		agg_finish(x);
 	if (x->post_sort)
 		post_sort(x);
-	if (x->tombstones > Q_TOMBSTONE_WARN)
+	if (q_guard_tombstone_warn(x) > 0 && x->tombstones > q_guard_tombstone_warn(x))
 		q_warn(x, "Read %lld live rows and %lld tombstone cells for query %s.%s (see "
 		       "tombstone_warn_threshold)", (long long)x->live_rows, (long long)x->tombstones,
 		       x->plan->table->ks, x->plan->table->name);
@@ -1476,7 +1476,8 @@ static int sel_step(qry_exec *x)
 		c->limit_per_partition = 1;
 	c->count_static_only = q->needs_static_only || q->distinct;
 	/* tombstone_failure_threshold counts over the whole request */
-	c->tombstone_fail = Q_TOMBSTONE_FAIL - x->tombstones > 0 ? Q_TOMBSTONE_FAIL - x->tombstones : 1;
+	int64_t tfail = q_guard_tombstone_fail(x);
+	c->tombstone_fail = tfail <= 0 ? 0 : tfail - x->tombstones > 0 ? tfail - x->tombstones : 1;
 	return q_pending(x, sel_read_done);
 }
 
@@ -1494,14 +1495,14 @@ static int sel_read_done(qry_exec *x)
 		x->err = op->err;
 		if (x->err.code == HL_ERR_READ_FAILURE) {
 			/* Cassandra's TombstoneOverwhelmingException, as a read failure */
-			x->err.cl = x->params ? x->params->consistency : QRY_CL_ONE;
+			x->err.cl = x->read_cl;
 			x->err.received = 0;
 			x->err.blockfor = 1;
 			x->err.failures = 1;
 			x->err.data_present = false;
 			hl_errf(&x->err, HL_ERR_READ_FAILURE, "Operation failed - received 0 responses and 1 "
 				"failures: READ_TOO_MANY_TOMBSTONES from /127.0.0.1:7000");
-			x->err.cl = x->params ? x->params->consistency : QRY_CL_ONE;
+			x->err.cl = x->read_cl;
 			x->err.blockfor = 1;
 			x->err.failures = 1;
 		}
@@ -1625,6 +1626,7 @@ int q_select_start(qry_exec *x)
 	x->res.meta.npk = 0;
 	x->res.meta.no_metadata = pp && pp->skip_metadata;
 	x->has_res = true;
+	x->read_cl = pp ? pp->consistency : QRY_CL_ONE;
 	if (x->plan->is_virtual && q_virtual_engine(x, x->plan->table) < 0)
 		return -1;
 	int64_t lim = 0;
@@ -1651,6 +1653,8 @@ int q_select_start(qry_exec *x)
 	x->no_rows = none;
 	if (none)
 		x->nslices = 0;
+	if (q_guard_select(x) < 0)
+		return -1;
 	if (q->pk_complete && x->nsegs > 1 && x->plan->stmt->select.norder && x->page_left > 0)
 		return hl_errf(&x->err, HL_ERR_INVALID, "Cannot page queries with both ORDER BY and a "
 			       "IN restriction on the partition key; you must either remove the ORDER "

@@ -1063,6 +1063,9 @@ int srv_run(const cfg *c, hl_err *err)
 		qry_shard_range(i, ctx.nshards, &eo.own_start, &eo.own_end);
 		eo.has_host_id = true;
 		eo.host_id = ctx.node.host_id;
+		eo.large_partition_bytes = c->guard.compaction_large_partition_warning_threshold;
+		eo.partition_size_warn = c->guard.partition_size_warn;
+		eo.partition_size_fail = c->guard.partition_size_fail;
 		eo.memtable_space = c->memtable_space ? c->memtable_space / (uint64_t)ctx.nshards : 0;
 		eo.no_auto_snapshot = !c->auto_snapshot;
 		eo.incremental_backups = c->incremental_backups;
@@ -1073,8 +1076,10 @@ int srv_run(const cfg *c, hl_err *err)
 		eo.notify = eng_notify;
 		eo.ctx = &ctx.logrefs[i];
 		if (qry_shard_init(&ctx.qs[i], i, ctx.nshards, ctx.reg, &ctx.node,
-				   st_engine_new_opts(&eo), err) < 0 ||
-		    qry_shard_sync(&ctx.qs[i], err) < 0)
+				   st_engine_new_opts(&eo), err) < 0)
+			goto out;
+		ctx.qs[i].guard = &c->guard;   /* read-only from here on */
+		if (qry_shard_sync(&ctx.qs[i], err) < 0)
 			goto out;
 	}
 	if (open_logs(&ctx, err) < 0 || open_batchlog(&ctx, err) < 0)

@@ -34,6 +34,7 @@
  */
 #include "storage/st_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -178,6 +179,9 @@ static st_job *job_new(st_engine *e, st_table *t, int kind)
 	j->own_end = e->opts.own_end;
 	j->has_host_id = e->opts.has_host_id;
 	j->host_id = e->opts.host_id;
+	j->large_partition_bytes = e->opts.large_partition_bytes;
+	j->partition_size_warn = e->opts.partition_size_warn;
+	j->partition_size_fail = e->opts.partition_size_fail;
 	st__copy_schema(j->a, &t->ssch, &j->ssch);
 	st__copy_layout(j->a, &t->layout, &j->layout);
 	j->layout.keyspace = hl_arena_strdup(j->a, t->ks);
@@ -208,6 +212,7 @@ static void enqueue(st_engine *e, st_worker *w, st_job *j)
  * slot is never reused) are stripped first.
  */
 typedef struct out_file {
+	const st_job *j;               /* for the large-partition warning */
 	sst_writer *w;
 	bool *keep;                    /* per column index: in the file */
 	int ncols;
@@ -265,6 +270,7 @@ static int out_open(st_job *j, out_file *o, const sst_enc_stats *enc, int64_t ge
 	wo.has_host_id = j->has_host_id;
 	wo.host_id = j->host_id;
 	wo.sstable_level = j->out_level;
+	o->j = j;
 	return sst_writer_open(j->dir, gen, &ws, &wo, &o->w, err);
 }
 
@@ -301,7 +307,13 @@ static int out_add(out_file *o, st_mutation *m, hl_err *err)
 		o->first_tok = m->token;
 	o->last_tok = m->token;
 	o->parts++;
-	return sst_writer_add(o->w, m, err);
+	uint64_t before = sst_writer_data_size(o->w);
+	if (sst_writer_add(o->w, m, err))
+		return -1;
+	if (o->j)
+		st__large_partition_check(o->j, o->gen, m,
+					  sst_writer_data_size(o->w) - before);
+	return 0;
 }
 
 static int out_finish(out_file *o, hl_err *err)
@@ -1246,4 +1258,88 @@ void st_compaction_stats_get(st_engine *e, st_compaction_stats *out)
 	out->bytes_in = __atomic_load_n(&e->compacted_in, __ATOMIC_RELAXED);
 	out->bytes_out = __atomic_load_n(&e->compacted_out, __ATOMIC_RELAXED);
 	out->flushes = __atomic_load_n(&e->flushes_done, __ATOMIC_RELAXED);
+}
+
+/* ------------------------------------------------------------ large partitions */
+
+/* Set once at start-up, before any background job: read unlocked. */
+/* Cassandra's FBUtilities.prettyPrintMemory: "1.234MiB", "512bytes". */
+static void pretty_bytes(char *out, size_t n, uint64_t b)
+{
+	if (b >= 1ull << 30)
+		snprintf(out, n, "%.3fGiB", (double)b / (double)(1ull << 30));
+	else if (b >= 1ull << 20)
+		snprintf(out, n, "%.3fMiB", (double)b / (double)(1ull << 20));
+	else if (b >= 1ull << 10)
+		snprintf(out, n, "%.3fKiB", (double)b / (double)(1ull << 10));
+	else
+		snprintf(out, n, "%llubytes", (unsigned long long)b);
+}
+
+/* The partition key as Cassandra prints it: each component as text, ':' between. */
+static void key_text(const st_table_layout *l, const st_mutation *m, hl_buf *out)
+{
+	if (l->npk <= 1) {
+		if (l->npk < 1 || ty_to_text(l->pk_types[0], m->key, m->keylen, out) < 0)
+			hl_buf_put(out, "?", 1);
+		return;
+	}
+	/* composite: per component a 2-byte length, the bytes, an end-of-component byte */
+	size_t pos = 0;
+	for (int i = 0; i < l->npk; i++) {
+		if (pos + 2 > m->keylen)
+			break;
+		size_t len = (size_t)m->key[pos] << 8 | m->key[pos + 1];
+		if (pos + 2 + len + 1 > m->keylen)
+			break;
+		if (i)
+			hl_buf_put(out, ":", 1);
+		if (ty_to_text(l->pk_types[i], m->key + pos + 2, len, out) < 0)
+			hl_buf_put(out, "?", 1);
+		pos += 2 + len + 1;
+	}
+}
+
+void st__large_partition_check(const st_job *j, int64_t gen, const st_mutation *m, uint64_t bytes)
+{
+	const char *dir = j->dir;
+	const st_table_layout *l = &j->layout;
+	int64_t partition_size_warn = j->partition_size_warn, partition_size_fail = j->partition_size_fail;
+	bool large = j->large_partition_bytes && bytes > j->large_partition_bytes;
+	bool gfail = partition_size_fail > 0 && bytes > (uint64_t)partition_size_fail;
+	bool gwarn = partition_size_warn > 0 && bytes > (uint64_t)partition_size_warn;
+
+	if (!large && !gfail && !gwarn)
+		return;
+	/* dir is <data>/<ks>/<table>-<id>: the names Cassandra prints */
+	const char *tslash = strrchr(dir, '/');
+	const char *tname = tslash ? tslash + 1 : dir;
+	const char *tdash = strrchr(tname, '-');
+	size_t tlen = tdash ? (size_t)(tdash - tname) : strlen(tname);
+	const char *kname = "?";
+	size_t klen = 1;
+	if (tslash && tslash > dir) {
+		const char *k = tslash - 1;
+		while (k > dir && k[-1] != '/')
+			k--;
+		kname = k;
+		klen = (size_t)(tslash - k);
+	}
+	hl_buf key;
+	hl_buf_init(&key);
+	key_text(l, m, &key);
+	char size[64];
+	pretty_bytes(size, sizeof size, bytes);
+	if (large)
+		hl_warn("Writing large partition %.*s/%.*s:%.*s (%s) to sstable %s/nb-%lld-big-Data.db",
+			(int)klen, kname, (int)tlen, tname, (int)key.len, (const char *)key.p, size, dir,
+			(long long)gen);
+	if (gfail || gwarn)
+		hl_warn("Guardrail partition_size violated: Partition %.*s.%.*s:%.*s on sstable "
+			"%s/nb-%lld-big-Data.db has size %llu, this exceeds the %s threshold of %lld. "
+			"Too large partitions can cause performance problems.",
+			(int)klen, kname, (int)tlen, tname, (int)key.len, (const char *)key.p, dir,
+			(long long)gen, (unsigned long long)bytes, gfail ? "failure" : "warning",
+			(long long)(gfail ? partition_size_fail : partition_size_warn));
+	hl_buf_free(&key);
 }

@@ -240,6 +240,8 @@ struct st_job {
 	int64_t own_start, own_end;
 	bool has_host_id;
 	hl_uuid host_id;
+	uint64_t large_partition_bytes;        /* from the engine's opts */
+	int64_t partition_size_warn, partition_size_fail;
 	sst_schema ssch;               /* copies in a */
 	st_table_layout layout;        /* deep copy in a */
 	/* flush */
@@ -265,6 +267,10 @@ struct st_job {
 	char *table_dir;               /* heap copy: where published outputs belong */
 	struct st_job *next;
 };
+
+/* bg.c's output writer: log a partition that went over the thresholds of
+ * the engine's opts, copied into the job. */
+void st__large_partition_check(const st_job *j, int64_t gen, const st_mutation *m, uint64_t bytes);
 
 /* A queue served by one helper thread. */
 typedef struct st_worker {

@@ -448,6 +448,12 @@ typedef struct st_engine_opts {
 	 * the counter id of counter cells). */
 	bool has_host_id;
 	hl_uuid host_id;
+	/* Large partitions written by flush/compaction are logged as Cassandra
+	 * does: above large_partition_bytes (compaction_large_partition_warning_
+	 * threshold; 0: off), and above the partition_size guardrail's
+	 * warn/fail (<= 0: off). */
+	uint64_t large_partition_bytes;
+	int64_t partition_size_warn, partition_size_fail;
 	/* Callbacks (all optional) and their context. */
 	st_log_pos_fn log_pos;
 	st_flushed_fn on_flushed;

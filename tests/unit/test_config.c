@@ -421,6 +421,89 @@ static void test_memtable_space(void)
 	cfg_free(&c);
 }
 
+/* Guardrails: Cassandra 5.0's defaults, both unit styles, null/-1 disabling, checks. */
+static void test_guardrails(void)
+{
+	cfg c;
+	hl_err err;
+	static const char y[] =
+		"tombstone_warn_threshold: 10\n"
+		"tombstone_failure_threshold: 500\n"
+		"batch_size_warn_threshold: 1KiB\n"
+		"batch_size_fail_threshold_in_kb: 4\n"
+		"unlogged_batch_across_partitions_warn_threshold: 3\n"
+		"max_value_size_in_mb: 2\n"
+		"compaction_large_partition_warning_threshold: 10MiB\n"
+		"collection_size_warn_threshold: 100B\n"
+		"collection_size_fail_threshold: 1KiB\n"
+		"items_per_collection_warn_threshold: 3\n"
+		"page_size_fail_threshold: null\n"
+		"keyspaces_fail_threshold: -1\n"
+		"partition_size_warn_threshold: 100MiB\n"
+		"allow_filtering_enabled: false\n"
+		"drop_keyspace_enabled: false\n";
+	static const char warn_above_fail[] =
+		"tables_warn_threshold: 10\ntables_fail_threshold: 5\n";
+	static const char zero[] = "page_size_warn_threshold: 0\n";
+	static const char bad_size[] = "column_value_size_warn_threshold: 10\n";
+	static const char both[] = "batch_size_warn_threshold: 1KiB\nbatch_size_warn_threshold_in_kb: 2\n";
+
+	cfg_defaults(&c);
+	CHECK_EQ_I64(c.guard.tombstone_warn_threshold, 1000);
+	CHECK_EQ_I64(c.guard.tombstone_failure_threshold, 100000);
+	CHECK_EQ_I64(c.guard.batch_size_warn_threshold, 5 * 1024);
+	CHECK_EQ_I64(c.guard.batch_size_fail_threshold, 50 * 1024);
+	CHECK_EQ_I64(c.guard.unlogged_batch_across_partitions_warn_threshold, 10);
+	CHECK_EQ_I64(c.guard.max_value_size, 256 << 20);
+	CHECK_EQ_I64(c.guard.collection_size_warn, -1);
+	CHECK_EQ_I64(c.guard.page_size_fail, -1);
+	CHECK(c.guard.allow_filtering_enabled && c.guard.simplestrategy_enabled);
+	CHECK(cfg_load_string(&c, y, sizeof y - 1, "g", &err) == 0);
+	CHECK_EQ_I64(c.guard.tombstone_warn_threshold, 10);
+	CHECK_EQ_I64(c.guard.tombstone_failure_threshold, 500);
+	CHECK_EQ_I64(c.guard.batch_size_warn_threshold, 1024);
+	CHECK_EQ_I64(c.guard.batch_size_fail_threshold, 4096);
+	CHECK_EQ_I64(c.guard.unlogged_batch_across_partitions_warn_threshold, 3);
+	CHECK_EQ_I64(c.guard.max_value_size, 2 << 20);
+	CHECK_EQ_I64(c.guard.compaction_large_partition_warning_threshold, 10 << 20);
+	CHECK_EQ_I64(c.guard.collection_size_warn, 100);
+	CHECK_EQ_I64(c.guard.collection_size_fail, 1024);
+	CHECK_EQ_I64(c.guard.items_per_collection_warn, 3);
+	CHECK_EQ_I64(c.guard.items_per_collection_fail, -1);
+	CHECK_EQ_I64(c.guard.page_size_fail, -1);
+	CHECK_EQ_I64(c.guard.keyspaces_fail, -1);
+	CHECK_EQ_I64(c.guard.partition_size_warn, 100 << 20);
+	CHECK(!c.guard.allow_filtering_enabled && !c.guard.drop_keyspace_enabled);
+	CHECK(c.guard.group_by_enabled);
+	cfg_free(&c);
+
+	cfg_defaults(&c);
+	CHECK(cfg_load_string(&c, warn_above_fail, sizeof warn_above_fail - 1, "w", &err) < 0);
+	CHECK(strstr(err.msg, "The warn threshold 10 for tables_warn_threshold should be lower than "
+			      "the fail threshold 5") != NULL);
+	cfg_free(&c);
+	cfg_defaults(&c);
+	CHECK(cfg_load_string(&c, zero, sizeof zero - 1, "z", &err) < 0);
+	CHECK(strstr(err.msg, "0 is not allowed") != NULL);
+	cfg_free(&c);
+	cfg_defaults(&c);
+	CHECK(cfg_load_string(&c, bad_size, sizeof bad_size - 1, "b", &err) < 0);
+	CHECK(strstr(err.msg, "column_value_size_warn_threshold") != NULL);
+	cfg_free(&c);
+	cfg_defaults(&c);
+	CHECK(cfg_load_string(&c, both, sizeof both - 1, "d", &err) < 0);
+	CHECK(strstr(err.msg, "same setting") != NULL);
+	cfg_free(&c);
+	/* the command line takes the same forms */
+	cfg_defaults(&c);
+	CHECK(cfg_set(&c, "page_size_warn_threshold", "100", &err) == 0);
+	CHECK_EQ_I64(c.guard.page_size_warn, 100);
+	CHECK(cfg_set(&c, "column_value_size_fail_threshold", "1MiB", &err) == 0);
+	CHECK_EQ_I64(c.guard.column_value_size_fail, 1 << 20);
+	CHECK(cfg_set(&c, "group_by_enabled", "maybe", &err) < 0);
+	cfg_free(&c);
+}
+
 static void test_set(void)
 {
 	cfg c;
@@ -469,6 +552,7 @@ int main(void)
 	test_units();
 	test_errors();
 	test_set();
+	test_guardrails();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
