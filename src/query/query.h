@@ -159,6 +159,7 @@ typedef struct qry_shard {
 	bool wait_durable;             /* batch/group sync: ack writes once fsynced */
 	const char *batchlog_dir;      /* logged multi-partition batches (NULL: none) */
 	uint64_t batchlog_seq;
+	struct q_ixset *ix;            /* secondary index structures (query/index.c) */
 } qry_shard;
 
 /*
@@ -216,6 +217,7 @@ typedef struct qry_op {
 	cl_pos pos;
 	void *cas;                     /* CAS: the conditions and their answer (query-private) */
 	int64_t at_ms;                 /* TRUNCATE: the time naming its auto snapshot */
+	void *ix;                      /* READ: through this index (query-private) */
 	int status;                    /* 0 or -1 with err */
 	hl_err err;
 } qry_op;
