@@ -173,6 +173,7 @@ void qry_shard_destroy(qry_shard *sh)
 		free(sh->pcache->buckets);
 		free(sh->pcache);
 	}
+	q_index_free(sh);
 	if (sh->engine)
 		st_engine_free(sh->engine);
 	if (sh->engine_schema)
@@ -313,6 +314,7 @@ int q_sync_engine(qry_shard *sh, hl_err *err)
 	sch_ref(s);
 	sh->engine_schema = (sch_schema *)s;
 	sh->engine_epoch = sch_epoch(s);
+	rc = q_index_sync(sh, s, err);
 out:
 	hl_arena_free(a);
 	return rc;
@@ -333,7 +335,8 @@ void qry_op_run(qry_shard *target, qry_op *op)
 	}
 	switch (op->kind) {
 	case QRY_OP_READ:
-		op->status = st_read(e, &op->table, &op->cmd, op->arena, &op->res, &op->err);
+		op->status = op->ix && !op->local ? q_index_read(target, op)
+			     : st_read(e, &op->table, &op->cmd, op->arena, &op->res, &op->err);
 		break;
 	case QRY_OP_WRITE:
 		if (op->view) {
@@ -349,11 +352,13 @@ void qry_op_run(qry_shard *target, qry_op *op)
 				return;
 			}
 		}
-		op->status = st_apply(e, &op->table, op->mut, &op->err);
+		op->status = q_index_apply(op->local ? NULL : target, e, &op->table, op->mut, &op->err);
 		break;
 	case QRY_OP_TRUNCATE:
 		/* one at_ms for every shard: their auto snapshots share a tag */
 		op->status = st_truncate_at(e, &op->table, op->at_ms, &op->err);
+		if (op->status == 0 && !op->local)
+			q_index_truncated(target, &op->table);
 		/* truncated data must not come back from the log on restart */
 		if (op->status == 0 && !op->local && target->log)
 			cl_discard(target->log, &op->table, cl_current_pos(target->log));
@@ -387,7 +392,7 @@ void qry_op_run(qry_shard *target, qry_op *op)
 				if (op->status < 0)
 					break;
 			}
-			op->status = st_apply(e, &sub->table, sub->mut, &op->err);
+			op->status = q_index_apply(op->local ? NULL : target, e, &sub->table, sub->mut, &op->err);
 		}
 		/* views see the batch's rows before and after all of it */
 		for (int i = 0; i < b->nsub && op->status == 0; i++)
@@ -412,7 +417,7 @@ void qry_op_run(qry_shard *target, qry_op *op)
 		}
 		if (op->view)
 			q_view_before(op, e);
-		op->status = st_apply(e, &op->table, op->mut, &op->err);
+		op->status = q_index_apply(op->local ? NULL : target, e, &op->table, op->mut, &op->err);
 		if (op->view && op->status == 0)
 			q_view_after(op, e);
 		if (op->status == 0 && !op->local && target->log && op->durable &&
@@ -435,7 +440,7 @@ void qry_op_apply(qry_shard *target, qry_op *op)
 	op->wait = false;
 	if (op->applied_early)
 		return;
-	op->status = st_apply(target->engine, &op->table, op->mut, &op->err);
+	op->status = q_index_apply(target, target->engine, &op->table, op->mut, &op->err);
 }
 
 /* System tables: their rows are produced on demand into a private engine,

@@ -443,8 +443,8 @@ static int usable_ck(planner *pl, rels *rl, q_restr ***usable, int *nusable, boo
  * rule: at least one restriction an index supports (= on a regular index,
  * CONTAINS / CONTAINS KEY on collection indexes, also ranges on an SAI
  * index), and every other filtered restriction also served by an index.
- * The index is used for its semantics; rows are found by scanning (there
- * is no index structure yet), so results are those of the filtering scan.
+ * Which index then finds the rows is q_index_pick's choice (index.c);
+ * restrictions no index structure answers (SAI ranges) are filtered.
  */
 static bool index_serves(const sch_table *t, const q_restr *r)
 {
@@ -1282,10 +1282,24 @@ static int plan_select(planner *pl, cql_select *s)
 	if (need_filtering && !s->allow_filtering && !p->is_virtual && !leftover &&
 	    !(rl.has_ck && !q->pk_complete && !rl.nfilter) && index_covers(t, rl.nfilter, rl.filter))
 		need_filtering = false;   /* answered through the index (see index_covers) */
+	/* clustering restrictions alone, without the partition key: an index on
+	 * one of those clustering columns answers them */
+	if (need_filtering && !s->allow_filtering && !p->is_virtual && !leftover && rl.has_ck &&
+	    !q->pk_complete && !rl.nfilter && index_covers(t, q->nck_restr, q->ck))
+		need_filtering = false;
 	if (need_filtering && !s->allow_filtering && !p->is_virtual)
 		return perr(pl, HL_ERR_INVALID, FILTERING_MSG);
 	q->nfilter = rl.nfilter;
 	q->filter = rl.filter;
+	/* an index finds the candidate rows; every restriction is still
+	 * checked on them (index.c) */
+	if (!q->pk_complete && !p->is_virtual) {
+		q_restr *ixr = NULL;
+		q->ix = q_index_pick(t, rl.nfilter, rl.filter, &ixr);
+		if (!q->ix)
+			q->ix = q_index_pick(t, q->nck_restr, q->ck, &ixr);
+		q->ix_restr = ixr;
+	}
 	q->needs_static_only = !rl.has_ck;
 	if (s->distinct && (rl.has_ck || rl.nfilter))
 		return perr(pl, HL_ERR_INVALID, "SELECT DISTINCT with WHERE clause only supports "

@@ -99,6 +99,9 @@ typedef struct q_select {
 	bool needs_static_only;        /* no clustering restriction: static-only rows show */
 	int nfetch;                    /* columns the read must return */
 	int *fetch;
+	/* the index that finds the rows (index.c), and the restriction it serves */
+	const sch_index *ix;
+	const q_restr *ix_restr;
 } q_select;
 
 /* ------------------------------------------------------------ modification */
@@ -440,6 +443,32 @@ int q_guard_write(qry_exec *x, const q_plan *p, int first_op);   /* ops first_op
 int q_guard_batch(qry_exec *x, bool logged);      /* every op of the batch collected */
 int q_guard_ddl(qry_exec *x, const sch_ddl *d);
 int q_guard_truncate(qry_exec *x, const char *ks);
+/* index.c: secondary index structures (docs/indexes.md) */
+enum { QIX_PLAIN, QIX_KEYS, QIX_VALUES, QIX_ENTRIES, QIX_FULL };
+typedef struct q_ixtarget {
+	const sch_column *col;
+	int kind;                      /* QIX_*; a plain index on a collection is VALUES */
+	bool sai;                      /* StorageAttachedIndex */
+} q_ixtarget;
+int q_index_target(const sch_table *t, const sch_index *ix, q_ixtarget *out);
+/* The index (and the restriction it serves) a query reads through, or NULL. */
+const sch_index *q_index_pick(const sch_table *t, int n, q_restr **f, q_restr **which);
+/* Attach the probe to a range READ op (leaves op->ix NULL: scan instead). */
+int q_index_op(qry_exec *x, qry_op *op);
+/* Shard side: hidden tables in line with schema s; st_apply plus index
+ * maintenance; TRUNCATE; READ through an index; shutdown. */
+int q_index_sync(qry_shard *sh, const sch_schema *s, hl_err *err);
+int q_index_apply(qry_shard *sh, st_engine *e, const hl_uuid *table, const st_mutation *m,
+		  hl_err *err);
+void q_index_truncated(qry_shard *sh, const hl_uuid *table);
+int q_index_read(qry_shard *sh, qry_op *op);
+void q_index_free(qry_shard *sh);
+/* Tests: the hidden table of an index on this shard, and whether it is built. */
+bool q_index_hidden(qry_shard *sh, const hl_uuid *base, const char *name, hl_uuid *out,
+		    bool *built);
+/* An entry's clustering: token (8 bytes big-endian, in tok), key, nck base values. */
+void q_index_entry_clust(int64_t token, const uint8_t *key, uint32_t keylen, int nck,
+			 const st_bytes *clust, uint8_t tok[8], st_bytes *out);
 
 /* exec.c: storage layouts, engine sync, virtual tables */
 int q_sync_engine(qry_shard *sh, hl_err *err);

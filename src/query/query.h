@@ -160,6 +160,7 @@ typedef struct qry_shard {
 	const char *batchlog_dir;      /* logged multi-partition batches (NULL: none) */
 	uint64_t batchlog_seq;
 	const struct cfg_guardrails *guard;  /* the node's guardrails (NULL: Cassandra's defaults) */
+	struct q_ixset *ix;            /* secondary index structures (query/index.c) */
 } qry_shard;
 
 /*
@@ -220,6 +221,7 @@ typedef struct qry_op {
 	void *cas;                     /* CAS: the conditions and their answer (query-private) */
 	void *view;                    /* base write with materialized views to keep (query-private) */
 	int64_t at_ms;                 /* TRUNCATE: the time naming its auto snapshot */
+	void *ix;                      /* READ: through this index (query-private) */
 	int status;                    /* 0 or -1 with err */
 	hl_err err;
 } qry_op;

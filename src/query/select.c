@@ -1451,6 +1451,8 @@ static int sel_step(qry_exec *x)
 		c->end_token = s->end;
 		c->start_inclusive = s->sincl;
 		c->end_inclusive = s->eincl;
+		if (q->ix && !x->local && q_index_op(x, op) < 0)
+			return -1;
 		if (x->pos.has_part) {
 			c->has_from = true;
 			c->from_token = x->pos.token;

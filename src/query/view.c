@@ -538,7 +538,8 @@ void q_view_write(qry_shard *target, qry_op *op, st_engine *e)
 		if (op->status < 0)
 			return;
 	}
-	op->status = st_apply(e, &op->table, op->mut, &op->err);
+	/* the base write maintains the base's secondary indexes as any write does */
+	op->status = q_index_apply(op->local ? NULL : target, e, &op->table, op->mut, &op->err);
 	if (op->status < 0)
 		return;
 	q_view_after(op, e);
