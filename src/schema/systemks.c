@@ -160,8 +160,24 @@ static const sysdef trace_tables[] = {
 	  "parameters map<text, text>|request text|started_at timestamp", "session_id", "", 0, NULL },
 };
 
+/* TableMetricTables: one row per (keyspace, table). */
+#define LATENCY_COLS "keyspace_name text|table_name text|50th_ms double|99th_ms double|count bigint|" \
+	"max_ms double|per_second double"
+#define HISTOGRAM_COLS "keyspace_name text|table_name text|50th double|99th double|count bigint|" \
+	"max double"
+#define STORAGE_COLS "keyspace_name text|table_name text|mebibytes bigint"
+
 /* SystemViewsKeyspace (the tables Helenus has data for). */
 static const sysdef views_tables[] = {
+	{ "coordinator_read_latency", "", LATENCY_COLS, "keyspace_name,table_name", "", 0, NULL },
+	{ "coordinator_scan_latency", "", LATENCY_COLS, "keyspace_name,table_name", "", 0, NULL },
+	{ "coordinator_write_latency", "", LATENCY_COLS, "keyspace_name,table_name", "", 0, NULL },
+	{ "disk_usage", "", STORAGE_COLS, "keyspace_name,table_name", "", 0, NULL },
+	{ "local_read_latency", "", LATENCY_COLS, "keyspace_name,table_name", "", 0, NULL },
+	{ "local_scan_latency", "", LATENCY_COLS, "keyspace_name,table_name", "", 0, NULL },
+	{ "local_write_latency", "", LATENCY_COLS, "keyspace_name,table_name", "", 0, NULL },
+	{ "rows_per_read", "", HISTOGRAM_COLS, "keyspace_name,table_name", "", 0, NULL },
+	{ "tombstones_per_read", "", HISTOGRAM_COLS, "keyspace_name,table_name", "", 0, NULL },
 	{ "caches", "system caches",
 	  "name text|capacity_bytes bigint|entry_count int|hit_count bigint|hit_ratio double|"
 	  "recent_hit_rate_per_second bigint|recent_request_rate_per_second bigint|request_count bigint|"

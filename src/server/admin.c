@@ -1178,6 +1178,9 @@ static void serve(srv_admin *a, int fd)
 		hl_buf_put(&in, tmp, (size_t)r);
 	}
 	char method[8] = "", path[256] = "";
+	/* sscanf reads a C string: terminate the bytes read (not counted in len) */
+	hl_buf_u8(&in, 0);
+	in.len--;
 	if (sscanf((const char *)in.p, "%7s %255s HTTP/1.", method, path) != 2)
 		goto bad;
 	size_t clen = 0;

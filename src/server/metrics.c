@@ -12,6 +12,7 @@
  * Histograms are core's hl_hist at 2^3 buckets per power of two (a bucket
  * is at most 12.5% wide, finer than Cassandra's EstimatedHistogram's 20%).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,18 +96,32 @@ srv_tmetrics *srv_metrics_table(srv_metrics *m, const hl_uuid *id)
 	return t;
 }
 
+const srv_tmetrics *srv_metrics_find(const srv_metrics *m, const hl_uuid *id)
+{
+	if (!m->tcap)
+		return NULL;
+	size_t mask = (size_t)(m->tcap - 1), j = id_hash(id) & mask;
+	for (; m->tab[j]; j = (j + 1) & mask)
+		if (!memcmp(m->tab[j]->id.b, id->b, 16))
+			return m->tab[j];
+	return NULL;
+}
+
 void srv_metrics_op(srv_metrics *m, const qry_op *op, int64_t micros)
 {
 	if (op->status < 0 || micros < 0)
 		return;
 	if (op->kind == QRY_OP_WRITE) {
+		m->ops_write++;
 		hl_hist_record(srv_metrics_table(m, &op->table)->h[SRV_H_WRITE], (uint64_t)micros);
 		return;
 	}
 	if (op->kind != QRY_OP_READ)
 		return;
+	m->ops_read++;
 	srv_tmetrics *t = srv_metrics_table(m, &op->table);
 	bool range = op->cmd.kind == ST_READ_RANGE;
+	uint64_t rows = 0;
 	hl_hist_record(t->h[range ? SRV_H_RANGE : SRV_H_READ], (uint64_t)micros);
 	hl_hist_record(t->h[SRV_H_TOMBSTONES], (uint64_t)op->res.tombstones);
 	if (!range)
@@ -118,12 +133,38 @@ void srv_metrics_op(srv_metrics *m, const qry_op *op, int64_t micros)
 		for (int i = 0; i < p->nstatic; i++)
 			bytes += p->statics[i].len + p->statics[i].path_len;
 		for (const st_rrow *r = p->rows; r; r = r->next) {
+			rows++;
 			cells += (uint64_t)r->ncells;
 			for (int i = 0; i < r->ncells; i++)
 				bytes += r->cells[i].len + r->cells[i].path_len;
 		}
 		hl_hist_record(t->h[SRV_H_CELLS], cells);
 		hl_hist_record(t->h[SRV_H_PSIZE], bytes);
+	}
+	hl_hist_record(t->h[SRV_H_ROWS], rows);
+}
+
+void srv_metrics_coord(srv_metrics *m, const hl_uuid *table, int h, int64_t micros)
+{
+	if (micros >= 0)
+		hl_hist_record(srv_metrics_table(m, table)->h[h], (uint64_t)micros);
+}
+
+void srv_metrics_tick(srv_metrics *m, double secs)
+{
+	/* Dropwizard's five-minute rate: alpha for one tick of `secs` */
+	double alpha = 1.0 - exp(-secs / 300.0);
+
+	for (int i = 0; i < m->tcap; i++) {
+		srv_tmetrics *t = m->tab[i];
+		if (!t)
+			continue;
+		for (int h = 0; h < SRV_NTHIST; h++) {
+			double inst = (double)(t->h[h]->count - t->rate_seen[h]) / secs;
+			t->rate_seen[h] = t->h[h]->count;
+			t->rate[h] = t->rate_init ? t->rate[h] + alpha * (inst - t->rate[h]) : inst;
+		}
+		t->rate_init = true;
 	}
 }
 
@@ -170,13 +211,18 @@ void srv_metrics_merge(srv_metrics *dst, const srv_metrics *src)
 	dst->conns_total += src->conns_total;
 	dst->bytes_in += src->bytes_in;
 	dst->bytes_out += src->bytes_out;
+	dst->ops_read += src->ops_read;
+	dst->ops_write += src->ops_write;
 	for (int i = 0; i < src->tcap; i++) {
 		const srv_tmetrics *st = src->tab[i];
 		if (!st)
 			continue;
 		srv_tmetrics *dt = srv_metrics_table(dst, &st->id);
-		for (int h = 0; h < SRV_NTHIST; h++)
+		for (int h = 0; h < SRV_NTHIST; h++) {
 			hl_hist_merge(dt->h[h], st->h[h]);
+			dt->rate[h] += st->rate[h];
+		}
+		dt->disk_bytes += st->disk_bytes;
 	}
 }
 
@@ -360,6 +406,16 @@ void srv_metrics_render(srv_ctx *ctx, const sch_schema *s, const srv_msnap *snap
 				  "Live cells of each partition reads returned.", &COUNT },
 		[SRV_H_TOMBSTONES] = { "helenus_table_tombstones_scanned",
 				       "Tombstones scanned per read.", &COUNT },
+		[SRV_H_ROWS] = { "helenus_table_rows_per_read", "Live rows returned per read.", &COUNT },
+		[SRV_H_COORD_READ] = { "helenus_table_coordinator_read_latency_seconds",
+				       "Coordinator latency of successful requests reading the table.",
+				       &LAT },
+		[SRV_H_COORD_RANGE] = { "helenus_table_coordinator_range_latency_seconds",
+					"Coordinator latency of successful range reads of the table.",
+					&LAT },
+		[SRV_H_COORD_WRITE] = { "helenus_table_coordinator_write_latency_seconds",
+					"Coordinator latency of successful requests writing the table.",
+					&LAT },
 	};
 	hl_buf lb;
 	hl_buf_init(&lb);

@@ -57,7 +57,19 @@ typedef struct srv_req {
 	uint8_t req_kind;
 	bool serial;
 	srv_trace *trace;              /* NULL unless traced */
+	/* the tables it read / wrote, for their coordinator latencies */
+	uint8_t ntab;
+	struct { hl_uuid id; uint8_t h; } tab[4];
+	/* timeouts: the consistency and write type a timeout error reports;
+	 * on the shard's waiting list while suspended; answered early */
+	int cl;
+	const char *write_type;
+	bool counter;
+	bool waiting, timed_out;
+	struct srv_req *wprev, *wnext;
 } srv_req;
+
+#define TIMEOUT_TICK_MS 10        /* how often waiting requests are checked */
 
 enum { REQ_K_READ = 1, REQ_K_RANGE = 2, REQ_K_WRITE = 4, REQ_K_CAS = 8 };
 
@@ -140,6 +152,14 @@ static void on_close(net_conn *nc)
 static void req_free(srv_req *r)
 {
 	srv_conn *c = r->c;
+	if (r->waiting) {
+		if (r->wprev)
+			r->wprev->wnext = r->wnext;
+		else
+			c->sh->waiting = r->wnext;
+		if (r->wnext)
+			r->wnext->wprev = r->wprev;
+	}
 	if (r->trace)
 		srv_trace_finish(c->sh->ctx, r->trace);
 	qry_exec_free(r->x);
@@ -254,13 +274,122 @@ static int proxy_kind(const srv_req *r)
 	return -1;
 }
 
+/*
+ * The timeout (ms) a request runs under, by the storage ops it ran (0:
+ * none). Only what a single node can overrun is enforced: reads and writes.
+ * Paxos (cas_contention), truncate and the rest run to their end.
+ */
+static int64_t req_timeout_ms(srv_ctx *ctx, const srv_req *r)
+{
+	int t;
+	if ((r->kinds & REQ_K_CAS) || r->serial)
+		return 0;
+	if (r->kinds & REQ_K_WRITE)
+		t = r->counter ? SRV_T_COUNTERWRITE : SRV_T_WRITE;
+	else if (r->kinds & REQ_K_RANGE)
+		t = SRV_T_RANGE;
+	else if (r->kinds & REQ_K_READ)
+		t = SRV_T_READ;
+	else
+		return 0;
+	return atomic_load_explicit(&ctx->timeouts_ms[t], memory_order_relaxed);
+}
+
+/* Cassandra's ReadTimeout / WriteTimeout from one node: no replica answered in time. */
+static void timeout_err(const srv_req *r, hl_err *e)
+{
+	bool write = r->kinds & REQ_K_WRITE;
+	hl_err_clear(e);
+	hl_errf(e, write ? HL_ERR_WRITE_TIMEOUT : HL_ERR_READ_TIMEOUT,
+		"Operation timed out - received only 0 responses.");
+	e->cl = r->cl;
+	e->received = 0;
+	e->blockfor = 1;
+	e->data_present = false;
+	if (write)
+		snprintf(e->write_type, sizeof e->write_type, "%s", r->write_type);
+}
+
+static bool req_late(srv_ctx *ctx, const srv_req *r, int64_t now)
+{
+	int64_t ms = req_timeout_ms(ctx, r);
+	return ms > 0 && now - r->t0 >= ms * 1000000;
+}
+
+static void timeout_tick(net_shard *ns, void *arg)
+{
+	srv_shard *sh = net_shard_data(ns);
+	(void)arg;
+	if (!sh)
+		return;
+	sh->timeout_timer = NULL;
+	int64_t now = hl_mono_nanos();
+	for (srv_req *r = sh->waiting; r; r = r->wnext) {
+		if (r->timed_out || !req_late(sh->ctx, r, now))
+			continue;
+		/* answered now; the ops still finish (a parked write is in the
+		 * log and will be applied), their answer is dropped */
+		srv_conn *c = r->c;
+		hl_err e;
+		timeout_err(r, &e);
+		r->timed_out = true;
+		bool open = !c->closed && net_conn_is_open(c->nc);
+		srv_metrics_request(sh->m, r->req_kind, proxy_kind(r), (now - r->t0) / 1000, &e, !open);
+		if (r->trace)
+			srv_trace_event(r->trace, "Native-Transport-Requests-1", "Request timed out");
+		if (open) {
+			tp_conn_respond_error(c->tp, r->stream, &e);
+			conn_flush(c);
+		}
+	}
+	if (sh->waiting)
+		sh->timeout_timer = net_timer_add(ns, TIMEOUT_TICK_MS, timeout_tick, NULL);
+}
+
+/* The request is suspended (remote ops, a parked write): watch its timeout. */
+static void req_wait(srv_shard *sh, srv_req *r)
+{
+	if (r->waiting)
+		return;
+	r->waiting = true;
+	r->wprev = NULL;
+	r->wnext = sh->waiting;
+	if (sh->waiting)
+		sh->waiting->wprev = r;
+	sh->waiting = r;
+	if (!sh->timeout_timer)
+		sh->timeout_timer = net_timer_add(sh->ns, TIMEOUT_TICK_MS, timeout_tick, NULL);
+}
+
 static void req_complete(srv_shard *sh, srv_req *r)
 {
 	srv_conn *c = r->c;
 	qry_result *res = qry_exec_result(r->x);
+	const hl_err *errp = res ? NULL : qry_exec_error(r->x);
+	hl_err late;
+	if (r->timed_out) {
+		/* already answered with the timeout */
+		if (r->trace) {
+			srv_trace_finish(sh->ctx, r->trace);
+			r->trace = NULL;
+		}
+		req_free(r);
+		return;
+	}
+	int64_t now = hl_mono_nanos();
+	if (res && req_late(sh->ctx, r, now)) {
+		/* ran past its timeout without waiting (ops on this shard): the
+		 * client gets what a coordinator whose wait expired answers */
+		timeout_err(r, &late);
+		errp = &late;
+		res = NULL;
+	}
 	bool answered = !c->closed && net_conn_is_open(c->nc);
-	srv_metrics_request(sh->m, r->req_kind, proxy_kind(r), (hl_mono_nanos() - r->t0) / 1000,
-			    res ? NULL : qry_exec_error(r->x), !answered);
+	int64_t micros = (now - r->t0) / 1000;
+	srv_metrics_request(sh->m, r->req_kind, proxy_kind(r), micros, errp, !answered);
+	if (res && !r->serial && !(r->kinds & REQ_K_CAS))
+		for (int k = 0; k < r->ntab; k++)
+			srv_metrics_coord(sh->m, &r->tab[k].id, r->tab[k].h, micros);
 	if (res) {
 		if (res->kind == QRY_RESULT_SET_KEYSPACE && res->keyspace) {
 			snprintf(c->keyspace, sizeof c->keyspace, "%s", res->keyspace);
@@ -285,7 +414,7 @@ static void req_complete(srv_shard *sh, srv_req *r)
 		if (res)
 			tp_conn_respond_traced(c->tp, r->stream, res, trace_id);
 		else
-			tp_conn_respond_error_traced(c->tp, r->stream, qry_exec_error(r->x), trace_id);
+			tp_conn_respond_error_traced(c->tp, r->stream, errp, trace_id);
 		conn_flush(c);
 	}
 	req_free(r);
@@ -299,8 +428,10 @@ static void req_step(srv_shard *sh, srv_req *r, int rc)
 			return;
 		}
 		req_dispatch(sh, r);
-		if (r->pending > 0)
+		if (r->pending > 0) {
+			req_wait(sh, r);
 			return;        /* resumed by the last remote answer */
+		}
 		rc = qry_exec_resume(r->x);
 	}
 }
@@ -390,6 +521,8 @@ static void on_log_sync(void *ctxp, cl_pos durable, const hl_err *err)
 	net_server *srv = atomic_load(&ref->ctx->server);
 	if (!srv)
 		return;        /* start-up replay: nobody is waiting yet */
+	if (ref->ctx->test_sync_delay_ms > 0)
+		usleep((useconds_t)ref->ctx->test_sync_delay_ms * 1000);
 	sync_msg *m = hl_calloc(1, sizeof *m);
 	m->pos = durable;
 	if (err) {
@@ -450,6 +583,7 @@ static void op_here(srv_shard *sh, srv_msg *m)
 	int me = net_shard_id(sh->ns);
 	if (t)
 		srv_trace_op_start(sh->ctx, t, me, sh->q, m->op);
+	/* once: a second run would apply a write (a counter delta) twice */
 	int64_t t0 = hl_mono_nanos();
 	qry_op_run(sh->q, m->op);
 	if (!m->op->wait)
@@ -487,6 +621,18 @@ static void req_dispatch(srv_shard *sh, srv_req *r)
 	r->pending = n + 1;   /* +1 until every op is launched */
 	for (int i = 0; i < n; i++) {
 		qry_op *op = ops[i];
+		if ((op->kind == QRY_OP_READ || op->kind == QRY_OP_WRITE) && !op->local) {
+			uint8_t h = op->kind == QRY_OP_WRITE ? SRV_H_COORD_WRITE
+				  : op->cmd.kind == ST_READ_RANGE ? SRV_H_COORD_RANGE : SRV_H_COORD_READ;
+			int k = 0;
+			while (k < r->ntab && (r->tab[k].h != h || memcmp(r->tab[k].id.b, op->table.b, 16)))
+				k++;
+			if (k == r->ntab && k < (int)(sizeof r->tab / sizeof r->tab[0])) {
+				r->tab[k].id = op->table;
+				r->tab[k].h = h;
+				r->ntab++;
+			}
+		}
 		r->kinds |= op->kind == QRY_OP_READ
 			? (op->cmd.kind == ST_READ_RANGE ? REQ_K_RANGE : REQ_K_READ)
 			: op->kind == QRY_OP_WRITE ? REQ_K_WRITE
@@ -531,6 +677,11 @@ static void handle(srv_conn *c, tp_request *tr, hl_arena *a)
 	if (tr->opcode == TP_OP_QUERY || tr->opcode == TP_OP_EXECUTE)
 		r->serial = tr->params.consistency == QRY_CL_SERIAL ||
 			    tr->params.consistency == QRY_CL_LOCAL_SERIAL;
+	r->cl = tr->opcode == TP_OP_BATCH ? tr->batch.params.consistency : tr->params.consistency;
+	/* protocol batch types: 0 logged, 1 unlogged, 2 counter */
+	r->write_type = tr->opcode != TP_OP_BATCH ? "SIMPLE" : tr->batch.type == 0 ? "BATCH"
+		      : tr->batch.type == 2 ? "COUNTER" : "UNLOGGED_BATCH";
+	r->counter = tr->opcode == TP_OP_BATCH && tr->batch.type == 2;
 	c->inflight++;
 	srv_client_count(c->client);
 	if (srv_trace_wanted(sh->ctx, tr))
@@ -613,10 +764,16 @@ static void stats_tick(net_shard *ns, void *arg)
 	(void)arg;
 	if (!sh)
 		return;
-	int64_t inflight = 0;
+	int64_t inflight = 0, parked = 0;
 	for (srv_conn *c = sh->conns; c; c = c->next)
 		inflight += c->inflight;
-	srv_views_refresh(sh->ctx, net_shard_id(ns), sh->q, inflight, sh->requests_done);
+	for (srv_msg *m = sh->parked; m; m = m->next)
+		parked++;
+	int64_t now = hl_mono_nanos();
+	double secs = sh->last_tick_ns ? (double)(now - sh->last_tick_ns) / 1e9 : 1.0;
+	sh->last_tick_ns = now;
+	srv_metrics_tick(sh->m, secs > 0 ? secs : 1.0);
+	srv_views_refresh(sh->ctx, net_shard_id(ns), sh->q, inflight, sh->requests_done, parked);
 	sh->stats_timer = net_timer_add(ns, 1000, stats_tick, NULL);
 }
 
@@ -629,6 +786,7 @@ static int shard_init(net_shard *ns, void *ctxp, hl_err *err)
 	sh->q = &ctx->qs[net_shard_id(ns)];
 	sh->m = &ctx->metrics[net_shard_id(ns)];
 	net_shard_set_data(ns, sh);
+	sh->last_tick_ns = hl_mono_nanos();
 	sh->stats_timer = net_timer_add(ns, 1000, stats_tick, NULL);
 	(void)err;
 	return 0;
@@ -643,6 +801,9 @@ static void shard_teardown(net_shard *ns, void *ctxp)
 	if (sh->stats_timer)
 		net_timer_cancel(ns, sh->stats_timer);
 	sh->stats_timer = NULL;
+	if (sh->timeout_timer)
+		net_timer_cancel(ns, sh->timeout_timer);
+	sh->timeout_timer = NULL;
 	/* writes still waiting for the log: make them durable and answer */
 	if (sh->parked && sh->q->log) {
 		hl_err e;
@@ -1050,6 +1211,10 @@ int srv_run(const cfg *c, hl_err *err)
 		for (int i = 0; i < SRV_NTIMEOUTS; i++)
 			atomic_store(&ctx.timeouts_ms[i], (int64_t)t[i]);
 	}
+	/* test only: a commit log that is slow to report its syncs */
+	const char *delay = getenv("HELENUS_TEST_SYNC_DELAY_MS");
+	if (delay)
+		ctx.test_sync_delay_ms = atoi(delay);
 	ctx.logrefs = hl_calloc((size_t)ctx.nshards, sizeof(srv_logref));
 	for (int i = 0; i < ctx.nshards; i++) {
 		ctx.logrefs[i].ctx = &ctx;

@@ -31,6 +31,10 @@ enum {
 	SRV_H_PSIZE,                   /* bytes of each partition a read returned */
 	SRV_H_CELLS,                   /* cells of each partition a read returned */
 	SRV_H_TOMBSTONES,              /* tombstones scanned per read */
+	SRV_H_ROWS,                    /* live rows returned per read */
+	SRV_H_COORD_READ,              /* coordinator latency of requests that read */
+	SRV_H_COORD_RANGE,             /* ... that scanned a range */
+	SRV_H_COORD_WRITE,             /* ... that wrote the table, us */
 	SRV_NTHIST
 };
 /* Request kinds counted (native protocol opcodes that do work). */
@@ -40,6 +44,13 @@ enum { SRV_R_QUERY, SRV_R_PREPARE, SRV_R_EXECUTE, SRV_R_BATCH, SRV_R_OTHER, SRV_
 typedef struct srv_tmetrics {
 	hl_uuid id;
 	hl_hist *h[SRV_NTHIST];
+	/* events per second of each histogram, a five-minute exponentially
+	 * weighted moving average (Dropwizard's Meter) updated by
+	 * srv_metrics_tick; merged by summing, as the shards' rates add up */
+	double rate[SRV_NTHIST];
+	uint64_t rate_seen[SRV_NTHIST];
+	bool rate_init;
+	int64_t disk_bytes;            /* live SSTables' Data.db bytes, as of the last tick */
 } srv_tmetrics;
 
 /*
@@ -57,6 +68,7 @@ typedef struct srv_metrics {
 	uint64_t dropped;              /* answers whose connection had gone */
 	int64_t conns;                 /* open now (this shard) */
 	uint64_t conns_total, bytes_in, bytes_out;
+	uint64_t ops_read, ops_write;  /* storage ops run (thread_pools ReadStage / MutationStage) */
 	int ntab, tcap;                /* open addressing by table id */
 	srv_tmetrics **tab;
 } srv_metrics;
@@ -65,11 +77,18 @@ void srv_metrics_init(srv_metrics *m);
 void srv_metrics_free(srv_metrics *m);
 /* The table's entry (created on first use). */
 srv_tmetrics *srv_metrics_table(srv_metrics *m, const hl_uuid *id);
+/* The table's entry, or NULL (nothing recorded for it). */
+const srv_tmetrics *srv_metrics_find(const srv_metrics *m, const hl_uuid *id);
 /* On the owning shard after qry_op_run / qry_op_apply of a READ or WRITE. */
 void srv_metrics_op(srv_metrics *m, const qry_op *op, int64_t micros);
 /* On the coordinator once a request is answered. proxy < 0: no storage op. */
 void srv_metrics_request(srv_metrics *m, int req_kind, int proxy, int64_t micros,
 			 const hl_err *err, bool dropped);
+/* On the coordinator once a request succeeded: its latency for a table it
+ * read (h SRV_H_COORD_READ / _RANGE) or wrote (SRV_H_COORD_WRITE). */
+void srv_metrics_coord(srv_metrics *m, const hl_uuid *table, int h, int64_t micros);
+/* Owning shard, every `secs` seconds: advance the per-second rates. */
+void srv_metrics_tick(srv_metrics *m, double secs);
 /* dst += src (dst initialised). */
 void srv_metrics_merge(srv_metrics *dst, const srv_metrics *src);
 
@@ -120,9 +139,12 @@ struct srv_ctx {
 	struct srv_admin *admin;
 	char *batchlog_dir;            /* beside the commit log directory */
 	srv_metrics *metrics;          /* per shard (metrics.c) */
-	/* nodetool settimeout / gettimeout, ms, by SRV_T_* (admin thread;
-	 * nothing enforces them yet) */
+	/* nodetool settimeout / gettimeout, ms, by SRV_T_* (set by the admin
+	 * thread; read, range, write and counterwrite enforced by srv.c) */
 	_Atomic int64_t timeouts_ms[SRV_NTIMEOUTS];
+	/* test only (HELENUS_TEST_SYNC_DELAY_MS): the commit log sync thread
+	 * sleeps this long before telling a shard what is durable, as a slow disk */
+	int test_sync_delay_ms;
 	/* tracing (trace.c): the store behind system_traces, and the
 	 * probability of tracing an untraced request as a 2^-32 fraction
 	 * (0: off; one relaxed load per request) */
@@ -133,6 +155,10 @@ struct srv_ctx {
 	struct srv_clients *clients;
 	pthread_mutex_t stats_mu;
 	struct srv_shard_stats *shard_stats;   /* per shard, refreshed by it each second */
+	/* per shard: a copy of its metrics as of its last refresh (stats_mu);
+	 * the metric tables of system_views merge these, as a shard thread
+	 * reading them must not wait for the other shards */
+	srv_metrics *pub_metrics;
 };
 
 /* What a shard last reported of its engine and requests (views.c). */
@@ -140,6 +166,9 @@ typedef struct srv_shard_stats {
 	int64_t compaction_active, compaction_pending, compactions_done, flushes_done;
 	int64_t requests_active, requests_done;
 	int64_t key_hits, key_requests, key_entries, key_capacity;
+	int64_t parked;                /* writes waiting for the commit log sync */
+	int ntasks;                    /* running compaction / flush (sstable_tasks) */
+	struct st_task tasks[2];
 } srv_shard_stats;
 
 typedef struct srv_conn srv_conn;
@@ -155,6 +184,11 @@ typedef struct srv_shard {
 	srv_msg *parked, *parked_tail; /* writes waiting for the commit log to be durable */
 	int64_t requests_done;         /* completed requests (system_views.thread_pools) */
 	net_timer *stats_timer;
+	int64_t last_tick_ns;          /* the previous stats tick (rates divide by the real interval) */
+	/* requests waiting on another shard or the commit log, checked
+	 * against their timeouts by timeout_timer while any wait (srv.c) */
+	struct srv_req *waiting;
+	net_timer *timeout_timer;
 } srv_shard;
 
 /* ------------------------------------------------------------ trace.c */
@@ -207,7 +241,8 @@ void srv_client_keyspace(srv_ctx *ctx, srv_client *cl, const char *ks);
 /* A request arrived (owner thread only: a relaxed load and store, no lock). */
 void srv_client_count(srv_client *cl);
 /* On the shard thread (a 1 s timer): publish its figures. */
-void srv_views_refresh(srv_ctx *ctx, int shard, const qry_shard *q, int64_t inflight, int64_t done);
+void srv_views_refresh(srv_ctx *ctx, int shard, const qry_shard *q, int64_t inflight, int64_t done,
+		       int64_t parked);
 /* sys_node.live: rows of system_views. */
 void srv_views_live(void *ctxp, const char *table, hl_arena *a, sys_live *out);
 

@@ -41,6 +41,9 @@ void srv_clients_init(srv_ctx *ctx)
 	ctx->clients = r;
 	pthread_mutex_init(&ctx->stats_mu, NULL);
 	ctx->shard_stats = hl_calloc((size_t)ctx->nshards, sizeof *ctx->shard_stats);
+	ctx->pub_metrics = hl_calloc((size_t)ctx->nshards, sizeof *ctx->pub_metrics);
+	for (int i = 0; i < ctx->nshards; i++)
+		srv_metrics_init(&ctx->pub_metrics[i]);
 	ctx->node.live = srv_views_live;
 	ctx->node.live_ctx = ctx;
 }
@@ -73,6 +76,10 @@ void srv_clients_destroy(srv_ctx *ctx)
 	pthread_mutex_destroy(&ctx->stats_mu);
 	free(ctx->shard_stats);
 	ctx->shard_stats = NULL;
+	for (int i = 0; i < ctx->nshards; i++)
+		srv_metrics_free(&ctx->pub_metrics[i]);
+	free(ctx->pub_metrics);
+	ctx->pub_metrics = NULL;
 }
 
 srv_client *srv_client_add(srv_ctx *ctx, const net_conn *nc)
@@ -192,12 +199,17 @@ void srv_client_count(srv_client *c)
 /* ------------------------------------------------------------ per-shard figures */
 
 /* On the shard's thread, once a second: what its engine reports. */
-void srv_views_refresh(srv_ctx *ctx, int shard, const qry_shard *q, int64_t inflight, int64_t done)
+void srv_views_refresh(srv_ctx *ctx, int shard, const qry_shard *q, int64_t inflight, int64_t done,
+		       int64_t parked)
 {
 	srv_shard_stats st;
 	st_compaction_stats cs;
 	sch_schema *s;
+	srv_metrics pub;
 
+	/* the copy is built here, outside the lock, and swapped in under it */
+	srv_metrics_init(&pub);
+	srv_metrics_merge(&pub, &ctx->metrics[shard]);
 	memset(&st, 0, sizeof st);
 	st_compaction_stats_get(q->engine, &cs);
 	st.compaction_active = cs.active;
@@ -206,6 +218,9 @@ void srv_views_refresh(srv_ctx *ctx, int shard, const qry_shard *q, int64_t infl
 	st.flushes_done = cs.flushes;
 	st.requests_active = inflight;
 	st.requests_done = done;
+	st.parked = parked;
+	st.ntasks = cs.ntasks;
+	memcpy(st.tasks, cs.tasks, sizeof st.tasks);
 	s = sch_acquire(ctx->reg);
 	for (int i = 0; i < sch_nkeyspaces(s); i++) {
 		const sch_keyspace *k = sch_keyspace_at(s, i);
@@ -222,12 +237,17 @@ void srv_views_refresh(srv_ctx *ctx, int shard, const qry_shard *q, int64_t infl
 			st.key_requests += ts.key_cache_hits + ts.key_cache_misses;
 			st.key_entries += ts.key_cache_entries;
 			st.key_capacity += ts.key_cache_capacity;
+			if (ts.disk_bytes)
+				srv_metrics_table(&pub, &k->tables[j]->id)->disk_bytes = (int64_t)ts.disk_bytes;
 		}
 	}
 	sch_release(s);
 	pthread_mutex_lock(&ctx->stats_mu);
 	ctx->shard_stats[shard] = st;
+	srv_metrics old = ctx->pub_metrics[shard];
+	ctx->pub_metrics[shard] = pub;
 	pthread_mutex_unlock(&ctx->stats_mu);
+	srv_metrics_free(&old);
 }
 
 /* ------------------------------------------------------------ rows */
@@ -290,19 +310,146 @@ static srv_shard_stats sum_stats(srv_ctx *ctx)
 	return t;
 }
 
+/* Every shard's last published metrics merged (the merge /metrics uses). */
+static void pub_snapshot(srv_ctx *ctx, srv_metrics *m)
+{
+	srv_metrics_init(m);
+	pthread_mutex_lock(&ctx->stats_mu);
+	for (int i = 0; i < ctx->nshards; i++)
+		srv_metrics_merge(m, &ctx->pub_metrics[i]);
+	pthread_mutex_unlock(&ctx->stats_mu);
+}
+
+static const struct {
+	const char *name;
+	int kind;                      /* SYS_TM_* */
+	int h;                         /* SRV_H_*; -1: disk usage */
+} metric_tables[] = {
+	{ "coordinator_read_latency", SYS_TM_LATENCY, SRV_H_COORD_READ },
+	{ "coordinator_scan_latency", SYS_TM_LATENCY, SRV_H_COORD_RANGE },
+	{ "coordinator_write_latency", SYS_TM_LATENCY, SRV_H_COORD_WRITE },
+	{ "disk_usage", SYS_TM_STORAGE, -1 },
+	{ "local_read_latency", SYS_TM_LATENCY, SRV_H_READ },
+	{ "local_scan_latency", SYS_TM_LATENCY, SRV_H_RANGE },
+	{ "local_write_latency", SYS_TM_LATENCY, SRV_H_WRITE },
+	{ "rows_per_read", SYS_TM_HISTOGRAM, SRV_H_ROWS },
+	{ "tombstones_per_read", SYS_TM_HISTOGRAM, SRV_H_TOMBSTONES },
+};
+
+static int metric_table(const char *name)
+{
+	for (int i = 0; i < (int)(sizeof metric_tables / sizeof metric_tables[0]); i++)
+		if (!strcmp(metric_tables[i].name, name))
+			return i;
+	return -1;
+}
+
+/* One row per table with storage (Cassandra: every ColumnFamilyStore). */
+static void live_table_metrics(srv_ctx *ctx, int which, hl_arena *a, sys_live *out)
+{
+	sch_schema *s = sch_acquire(ctx->reg);
+	srv_metrics m;
+	int n = 0, cap = 0;
+	int h = metric_tables[which].h;
+
+	pub_snapshot(ctx, &m);
+	for (int i = 0; i < sch_nkeyspaces(s); i++)
+		if (sch_keyspace_at(s, i)->cls != SCH_KS_VIRTUAL)
+			cap += sch_keyspace_at(s, i)->ntables;
+	out->tmetrics = hl_arena_zalloc(a, sizeof *out->tmetrics * (size_t)(cap + 1));
+	out->tmetric_kind = metric_tables[which].kind;
+	for (int i = 0; i < sch_nkeyspaces(s); i++) {
+		const sch_keyspace *k = sch_keyspace_at(s, i);
+
+		if (k->cls == SCH_KS_VIRTUAL)
+			continue;
+		for (int j = 0; j < k->ntables && n < cap; j++) {
+			sys_table_metric *o = &out->tmetrics[n++];
+			/* looked up, not created: an idle table reads as zeros */
+			const srv_tmetrics *t = srv_metrics_find(&m, &k->tables[j]->id);
+			o->ks = hl_arena_strdup(a, k->name);
+			o->table = hl_arena_strdup(a, k->tables[j]->name);
+			if (!t)
+				continue;
+			if (h < 0) {
+				o->bytes = t->disk_bytes;
+				continue;
+			}
+			const hl_hist *hh = t->h[h];
+			o->count = (int64_t)hh->count;
+			if (hh->count) {
+				o->p50 = (double)hl_hist_percentile(hh, 50);
+				o->p99 = (double)hl_hist_percentile(hh, 99);
+				o->max = (double)hh->max;
+			}
+			o->per_second = t->rate[h];
+		}
+	}
+	out->ntmetrics = n;
+	srv_metrics_free(&m);
+	sch_release(s);
+}
+
+static void live_tasks(srv_ctx *ctx, hl_arena *a, sys_live *out)
+{
+	sch_schema *s = sch_acquire(ctx->reg);
+	int n = 0;
+
+	pthread_mutex_lock(&ctx->stats_mu);
+	out->tasks = hl_arena_zalloc(a, sizeof *out->tasks * (size_t)(ctx->nshards * 2 + 1));
+	for (int i = 0; i < ctx->nshards; i++) {
+		const srv_shard_stats *st = &ctx->shard_stats[i];
+
+		for (int k = 0; k < st->ntasks; k++) {
+			const struct st_task *t = &st->tasks[k];
+			const sch_table *tab = sch_find_table_by_id(s, &t->table);
+			sys_sstable_task *o = &out->tasks[n];
+
+			if (!tab)
+				continue;      /* dropped meanwhile */
+			o->ks = hl_arena_strdup(a, tab->ks);
+			o->table = hl_arena_strdup(a, tab->name);
+			o->task_id = t->task_id;
+			o->kind = t->kind;
+			o->unit = t->unit;
+			o->progress = (int64_t)t->done;
+			o->total = (int64_t)t->total;
+			o->sstables = t->sstables;
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&ctx->stats_mu);
+	out->ntasks = n;
+	sch_release(s);
+}
+
 static void live_pools(srv_ctx *ctx, hl_arena *a, sys_live *out)
 {
 	srv_shard_stats t = sum_stats(ctx);
-	sys_pool *p = hl_arena_zalloc(a, sizeof *p * 3);
+	sys_pool *p = hl_arena_zalloc(a, sizeof *p * 5);
+	srv_metrics m;
+	int64_t flushing = 0;
 
-	/* one compactor and one flush writer per shard; requests run on the shards */
+	pub_snapshot(ctx, &m);
+	pthread_mutex_lock(&ctx->stats_mu);
+	for (int i = 0; i < ctx->nshards; i++)
+		for (int k = 0; k < ctx->shard_stats[i].ntasks; k++)
+			flushing += !strcmp(ctx->shard_stats[i].tasks[k].kind, "flush");
+	pthread_mutex_unlock(&ctx->stats_mu);
+	/* one compactor and one flush writer per shard; requests and their
+	 * storage ops run on the shards: a read or write op runs to its end
+	 * on its shard thread, so the only ones caught in flight are writes
+	 * parked until the commit log sync (batch/group) covers them */
 	p[0] = (sys_pool){ "CompactionExecutor", (int32_t)t.compaction_active, ctx->nshards,
 			   (int32_t)t.compaction_pending, t.compactions_done, 0, 0 };
-	p[1] = (sys_pool){ "MemtableFlushWriter", 0, ctx->nshards, 0, t.flushes_done, 0, 0 };
-	p[2] = (sys_pool){ "Native-Transport-Requests", (int32_t)t.requests_active, ctx->nshards, 0,
+	p[1] = (sys_pool){ "MemtableFlushWriter", (int32_t)flushing, ctx->nshards, 0, t.flushes_done, 0, 0 };
+	p[2] = (sys_pool){ "MutationStage", (int32_t)t.parked, ctx->nshards, 0, (int64_t)m.ops_write, 0, 0 };
+	p[3] = (sys_pool){ "Native-Transport-Requests", (int32_t)t.requests_active, ctx->nshards, 0,
 			   t.requests_done, 0, 0 };
+	p[4] = (sys_pool){ "ReadStage", 0, ctx->nshards, 0, (int64_t)m.ops_read, 0, 0 };
+	srv_metrics_free(&m);
 	out->pools = p;
-	out->npools = 3;
+	out->npools = 5;
 }
 
 static void live_caches(srv_ctx *ctx, hl_arena *a, sys_live *out)
@@ -373,4 +520,8 @@ void srv_views_live(void *ctxp, const char *table, hl_arena *a, sys_live *out)
 		live_caches(ctx, a, out);
 	else if (!strcmp(table, "settings"))
 		live_settings(ctx, a, out);
+	else if (!strcmp(table, "sstable_tasks"))
+		live_tasks(ctx, a, out);
+	else if (metric_table(table) >= 0)
+		live_table_metrics(ctx, metric_table(table), a, out);
 }

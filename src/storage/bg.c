@@ -393,6 +393,7 @@ static void run_flush(st_job *j)
 		hl_arena_reset(scratch);
 		o.parts++;
 	}
+	__atomic_store_n(&j->flush_total, (uint64_t)o.parts, __ATOMIC_RELAXED);
 	if (o.parts == 0) {
 		j->status = 0;
 		goto exit;
@@ -409,6 +410,7 @@ static void run_flush(st_job *j)
 		if (out_add(&o, st__mt_export(p, j->layout.nclust, scratch), &j->err))
 			goto exit;
 		hl_arena_reset(scratch);
+		__atomic_add_fetch(&j->flush_done, (uint64_t)1, __ATOMIC_RELAXED);
 	}
 	if (out_finish(&o, &j->err) || open_output(j, &o, &j->err))
 		goto exit;
@@ -785,6 +787,7 @@ static void *worker_main(void *arg)
 		if (!w->head)
 			w->tail = NULL;
 		j->next = NULL;
+		hl_uuid_time(hl_now_micros(), &j->task_id);
 		w->running = j;
 		skip = j->cancel;
 		pthread_mutex_unlock(&e->mu);
@@ -1244,8 +1247,33 @@ void st_compaction_stats_get(st_engine *e, st_compaction_stats *out)
 	for (st_job *j = e->compactor.head; j; j = j->next)
 		out->pending++;
 	if (e->compactor.running) {
+		const st_job *j = e->compactor.running;
+		struct st_task *t = &out->tasks[out->ntasks++];
+
 		out->pending++;
 		out->active = 1;
+		/* the job's identity is fixed while it runs; its progress is the
+		 * compactor's running estimate */
+		t->table = j->table;
+		t->task_id = j->task_id;
+		t->kind = "compaction";
+		t->unit = "bytes";
+		t->total = j->in_bytes;
+		t->done = __atomic_load_n(&e->active_done, __ATOMIC_RELAXED);
+		if (t->done > t->total)
+			t->done = t->total;
+		t->sstables = j->nin;
+	}
+	if (e->flusher.running && e->flusher.running->kind == ST_JOB_FLUSH) {
+		st_job *j = e->flusher.running;
+		struct st_task *t = &out->tasks[out->ntasks++];
+
+		t->table = j->table;
+		t->task_id = j->task_id;
+		t->kind = "flush";
+		t->unit = "keys";
+		t->total = __atomic_load_n(&j->flush_total, __ATOMIC_RELAXED);
+		t->done = __atomic_load_n(&j->flush_done, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&e->mu);
 	/* shard thread: tables are ours to read */

@@ -251,6 +251,10 @@ struct st_job {
 	char **in_base;
 	int64_t *in_gen;
 	uint64_t in_bytes;             /* compaction: Data.db bytes of the inputs */
+	/* progress while running (st_compaction_stats): the id is set when a
+	 * worker takes the job; a flush counts partitions (atomics) */
+	hl_uuid task_id;
+	uint64_t flush_done, flush_total;
 	/* result */
 	int status;
 	hl_err err;

@@ -618,6 +618,17 @@ typedef struct st_compaction_stats {
 	uint64_t bytes_in;             /* input bytes of the finished ones */
 	uint64_t bytes_out;            /* output bytes of the finished ones */
 	int64_t flushes;               /* flushes finished since start */
+	/* The jobs running now (system_views.sstable_tasks): at most one
+	 * compaction and one flush per shard. */
+	int ntasks;
+	struct st_task {
+		hl_uuid table;         /* the table the job works for */
+		hl_uuid task_id;       /* a timeuuid given when the job started */
+		const char *kind;      /* "compaction" / "flush" (static strings) */
+		const char *unit;      /* "bytes" (compaction input) / "keys" (partitions flushed) */
+		uint64_t done, total;
+		int32_t sstables;      /* input SSTables (a flush: 0) */
+	} tasks[2];
 } st_compaction_stats;
 /* Shard thread (it also counts major compactions waiting for a running one). */
 void st_compaction_stats_get(st_engine *e, st_compaction_stats *out);

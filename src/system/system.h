@@ -127,8 +127,20 @@ typedef struct sys_cache {
 	int32_t entry_count;
 } sys_cache;
 
+/* One row of a TableMetricTables view (Cassandra's per-table metric tables). */
+enum { SYS_TM_LATENCY, SYS_TM_HISTOGRAM, SYS_TM_STORAGE };
+typedef struct sys_table_metric {
+	const char *ks, *table;
+	int64_t count;
+	double p50, p99, max;            /* latency: microseconds; else the recorded unit */
+	double per_second;               /* latency: five-minute rate */
+	int64_t bytes;                   /* storage */
+} sys_table_metric;
+
 /* What the system_views tables show, gathered by the node when read. */
 typedef struct sys_live {
+	int ntmetrics, tmetric_kind;     /* SYS_TM_* */
+	sys_table_metric *tmetrics;
 	int nclients;
 	sys_client *clients;
 	int npools;

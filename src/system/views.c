@@ -90,6 +90,39 @@ static void cache_rows(sys_rb *r, const sys_live *l)
 	}
 }
 
+/* Cassandra rounds the doubles to 3 decimals, half up (cqlsh stays readable). */
+static double round3(double v)
+{
+	return floor(v * 1000.0 + 0.5) / 1000.0;
+}
+
+static void metric_rows(sys_rb *r, const sys_live *l)
+{
+	for (int i = 0; i < l->ntmetrics; i++) {
+		const sys_table_metric *m = &l->tmetrics[i];
+
+		sys__rb_row(r);
+		sys__put_text(r, "keyspace_name", m->ks);
+		sys__put_text(r, "table_name", m->table);
+		if (l->tmetric_kind == SYS_TM_STORAGE) {
+			/* whole mebibytes, rounded up */
+			sys__put_bigint(r, "mebibytes", (m->bytes + (1 << 20) - 1) >> 20);
+			continue;
+		}
+		sys__put_bigint(r, "count", m->count);
+		if (l->tmetric_kind == SYS_TM_LATENCY) {
+			sys__put_double(r, "50th_ms", round3(m->p50 / 1000.0));
+			sys__put_double(r, "99th_ms", round3(m->p99 / 1000.0));
+			sys__put_double(r, "max_ms", round3(m->max / 1000.0));
+			sys__put_double(r, "per_second", round3(m->per_second));
+		} else {
+			sys__put_double(r, "50th", round3(m->p50));
+			sys__put_double(r, "99th", round3(m->p99));
+			sys__put_double(r, "max", round3(m->max));
+		}
+	}
+}
+
 static void setting_rows(sys_rb *r, const sys_live *l)
 {
 	for (int i = 0; i < l->nsettings; i++) {
@@ -117,4 +150,6 @@ void sys__view_rows(sys_rb *r, const sys_node *n, const char *name)
 		cache_rows(r, &l);
 	else if (!strcmp(name, "settings"))
 		setting_rows(r, &l);
+	else if (l.tmetrics)
+		metric_rows(r, &l);
 }

@@ -323,15 +323,16 @@ static void test_virtual(sch_schema *s, hl_arena *a)
 	CHECK(find_row(vk, &rs, "keyspace_name", "system_virtual_schema", NULL, NULL) >= 0);
 	CHECK(find_row(vk, &rs, "keyspace_name", "system_views", NULL, NULL) >= 0);
 	CHECK_EQ_I64(sys_rows(s, &n, vt, a, &rs, &err), 0);
-	CHECK_EQ_I64(rs.nrows, 3 + 5);
+	CHECK_EQ_I64(rs.nrows, 3 + 14);
 	r = find_row(vt, &rs, "table_name", "clients", NULL, NULL);
 	CHECK(cell_text(cell(vt, &rs, r, "comment"), "currently connected clients"));
 	r = find_row(vt, &rs, "table_name", "columns", NULL, NULL);
 	CHECK(cell_text(cell(vt, &rs, r, "comment"), "virtual column definitions"));
 	CHECK_EQ_I64(sys_rows(s, &n, vc, a, &rs, &err), 0);
 	/* system_virtual_schema: 1 + 3 + 8; system_views: caches 9, clients 16,
-	 * settings 2, sstable_tasks 10, thread_pools 7 */
-	CHECK_EQ_I64(rs.nrows, 1 + 3 + 8 + 9 + 16 + 2 + 10 + 7);
+	 * settings 2, sstable_tasks 10, thread_pools 7, six latency tables of 7,
+	 * two histogram tables of 6, disk_usage 3 */
+	CHECK_EQ_I64(rs.nrows, 1 + 3 + 8 + 9 + 16 + 2 + 10 + 7 + 6 * 7 + 2 * 6 + 3);
 	r = find_row(vc, &rs, "table_name", "clients", "column_name", "address");
 	CHECK(cell_text(cell(vc, &rs, r, "kind"), "partition_key"));
 	CHECK(cell_text(cell(vc, &rs, r, "type"), "inet"));
@@ -424,7 +425,77 @@ static void fake_live(void *ctx, const char *table, hl_arena *a, sys_live *out)
 		c->request_count = 42;
 		out->clients = c;
 		out->nclients = 1;
+	} else if (!strcmp(table, "local_read_latency") || !strcmp(table, "rows_per_read") ||
+		   !strcmp(table, "disk_usage")) {
+		sys_table_metric *m = hl_arena_zalloc(a, sizeof *m * 3);
+
+		/* latencies in us; 0.0005 ms rounds half up; bytes round up to MiB */
+		m[0] = (sys_table_metric){ "ks", "a", 7, 1500, 2250.5, 4000, 0.12345, 0 };
+		m[1] = (sys_table_metric){ "ks", "b", 1, 0.5, 1, 3, 2.0, 1048576 };
+		m[2] = (sys_table_metric){ "ks", "c", 0, 0, 0, 0, 0, 1048577 };
+		out->tmetrics = m;
+		out->ntmetrics = 3;
+		out->tmetric_kind = !strcmp(table, "disk_usage") ? SYS_TM_STORAGE
+				  : !strcmp(table, "rows_per_read") ? SYS_TM_HISTOGRAM : SYS_TM_LATENCY;
 	}
+}
+
+static int64_t cell_bigint(const sys_cell *c)
+{
+	uint64_t v = 0;
+
+	if (!c || c->len != 8)
+		return -999;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | (uint8_t)c->p[i];
+	return (int64_t)v;
+}
+
+static double cell_double(const sys_cell *c)
+{
+	int64_t b = cell_bigint(c);
+	double d;
+
+	memcpy(&d, &b, 8);
+	return d;
+}
+
+/* TableMetricTables rows: units, Cassandra's rounding, the columns of each kind. */
+static void test_metric_views(sch_schema *s, hl_arena *a)
+{
+	const sch_table *lat = sch_find_table(s, "system_views", "local_read_latency");
+	const sch_table *hist = sch_find_table(s, "system_views", "rows_per_read");
+	const sch_table *disk = sch_find_table(s, "system_views", "disk_usage");
+	sys_node n;
+	sys_rowset rs;
+	hl_err err;
+
+	CHECK(lat && hist && disk);
+	if (!lat || !hist || !disk)
+		return;
+	CHECK_EQ_I64(lat->npk, 2);
+	sys_node_defaults(&n);
+	n.live = fake_live;
+	CHECK_EQ_I64(sys_rows(s, &n, lat, a, &rs, &err), 0);
+	CHECK_EQ_I64(rs.nrows, 3);
+	CHECK(cell_text(cell(lat, &rs, 0, "keyspace_name"), "ks"));
+	CHECK(cell_text(cell(lat, &rs, 0, "table_name"), "a"));
+	CHECK_EQ_I64(cell_bigint(cell(lat, &rs, 0, "count")), 7);
+	CHECK(cell_double(cell(lat, &rs, 0, "50th_ms")) == 1.5);
+	CHECK(cell_double(cell(lat, &rs, 0, "99th_ms")) == 2.251);      /* 2.2505 half up */
+	CHECK(cell_double(cell(lat, &rs, 0, "max_ms")) == 4.0);
+	CHECK(cell_double(cell(lat, &rs, 0, "per_second")) == 0.123);
+	CHECK(cell_double(cell(lat, &rs, 1, "50th_ms")) == 0.001);      /* 0.0005 half up */
+	CHECK(cell_double(cell(lat, &rs, 2, "max_ms")) == 0.0);
+	CHECK_EQ_I64(sys_rows(s, &n, hist, a, &rs, &err), 0);
+	CHECK_EQ_I64(rs.nrows, 3);
+	CHECK(cell_double(cell(hist, &rs, 0, "50th")) == 1500.0);      /* no unit change */
+	CHECK(cell_double(cell(hist, &rs, 1, "max")) == 3.0);
+	CHECK(sch_column_index(hist, "per_second") < 0);
+	CHECK_EQ_I64(sys_rows(s, &n, disk, a, &rs, &err), 0);
+	CHECK_EQ_I64(cell_bigint(cell(disk, &rs, 0, "mebibytes")), 0);
+	CHECK_EQ_I64(cell_bigint(cell(disk, &rs, 1, "mebibytes")), 1);
+	CHECK_EQ_I64(cell_bigint(cell(disk, &rs, 2, "mebibytes")), 2);
 }
 
 static void test_views(sch_schema *s, hl_arena *a)
@@ -472,6 +543,7 @@ int main(void)
 	test_virtual(s, a);
 	test_traces(s, a);
 	test_views(s, a);
+	test_metric_views(s, a);
 	sch_release(s);
 	sch_registry_free(r);
 	hl_arena_free(a);
