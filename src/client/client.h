@@ -1,9 +1,10 @@
 /*
  * client: a blocking client for the CQL native protocol (v4, and v5 with its
  * CRC-protected segments), used by the tools (the shell, COPY, stress). One
- * connection runs one request at a time; results are decoded into an arena
- * the caller frees with cli_result_free. Every byte from the server is read
- * through hl_rd, so a misbehaving server yields an error, never a crash.
+ * connection runs one request at a time (or pipelines them: cli_*_send and
+ * cli_recv); results are decoded into an arena the caller frees with
+ * cli_result_free. Every byte from the server is read through hl_rd, so a
+ * misbehaving server yields an error, never a crash.
  *
  * Errors: functions return 0 or -1 and fill an hl_err. A server ERROR keeps
  * its protocol code and every extra field (hl_err's ks/table/cl/...); the
@@ -169,6 +170,22 @@ typedef struct cli_batch_stmt {
 enum { CLI_BATCH_LOGGED = 0, CLI_BATCH_UNLOGGED = 1, CLI_BATCH_COUNTER = 2 };
 int cli_batch(cli_conn *c, int type, const cli_batch_stmt *stmts, int n, const cli_qopts *q,
 	      cli_result **out, hl_err *err);
+
+/*
+ * Pipelining: send requests without waiting (*stream gets the request's
+ * stream id), then collect replies in the order the server sends them with
+ * cli_recv, which sets *stream to the reply's id (-1 when the connection
+ * broke or timed out; then every request in flight is lost). A server ERROR
+ * returns -1 with *stream set. Do not mix with the blocking calls while
+ * requests are in flight: those skip replies that are not theirs.
+ */
+int cli_query_send(cli_conn *c, const char *cql, size_t len, const cli_qopts *q, int *stream,
+		   hl_err *err);
+int cli_batch_send(cli_conn *c, int type, const cli_batch_stmt *stmts, int n, const cli_qopts *q,
+		   int *stream, hl_err *err);
+int cli_execute_send(cli_conn *c, const cli_result *prep, const cli_value *vals, int nvals,
+		     const cli_qopts *q, int *stream, hl_err *err);
+int cli_recv(cli_conn *c, int *stream, cli_result **out, hl_err *err);
 
 /* ---------------------------------------------------------------- codecs (tests) */
 

@@ -2,7 +2,8 @@
  * client/conn.c: one blocking connection. TCP connect with a deadline,
  * version negotiation as the drivers do it (try v5, fall back to v4 then v3
  * on "unsupported protocol version", each try on a new TCP connection),
- * OPTIONS/STARTUP, PLAIN SASL, then one request at a time.
+ * OPTIONS/STARTUP, PLAIN SASL, then one request at a time, or several in
+ * flight with the *_send calls and cli_recv (replies in the server's order).
  *
  * Receiving is a small state machine over two buffers: raw socket bytes,
  * and (once v5 framing is on) the envelope stream reassembled from segment
@@ -699,31 +700,27 @@ int cli_execute(cli_conn *c, const cli_result *prep, const cli_value *vals, int 
 	return result_of(c, &f, out, err);
 }
 
-int cli_batch(cli_conn *c, int type, const cli_batch_stmt *stmts, int n, const cli_qopts *q,
-	      cli_result **out, hl_err *err)
+/* BATCH body: type, statements (prepared ids or query strings) with values, then the flags. */
+static int encode_batch(hl_buf *body, int version, int type, const cli_batch_stmt *stmts, int n,
+			const cli_qopts *q, hl_err *err)
 {
-	hl_buf body;
-	frame f;
 	uint32_t flags = 0;
-	int rc;
 
-	hl_err_clear(err);
 	if (n < 0 || n > 65535)
 		return hl_errf(err, CLI_ERR_USAGE, "a batch holds 0 to 65535 statements");
-	hl_buf_init(&body);
-	hl_buf_u8(&body, (uint8_t)type);
-	hl_buf_u16(&body, (uint16_t)n);
+	hl_buf_u8(body, (uint8_t)type);
+	hl_buf_u16(body, (uint16_t)n);
 	for (int i = 0; i < n; i++) {
 		if (stmts[i].prep) {
-			hl_buf_u8(&body, 1);
-			hl_buf_pshortbytes(&body, stmts[i].prep->id, stmts[i].prep->id_len);
+			hl_buf_u8(body, 1);
+			hl_buf_pshortbytes(body, stmts[i].prep->id, stmts[i].prep->id_len);
 		} else {
-			hl_buf_u8(&body, 0);
-			hl_buf_plongstring(&body, stmts[i].cql, strlen(stmts[i].cql));
+			hl_buf_u8(body, 0);
+			hl_buf_plongstring(body, stmts[i].cql, strlen(stmts[i].cql));
 		}
-		hl_buf_u16(&body, (uint16_t)stmts[i].nvals);
+		hl_buf_u16(body, (uint16_t)stmts[i].nvals);
 		for (int j = 0; j < stmts[i].nvals; j++)
-			hl_buf_pbytes(&body, stmts[i].vals[j].p,
+			hl_buf_pbytes(body, stmts[i].vals[j].p,
 				      stmts[i].vals[j].n < 0 ? (stmts[i].vals[j].n == -2 ? -2 : -1)
 							     : stmts[i].vals[j].n);
 	}
@@ -731,22 +728,125 @@ int cli_batch(cli_conn *c, int type, const cli_batch_stmt *stmts, int n, const c
 		flags |= 0x10;
 	if (q->timestamp)
 		flags |= 0x20;
-	if (c->version >= 5 && q->keyspace)
+	if (version >= 5 && q->keyspace)
 		flags |= 0x80;
-	hl_buf_u16(&body, (uint16_t)q->consistency);
-	if (c->version >= 5)
-		hl_buf_u32(&body, flags);
+	hl_buf_u16(body, (uint16_t)q->consistency);
+	if (version >= 5)
+		hl_buf_u32(body, flags);
 	else
-		hl_buf_u8(&body, (uint8_t)flags);
+		hl_buf_u8(body, (uint8_t)flags);
 	if (flags & 0x10)
-		hl_buf_u16(&body, (uint16_t)q->serial_consistency);
+		hl_buf_u16(body, (uint16_t)q->serial_consistency);
 	if (flags & 0x20)
-		hl_buf_u64(&body, (uint64_t)q->timestamp);
+		hl_buf_u64(body, (uint64_t)q->timestamp);
 	if (flags & 0x80)
-		hl_buf_pstring(&body, q->keyspace, strlen(q->keyspace));
+		hl_buf_pstring(body, q->keyspace, strlen(q->keyspace));
+	return 0;
+}
+
+int cli_batch(cli_conn *c, int type, const cli_batch_stmt *stmts, int n, const cli_qopts *q,
+	      cli_result **out, hl_err *err)
+{
+	hl_buf body;
+	frame f;
+	int rc;
+
+	hl_err_clear(err);
+	hl_buf_init(&body);
+	if (encode_batch(&body, c->version, type, stmts, n, q, err)) {
+		hl_buf_free(&body);
+		return -1;
+	}
 	rc = roundtrip(c, CLI_OP_BATCH, &body, q->tracing ? 0x02 : 0, c->req_timeout_ms, &f, err);
 	hl_buf_free(&body);
 	if (rc)
 		return -1;
+	return result_of(c, &f, out, err);
+}
+
+/* ---------------------------------------------------------------- pipelining */
+
+static int send_only(cli_conn *c, int opcode, hl_buf *body, int flags, int *stream, hl_err *err)
+{
+	int16_t sid;
+	int rc;
+
+	if (c->fd < 0)
+		rc = hl_errf(err, CLI_ERR_IO, "not connected");
+	else if ((rc = send_frame(c, opcode, body, flags, deadline_after(c->req_timeout_ms), &sid,
+				   err))) {
+		close(c->fd);     /* a half-sent request cannot be taken back */
+		c->fd = -1;
+	} else {
+		*stream = sid;
+	}
+	hl_buf_free(body);
+	return rc;
+}
+
+int cli_batch_send(cli_conn *c, int type, const cli_batch_stmt *stmts, int n, const cli_qopts *q,
+		   int *stream, hl_err *err)
+{
+	hl_buf body;
+
+	hl_err_clear(err);
+	hl_buf_init(&body);
+	if (encode_batch(&body, c->version, type, stmts, n, q, err)) {
+		hl_buf_free(&body);
+		return -1;
+	}
+	return send_only(c, CLI_OP_BATCH, &body, q->tracing ? 0x02 : 0, stream, err);
+}
+
+int cli_query_send(cli_conn *c, const char *cql, size_t len, const cli_qopts *q, int *stream,
+		   hl_err *err)
+{
+	hl_buf body;
+
+	hl_err_clear(err);
+	hl_buf_init(&body);
+	cli_encode_query(&body, c->version, cql, len, q);
+	return send_only(c, CLI_OP_QUERY, &body, q->tracing ? 0x02 : 0, stream, err);
+}
+
+int cli_execute_send(cli_conn *c, const cli_result *prep, const cli_value *vals, int nvals,
+		     const cli_qopts *q, int *stream, hl_err *err)
+{
+	hl_buf body;
+
+	hl_err_clear(err);
+	if (!prep || prep->kind != CLI_RES_PREPARED)
+		return hl_errf(err, CLI_ERR_USAGE, "EXECUTE needs a prepared statement");
+	hl_buf_init(&body);
+	put_prepared_id(&body, c->version, prep);
+	cli__encode_params(&body, c->version, q, vals, nvals, true);
+	return send_only(c, CLI_OP_EXECUTE, &body, q->tracing ? 0x02 : 0, stream, err);
+}
+
+int cli_recv(cli_conn *c, int *stream, cli_result **out, hl_err *err)
+{
+	frame f;
+
+	hl_err_clear(err);
+	*stream = -1;
+	if (c->fd < 0)
+		return hl_errf(err, CLI_ERR_IO, "not connected");
+	do {
+		if (next_frame(c, deadline_after(c->req_timeout_ms), &f, err)) {
+			if (err->code == CLI_ERR_TIMEOUT)
+				return hl_errf(err, CLI_ERR_TIMEOUT, "Client request timeout after %d ms",
+					       c->req_timeout_ms);
+			close(c->fd);
+			c->fd = -1;
+			return -1;
+		}
+	} while (f.stream < 0);   /* events */
+	*stream = f.stream;
+	if (f.flags & 0x01)
+		return hl_errf(err, CLI_ERR_MALFORMED, "compressed frame from server (none was agreed)");
+	if (f.opcode == CLI_OP_ERROR) {
+		cli_decode_error(f.version, f.body, f.len, err);
+		return -1;
+	}
 	return result_of(c, &f, out, err);
 }

@@ -124,18 +124,26 @@ void sh_report_error(shell *sh, const hl_err *e)
 	hl_buf b;
 
 	hl_buf_init(&b);
+	sh_error_text(sh, e, &b);
+	hl_buf_u8(&b, 0);
+	sh_printerr(sh, "%s", (const char *)b.p);
+	hl_buf_free(&b);
+}
+
+void sh_error_text(const shell *sh, const hl_err *e, hl_buf *b)
+{
 	if (e->code == CLI_ERR_TIMEOUT) {
-		hl_buf_printf(&b, "OperationTimedOut: errors={'%s:%s': '%s'}, last_host=%s:%s", sh->host,
+		hl_buf_printf(b, "OperationTimedOut: errors={'%s:%s': '%s'}, last_host=%s:%s", sh->host,
 			      sh->port, "Client request timeout. See Session.execute[_async](timeout)",
 			      sh->host, sh->port);
 	} else if (e->code < 0) {
-		hl_buf_printf(&b, "NoHostAvailable: ('Unable to complete the operation against any hosts', "
+		hl_buf_printf(b, "NoHostAvailable: ('Unable to complete the operation against any hosts', "
 			      "{'%s:%s': ConnectionException('%s')})", sh->host, sh->port, e->msg);
 	} else if (e->code == HL_ERR_ALREADY_EXISTS) {
 		if (e->table[0])
-			hl_buf_printf(&b, "AlreadyExists: Table '%s.%s' already exists", e->ks, e->table);
+			hl_buf_printf(b, "AlreadyExists: Table '%s.%s' already exists", e->ks, e->table);
 		else
-			hl_buf_printf(&b, "AlreadyExists: Keyspace '%s' already exists", e->ks);
+			hl_buf_printf(b, "AlreadyExists: Keyspace '%s' already exists", e->ks);
 	} else {
 		size_t i;
 
@@ -143,20 +151,17 @@ void sh_report_error(shell *sh, const hl_err *e)
 			if (error_kinds[i].code == e->code)
 				break;
 		if (i == sizeof error_kinds / sizeof error_kinds[0]) {
-			hl_buf_printf(&b, "ErrorMessage: <Error from server: code=%04x [Unknown] message=\"%s\">",
+			hl_buf_printf(b, "ErrorMessage: <Error from server: code=%04x [Unknown] message=\"%s\">",
 				      (unsigned)e->code, e->msg);
 		} else if (error_kinds[i].style == 'r') {
-			hl_buf_printf(&b, "%s: %s", error_kinds[i].name, e->msg);
+			hl_buf_printf(b, "%s: %s", error_kinds[i].name, e->msg);
 		} else {
-			hl_buf_printf(&b, "%s: Error from server: code=%04x [%s] message=\"%s\"",
+			hl_buf_printf(b, "%s: Error from server: code=%04x [%s] message=\"%s\"",
 				      error_kinds[i].name, (unsigned)e->code, error_kinds[i].summary, e->msg);
 			if (error_kinds[i].style == 'i')
-				put_info(&b, e);
+				put_info(b, e);
 		}
 	}
-	hl_buf_u8(&b, 0);
-	sh_printerr(sh, "%s", (const char *)b.p);
-	hl_buf_free(&b);
 }
 
 /* ---------------------------------------------------------------- results */

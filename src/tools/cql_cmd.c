@@ -353,8 +353,14 @@ static const struct {
 			 "  EACH_QUORUM, SERIAL and LOCAL_SERIAL.\n" },
 	{ "COPY", "COPY <table> [(<column>, ...)] TO '<file>' [WITH <option>='<value>' [AND ...]];\n"
 		  "COPY <table> [(<column>, ...)] FROM '<file>' [WITH <option>='<value>' [AND ...]];\n\n"
-		  "  Exports a table to CSV or imports CSV into it. Options: DELIMITER, QUOTE,\n"
-		  "  ESCAPE, HEADER, NULL, MAXROWS, SKIPROWS, PAGESIZE, CHUNKSIZE, MAXBATCHSIZE.\n" },
+		  "  Exports a table to CSV or imports CSV into it.\n"
+		  "  Both ways: DELIMITER, QUOTE, ESCAPE, HEADER, NULL, DATETIMEFORMAT,\n"
+		  "  BOOLSTYLE, DECIMALSEP, THOUSANDSSEP, MAXROWS, NUMPROCESSES, MAXATTEMPTS,\n"
+		  "  REPORTFREQUENCY.\n"
+		  "  TO: PAGESIZE, MAXREQUESTS, BEGINTOKEN, ENDTOKEN, FLOATPRECISION,\n"
+		  "  DOUBLEPRECISION.\n"
+		  "  FROM: SKIPROWS, SKIPCOLS, CHUNKSIZE, MAXBATCHSIZE, PREPAREDSTATEMENTS, TTL,\n"
+		  "  MAXPARSEERRORS, MAXINSERTERRORS, ERRFILE.\n" },
 	{ "DESC", "DESCRIBE / DESC: see HELP DESCRIBE.\n" },
 	{ "DESCRIBE", "DESCRIBE KEYSPACES | KEYSPACE [<ks>] | TABLES | TABLE <t> | TYPES | TYPE <t>\n"
 		      "         | FUNCTIONS | AGGREGATES | INDEX <i> | CLUSTER | [FULL] SCHEMA | <name>\n\n"

@@ -4,7 +4,8 @@
  * cql.c       flags, connection, the read-split-dispatch loop, libedit
  * cql_fmt.c   cell formatting and the table / vertical printers (cqlsh's look)
  * cql_cmd.c   the shell's own commands (DESCRIBE, CONSISTENCY, PAGING, ...)
- * cql_copy.c  COPY TO / COPY FROM
+ * cql_copy.c  COPY options, CSV, COPY TO (cql_copy_int.h: private to COPY)
+ * cql_copy_from.c  COPY FROM
  */
 #ifndef HL_CQL_INT_H
 #define HL_CQL_INT_H
@@ -77,6 +78,8 @@ void sh_printerr(shell *sh, const char *fmt, ...) __attribute__((format(printf, 
 void sh_write(shell *sh, const char *s);       /* a line to query output */
 /* Print a server / client error as cqlsh does ("InvalidRequest: Error from server: ..."). */
 void sh_report_error(shell *sh, const hl_err *err);
+/* The same text without printing it ("InvalidRequest: Error from server: ..."). */
+void sh_error_text(const shell *sh, const hl_err *err, hl_buf *out);
 /* Run one CQL statement with the session's settings and print its result. */
 bool sh_perform(shell *sh, const char *stmt, size_t len);
 /* Reconnect if the connection broke (the next statement gets a fresh one). */

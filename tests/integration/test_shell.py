@@ -420,3 +420,34 @@ def test_colours_on_a_terminal(helenus, ks, term):
     assert "\x1b[0;1;31mInvalidRequest: Error from server: code=2200 [Invalid query]" in out
     t.send("exit\n")
     assert t.wait() == 0
+
+
+def test_interactive_completion_login_and_copy_stdin(helenus, ks, term):
+    ok(helenus, "-e", "CREATE TABLE IF NOT EXISTS %s.zoo (k int PRIMARY KEY, zebra_count int)" % ks)
+    t = term("--no-color", "-k", ks)
+    t.read_until(r"cqlsh:%s> " % ks)
+    # keywords, then the columns of the table being written
+    t.send("UPDA\t")
+    t.read_until(r"TE ")
+    t.send("zoo SET zeb\t")
+    t.read_until(r"ra_count ")
+    t.send("= 3 WHERE k = 1;\n")
+    t.read_until(r"cqlsh:%s> " % ks)
+    # LOGIN reconnects as the user (this server asks for no password): the prompt names them
+    t.send("LOGIN bob 'secret'\n")
+    t.read_until(r"bob@cqlsh:%s> " % ks)
+    t.send("SELECT zebra_count FROM zoo WHERE k = 1;\n")
+    out = plain(t.read_until(r"bob@cqlsh:%s> " % ks))
+    assert "\n zebra_count\n-------------\n           3\n\n(1 rows)\n" in out
+    t.send("LOGIN\n")
+    assert "Improper login command." in plain(t.read_until(r"bob@cqlsh:%s> " % ks))
+    # COPY FROM STDIN on a terminal: cqlsh's hint, then rows up to a lone "."
+    t.send("COPY zoo FROM STDIN;\n")
+    assert "[Use . on a line by itself to end input]" in t.read_until(r"end input\]")
+    t.send("5,50\n6,60\n.\n")
+    out = plain(t.read_until(r"bob@cqlsh:%s> " % ks))
+    assert re.search(r"2 rows imported from 1 files in \d+\.\d{3} seconds \(0 skipped\)\.", out)
+    t.send("exit\n")
+    assert t.wait() == 0
+    out = ok(helenus, "-e", "SELECT zebra_count FROM %s.zoo WHERE k = 6" % ks)
+    assert "60" in out
