@@ -184,6 +184,145 @@ static int describe(qry_exec *x, const cql_describe *d)
 	return QRY_DONE;
 }
 
+/* ------------------------------------------------------------ view WHERE */
+
+/* A term as Cassandra prints it back (Term.Raw's text); -1 for terms other
+ * than constants and collections / tuples of constants. */
+static int view_term_text(hl_buf *b, const cql_term *t)
+{
+	switch (t->kind) {
+	case CQL_TERM_LITERAL:
+		if (t->lit.kind == TY_LIT_NULL) {
+			hl_buf_str(b, "null");
+		} else if (t->lit.kind == TY_LIT_STRING) {
+			hl_buf_str(b, "'");
+			for (size_t i = 0; i < t->lit.len; i++) {
+				if (t->lit.text[i] == '\'')
+					hl_buf_str(b, "'");
+				hl_buf_put(b, &t->lit.text[i], 1);
+			}
+			hl_buf_str(b, "'");
+		} else {
+			hl_buf_put(b, t->lit.text, t->lit.len);
+		}
+		return 0;
+	case CQL_TERM_LIST: case CQL_TERM_SET: case CQL_TERM_TUPLE: case CQL_TERM_MAP:
+		hl_buf_str(b, t->kind == CQL_TERM_LIST ? "[" : t->kind == CQL_TERM_TUPLE ? "(" : "{");
+		for (int i = 0; i < t->n; i++) {
+			if (i)
+				hl_buf_str(b, ", ");
+			if (t->kind == CQL_TERM_MAP) {
+				if (view_term_text(b, t->keys[i]) < 0)
+					return -1;
+				hl_buf_str(b, ": ");
+			}
+			if (view_term_text(b, t->items[i]) < 0)
+				return -1;
+		}
+		hl_buf_str(b, t->kind == CQL_TERM_LIST ? "]" : t->kind == CQL_TERM_TUPLE ? ")" : "}");
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * A view's WHERE relations: their text as Cassandra stores it in
+ * system_schema.views.where_clause, and their own errors, which the schema
+ * raises where Cassandra's CreateViewStatement checks the restrictions.
+ * Cassandra checks them as a SELECT ... ALLOW FILTERING of the base (minus
+ * the IS NOT NULL relations), so the planner checks them here too; the view
+ * maintenance (view.c) evaluates single-column =, IN and slices of
+ * constants on base primary-key columns, and the rest is refused.
+ */
+static void view_where(qry_exec *x, const cql_create_view *c, const char *ks, sch_view_rel *w,
+		       hl_err *werr)
+{
+	const sch_table *base = sch_find_table(q_schema(x), ks, c->base.name);
+	int nrest = 0;
+	cql_rel *rest = hl_arena_zalloc(x->a, sizeof *rest * (size_t)(c->nwhere + 1));
+	for (int i = 0; i < c->nwhere; i++) {
+		const cql_rel *r = &c->where[i];
+		if (r->kind == CQL_REL_SINGLE && r->op == CQL_OP_IS_NOT_NULL)
+			continue;
+		if (r->kind != CQL_REL_TOKEN)
+			rest[nrest++] = *r;
+		if (r->kind != CQL_REL_SINGLE || !r->ncols)
+			continue;
+		hl_buf b;
+		hl_buf_init(&b);
+		sch_put_ident(&b, r->cols[0]);
+		hl_buf_str(&b, " ");
+		hl_buf_str(&b, cql_op_str(r->op));
+		hl_buf_str(&b, r->op == CQL_OP_IN ? " (" : " ");
+		int ok = 0;
+		if (r->op == CQL_OP_IN) {
+			for (int j = 0; j < r->nvalues && ok == 0; j++) {
+				if (j)
+					hl_buf_str(&b, ", ");
+				ok = view_term_text(&b, r->values[j]);
+			}
+			hl_buf_str(&b, ")");
+		} else if (r->value) {
+			ok = view_term_text(&b, r->value);
+		}
+		w[i].text = hl_arena_strndup(x->a, (const char *)b.p, b.len);
+		hl_buf_free(&b);
+		const sch_column *col = base ? sch_find_column(base, r->cols[0]) : NULL;
+		bool key = col && (col->kind == SCH_PARTITION_KEY || col->kind == SCH_CLUSTERING);
+		if (key && ok < 0 && !werr->code)
+			hl_errf(werr, HL_ERR_INVALID, "Only constant values are supported in the WHERE "
+				"clause of a materialized view (got %s)", w[i].text);
+	}
+	if (!base || base->view || base->is_counter || nrest == 0 || werr->code)
+		return;
+	/* the restrictions as SELECT * FROM base WHERE ... ALLOW FILTERING */
+	cql_stmt *st = hl_arena_zalloc(x->a, sizeof *st);
+	st->kind = CQL_STMT_SELECT;
+	st->select.star = true;
+	st->select.table.ks = ks;
+	st->select.table.name = c->base.name;
+	st->select.nwhere = nrest;
+	st->select.where = rest;
+	st->select.allow_filtering = true;
+	q_plan *plan;
+	hl_err e;
+	hl_err_clear(&e);
+	if (q_plan_stmt(x, st, x->a, &plan, &e) < 0) {
+		*werr = e;
+		return;
+	}
+	for (int i = 0; i < nrest; i++) {
+		const cql_rel *r = &rest[i];
+		const sch_column *col = r->ncols ? sch_find_column(base, r->cols[0]) : NULL;
+		if (!col || (col->kind != SCH_PARTITION_KEY && col->kind != SCH_CLUSTERING))
+			continue;   /* non-key columns: the schema's own message */
+		bool slice = r->op == CQL_OP_EQ || r->op == CQL_OP_LT || r->op == CQL_OP_LTE ||
+			     r->op == CQL_OP_GT || r->op == CQL_OP_GTE || r->op == CQL_OP_IN;
+		if (r->kind != CQL_REL_SINGLE || !slice) {
+			hl_errf(werr, HL_ERR_INVALID, "Only =, IN, <, <=, > and >= relations on single "
+				"columns are supported in the WHERE clause of a materialized view");
+			return;
+		}
+		/* the constants must be values of the column's type */
+		int nv = r->op == CQL_OP_IN ? r->nvalues : 1;
+		for (int j = 0; j < nv; j++) {
+			const cql_term *t = r->op == CQL_OP_IN ? r->values[j] : r->value;
+			if (!t || t->kind != CQL_TERM_LITERAL || t->lit.kind == TY_LIT_NULL) {
+				hl_errf(werr, HL_ERR_INVALID, "Only constant values are supported in the WHERE "
+					"clause of a materialized view");
+				return;
+			}
+			hl_buf vb;
+			hl_buf_init(&vb);
+			int rc = ty_from_literal(col->type, &t->lit, col->name, &vb, werr);
+			hl_buf_free(&vb);
+			if (rc < 0)
+				return;
+		}
+	}
+}
+
 int q_ddl(qry_exec *x, cql_stmt *st)
 {
 	sch_ddl d;
@@ -426,6 +565,9 @@ int q_ddl(qry_exec *x, cql_stmt *st)
 		break;
 	case CQL_STMT_CREATE_VIEW: {
 		cql_create_view *c = &st->create_view;
+		if (st->nbind > 0)
+			return hl_errf(&x->err, HL_ERR_INVALID, "Bind variables are not allowed in CREATE "
+				       "MATERIALIZED VIEW statements");
 		if (need_ks(x, &c->name, &ks) < 0)
 			return -1;
 		d.kind = SCH_DDL_CREATE_VIEW;
@@ -460,6 +602,9 @@ int q_ddl(qry_exec *x, cql_stmt *st)
 			w[i].col = r->ncols ? r->cols[0] : "";
 			w[i].is_not_null = r->kind == CQL_REL_SINGLE && r->op == CQL_OP_IS_NOT_NULL;
 		}
+		hl_err *werr = hl_arena_zalloc(x->a, sizeof *werr);
+		view_where(x, c, ks, w, werr);
+		v->where_err = werr;
 		v->nwhere = c->nwhere;
 		v->where = w;
 		v->npk = c->npk;

@@ -106,16 +106,14 @@ int q_index_target(const sch_table *t, const sch_index *ix, q_ixtarget *out)
 	return 0;
 }
 
-/* Kinds this build maintains: not entries() (no query uses it: map element
- * relations are refused), not non-frozen UDTs. */
+/* Kinds this build maintains: all but indexes on non-frozen UDTs. */
 static bool target_usable(const q_ixtarget *tg)
 {
 	const ty_type *ty = tg->col->type;
-	if (tg->kind == QIX_ENTRIES)
-		return false;
 	if (q_is_cells(ty))
 		return q_is_coll_cells(ty) && (tg->kind == QIX_VALUES ||
-					       (tg->kind == QIX_KEYS && ty->kind == TY_MAP));
+					       ((tg->kind == QIX_KEYS || tg->kind == QIX_ENTRIES) &&
+						ty->kind == TY_MAP));
 	return tg->kind == QIX_PLAIN || tg->kind == QIX_FULL;
 }
 
@@ -159,8 +157,29 @@ void q_index_entry_clust(int64_t token, const uint8_t *key, uint32_t keylen, int
 		out[2 + i] = clust[i];
 }
 
+/*
+ * An entries() index value: one map entry, key and value (Cassandra's
+ * entries index is keyed by both): the key's length (4 bytes, big endian),
+ * the key, the value. Internal to the hidden table.
+ */
+static st_bytes entry_value(hl_arena *a, const uint8_t *k, uint32_t klen, const uint8_t *v,
+			    uint32_t vlen)
+{
+	uint8_t *p = hl_arena_alloc(a, 4 + (size_t)klen + vlen + 1);
+	p[0] = (uint8_t)(klen >> 24);
+	p[1] = (uint8_t)(klen >> 16);
+	p[2] = (uint8_t)(klen >> 8);
+	p[3] = (uint8_t)klen;
+	if (klen)
+		memcpy(p + 4, k, klen);
+	if (vlen)
+		memcpy(p + 4 + klen, v, vlen);
+	st_bytes out = { p, 4 + klen + vlen };
+	return out;
+}
+
 /* The values one live cell of the indexed column contributes (0, 1). */
-static int cell_value(const q_ixtarget *tg, const uint8_t *path, uint32_t plen,
+static int cell_value(hl_arena *a, const q_ixtarget *tg, const uint8_t *path, uint32_t plen,
 		      const uint8_t *v, uint32_t len, st_bytes *out)
 {
 	const ty_type *ty = tg->col->type;
@@ -171,6 +190,10 @@ static int cell_value(const q_ixtarget *tg, const uint8_t *path, uint32_t plen,
 	}
 	if (!path)
 		return 0;
+	if (tg->kind == QIX_ENTRIES) {
+		*out = entry_value(a, path, plen, v, len);
+		return 1;
+	}
 	bool use_path = ty->kind == TY_SET || (ty->kind == TY_MAP && tg->kind == QIX_KEYS);
 	out->p = use_path ? path : v;
 	out->len = use_path ? plen : len;
@@ -270,7 +293,7 @@ static void mut_entries(ixw *w, const st_mutation *m)
 		for (st_cell *ce = r->cells; ce; ce = ce->next) {
 			st_bytes v;
 			if (ce->col != col || st_cell_is_tombstone(ce) ||
-			    !cell_value(&w->st->tg, ce->path, ce->path_len, ce->value, ce->len, &v))
+			    !cell_value(w->a, &w->st->tg, ce->path, ce->path_len, ce->value, ce->len, &v))
 				continue;
 			put_entry(w, v, r->clust, ce->ts);
 		}
@@ -298,7 +321,7 @@ static void part_entries(ixw *w, const st_rpart *p)
 			const st_rcell *ce = &p->statics[i];
 			st_bytes v;
 			if (ce->col == c->id &&
-			    cell_value(&w->st->tg, ce->path, ce->path_len, ce->value, ce->len, &v))
+			    cell_value(w->a, &w->st->tg, ce->path, ce->path_len, ce->value, ce->len, &v))
 				put_entry(w, v, NULL, ce->ts);
 		}
 		return;
@@ -316,7 +339,7 @@ static void part_entries(ixw *w, const st_rpart *p)
 			const st_rcell *ce = &r->cells[i];
 			st_bytes v;
 			if (ce->col == c->id &&
-			    cell_value(&w->st->tg, ce->path, ce->path_len, ce->value, ce->len, &v))
+			    cell_value(w->a, &w->st->tg, ce->path, ce->path_len, ce->value, ce->len, &v))
 				put_entry(w, v, r->clust, ce->ts);
 		}
 	}
@@ -720,7 +743,9 @@ const sch_index *q_index_pick(const sch_table *t, int n, q_restr **f, q_restr **
 			bool ok = false;
 			switch (r->op) {
 			case CQL_OP_EQ:
-				ok = tg.kind == QIX_PLAIN || tg.kind == QIX_FULL;
+				/* m[k] = v: an entries() index; c = v: a plain or full() one */
+				ok = r->key ? tg.kind == QIX_ENTRIES
+					    : tg.kind == QIX_PLAIN || tg.kind == QIX_FULL;
 				break;
 			case CQL_OP_CONTAINS:
 				ok = tg.kind == QIX_VALUES;
@@ -745,6 +770,27 @@ int q_index_op(qry_exec *x, qry_op *op)
 	const q_select *q = x->plan->sel;
 	const q_restr *r = q->ix_restr;
 	const ty_type *ty = r->cols[0]->type;
+	q_ixprobe *pr = hl_arena_zalloc(x->a, sizeof *pr);
+	pr->name = q->ix->name;
+	if (r->key) {
+		/* m[k] = v on an entries() index: the probe is the entry */
+		const ty_type *kt = ty->sub[0], *vt = ty->sub[1];
+		if (!bytes_canonical(kt) || !bytes_canonical(vt))
+			return 0;
+		q_val k, v;
+		if (q_eval(x, r->key, kt, r->cols[0]->name, &k) < 0 ||
+		    q_eval(x, r->value, vt, r->cols[0]->name, &v) < 0)
+			return -1;
+		if (k.len < 0 || v.len < 0)
+			return 0;   /* null matches nothing: the scan answers (and checks) */
+		if (q_normalize(x, kt, &k) < 0 || q_normalize(x, vt, &v) < 0)
+			return -1;
+		st_bytes e = entry_value(x->a, k.p, (uint32_t)k.len, v.p, (uint32_t)v.len);
+		pr->v = e.p;
+		pr->len = e.len;
+		op->ix = pr;
+		return 0;
+	}
 	if (r->op == CQL_OP_CONTAINS)
 		ty = ty->kind == TY_MAP ? ty->sub[1] : ty->sub[0];
 	else if (r->op == CQL_OP_CONTAINS_KEY)
@@ -758,8 +804,6 @@ int q_index_op(qry_exec *x, qry_op *op)
 		return 0;   /* null matches nothing, empty is not indexed: the scan answers */
 	if (q_normalize(x, ty, &v) < 0)
 		return -1;
-	q_ixprobe *pr = hl_arena_zalloc(x->a, sizeof *pr);
-	pr->name = q->ix->name;
 	pr->v = v.p;
 	pr->len = (uint32_t)v.len;
 	op->ix = pr;

@@ -213,6 +213,101 @@ static const st_rcell *find_path(const st_rrow *r, int col, const uint8_t *path,
 	return NULL;
 }
 
+/* ------------------------------------------------------------ WHERE filter */
+
+/* Is the stored WHERE clause only "c IS NOT NULL" relations (no filter)? */
+static bool where_plain(const char *w)
+{
+	char q = 0;
+	const char *rel = w;
+	for (const char *p = w;; p++) {
+		if (q) {
+			if (*p == q)
+				q = 0;
+			if (*p)
+				continue;
+		}
+		if (*p == '\'' || *p == '"') {
+			q = *p;
+			continue;
+		}
+		if (!*p || !strncmp(p, " AND ", 5)) {
+			size_t n = (size_t)(p - rel);
+			if (n < 12 || strncmp(p - 12, " IS NOT NULL", 12))
+				return false;
+			if (!*p)
+				return true;
+			rel = p + 5;
+		}
+	}
+}
+
+/*
+ * Does a base row's primary key satisfy the view's WHERE restrictions?
+ * The stored text is parsed again (CREATE checked it: single-column =, IN
+ * and slices of constants on base primary-key columns); restrictions on a
+ * row's key never change for that row, so a row is in the view or not for
+ * its whole life. Unreadable restrictions match nothing.
+ */
+static bool where_match(hl_arena *a, const sch_table *base, const char *w, const q_val *pkv,
+			const st_bytes *clust)
+{
+	if (!w || where_plain(w))
+		return true;
+	char *text = hl_arena_printf(a, "SELECT * FROM x WHERE %s", w);
+	cql_stmt *st;
+	hl_err err;
+	hl_err_clear(&err);
+	if (cql_parse(text, strlen(text), a, &st, &err) < 0 || st->kind != CQL_STMT_SELECT)
+		return false;
+	for (int i = 0; i < st->select.nwhere; i++) {
+		const cql_rel *r = &st->select.where[i];
+		if (r->kind == CQL_REL_SINGLE && r->op == CQL_OP_IS_NOT_NULL)
+			continue;
+		const sch_column *c = r->kind == CQL_REL_SINGLE && r->ncols
+				      ? sch_find_column(base, r->cols[0]) : NULL;
+		if (!c || (c->kind != SCH_PARTITION_KEY && c->kind != SCH_CLUSTERING))
+			return false;
+		st_bytes v;
+		if (c->kind == SCH_PARTITION_KEY) {
+			if (pkv[c->position].len < 0)
+				return false;
+			v.p = pkv[c->position].p;
+			v.len = (uint32_t)pkv[c->position].len;
+		} else {
+			if (!clust)
+				return false;
+			v = clust[c->position];
+		}
+		int nv = r->op == CQL_OP_IN ? r->nvalues : 1;
+		bool hit = false;
+		for (int j = 0; j < nv && !hit; j++) {
+			const cql_term *t = r->op == CQL_OP_IN ? r->values[j] : r->value;
+			if (!t || t->kind != CQL_TERM_LITERAL)
+				return false;
+			hl_buf b;
+			hl_buf_init(&b);
+			if (ty_from_literal(c->type, &t->lit, c->name, &b, &err) < 0) {
+				hl_buf_free(&b);
+				return false;
+			}
+			int cmp = ty_compare(c->type, v.p, v.len, b.p, b.len);
+			hl_buf_free(&b);
+			switch (r->op) {
+			case CQL_OP_EQ: case CQL_OP_IN: hit = cmp == 0; break;
+			case CQL_OP_LT: hit = cmp < 0; break;
+			case CQL_OP_LTE: hit = cmp <= 0; break;
+			case CQL_OP_GT: hit = cmp > 0; break;
+			case CQL_OP_GTE: hit = cmp >= 0; break;
+			default: return false;
+			}
+		}
+		if (!hit)
+			return false;
+	}
+	return true;
+}
+
 int q_view_row(hl_arena *a, const sch_table *base, const sch_table *view, const uint8_t *key,
 	       uint32_t keylen, const st_bytes *clust, const st_rrow *old, const st_rrow *new,
 	       const st_mrow *mrow, int64_t del_ts, int64_t now_s, q_vmut **out)
@@ -224,6 +319,9 @@ int q_view_row(hl_arena *a, const sch_table *base, const sch_table *view, const 
 	if (base->npk > 32)
 		return -1;
 	q_split_key(base, key, keylen, pkv);
+	/* a base row outside the WHERE restrictions (on its key) has no view row */
+	if (!where_match(a, base, view->view ? view->view->where : NULL, pkv, clust))
+		return 0;
 	has_old = old && view_key(a, base, view, pkv, clust, old, &ko);
 	has_new = new && view_key(a, base, view, pkv, clust, new, &kn);
 	bool same = has_old && has_new && same_key(view, &ko, &kn);

@@ -360,7 +360,9 @@ typedef enum sch_ddl_kind {
 /* One relation of a view's WHERE clause. */
 typedef struct sch_view_rel {
 	const char *col;
-	bool is_not_null;          /* col IS NOT NULL; anything else is refused */
+	bool is_not_null;          /* col IS NOT NULL */
+	const char *text;          /* the relation as Cassandra prints it ("c IN (1, 2)");
+	                            * NULL: "col IS NOT NULL" */
 } sch_view_rel;
 
 typedef struct sch_view_def {
@@ -376,6 +378,8 @@ typedef struct sch_view_def {
 	int nwhere;
 	const sch_view_rel *where;
 	bool where_token;          /* token(...) relation */
+	const hl_err *where_err;   /* the restrictions' own error (types, conflicts),
+	                            * raised where Cassandra checks them */
 	int npk;
 	const char *const *pk;
 	int nck;

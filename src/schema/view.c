@@ -41,14 +41,20 @@ static bool has_opt(const sch_view_def *def, const char *name)
 	return false;
 }
 
-/* "a IS NOT NULL AND b IS NOT NULL", identifiers quoted when needed. */
-static const char *where_text(hl_arena *a, int n, const char *const *cols)
+/* The WHERE clause as Cassandra prints it: the relations in their order,
+ * " AND " between them ("k IS NOT NULL AND c IS NOT NULL AND c IN (1, 2)"),
+ * identifiers quoted when needed. */
+static const char *where_text(hl_arena *a, int n, const sch_view_rel *rels, const char *const *cols)
 {
 	hl_buf b;
 	hl_buf_init(&b);
 	for (int i = 0; i < n; i++) {
 		if (i)
 			hl_buf_str(&b, " AND ");
+		if (rels[i].text) {
+			hl_buf_str(&b, rels[i].text);
+			continue;
+		}
 		sch_put_ident(&b, cols[i]);
 		hl_buf_str(&b, " IS NOT NULL");
 	}
@@ -226,12 +232,11 @@ int sch__create_view(sch_schema *s, const sch_view_def *def, bool if_not_exists,
 				       def->where[i].col, base->ks, base->name);
 		wcols[i] = c->name;
 	}
-	for (i = 0; i < def->nwhere; i++) {
-		const sch_column *c = sch_find_column(base, def->where[i].col);
-		bool key = c->kind == SCH_PARTITION_KEY || c->kind == SCH_CLUSTERING;
-		if (!def->where[i].is_not_null && key)
-			return hl_errf(err, HL_ERR_INVALID, "Restrictions other than IS NOT NULL in a materialized "
-				       "view's WHERE clause are not supported yet");
+	/* the restrictions themselves (literal types, conflicting relations),
+	 * checked by the caller with SELECT's rules as Cassandra does */
+	if (def->where_err && def->where_err->code) {
+		*err = *def->where_err;
+		return DDL_ERR;
 	}
 	hl_buf unr;
 	hl_buf_init(&unr);
@@ -295,7 +300,7 @@ int sch__create_view(sch_schema *s, const sch_view_def *def, bool if_not_exists,
 	sch_view *v = hl_arena_zalloc(a, sizeof *v);
 	v->base_id = base->id;
 	v->base = base->name;
-	v->where = where_text(a, def->nwhere, wcols);
+	v->where = where_text(a, def->nwhere, def->where, wcols);
 	v->include_all = def->star;
 	t->view = v;
 	sch__add_table(a, k, t);
@@ -378,6 +383,67 @@ void sch__views_add_column(sch_schema *s, sch_keyspace *k, const sch_table *base
 	}
 }
 
+/*
+ * A copy of a stored WHERE clause with column `from` renamed to `to`. The
+ * text is "rel AND rel ...", each relation starting with its column name
+ * (bare or double-quoted); literals are single-quoted, so " AND " outside
+ * quotes only separates relations.
+ */
+static const char *rename_where(hl_arena *a, const char *w, const char *from, const char *to)
+{
+	hl_buf b;
+	hl_buf_init(&b);
+	const char *p = w;
+	while (*p) {
+		/* the relation's column */
+		char name[512];
+		size_t nl = 0;
+		if (*p == '"') {
+			p++;
+			while (*p && nl + 1 < sizeof name) {
+				if (*p == '"' && p[1] == '"') {
+					name[nl++] = '"';
+					p += 2;
+				} else if (*p == '"') {
+					p++;
+					break;
+				} else {
+					name[nl++] = *p++;
+				}
+			}
+		} else {
+			while (*p && *p != ' ' && nl + 1 < sizeof name)
+				name[nl++] = *p++;
+		}
+		name[nl] = 0;
+		sch_put_ident(&b, strcmp(name, from) ? name : to);
+		/* the rest of the relation, up to " AND " outside quotes */
+		char q = 0;
+		while (*p) {
+			if (q) {
+				if (*p == q && p[1] == q) {
+					hl_buf_put(&b, p, 2);
+					p += 2;
+					continue;
+				}
+				if (*p == q)
+					q = 0;
+			} else if (*p == '\'' || *p == '"') {
+				q = *p;
+			} else if (!strncmp(p, " AND ", 5)) {
+				hl_buf_str(&b, " AND ");
+				p += 5;
+				break;
+			}
+			hl_buf_put(&b, p, 1);
+			p++;
+		}
+	}
+	const char *s = hl_arena_strndup(a, (const char *)b.p, b.len);
+	hl_buf_free(&b);
+	return s;
+}
+
 /* ALTER TABLE base RENAME pk TO x: the views' column and WHERE follow. */
 void sch__views_rename(sch_schema *s, sch_keyspace *k, const sch_table *base, const char *from,
 		       const char *to)
@@ -391,33 +457,10 @@ void sch__views_rename(sch_schema *s, sch_keyspace *k, const sch_table *base, co
 			v->cols[ci].name = hl_arena_strdup(s->a, to);
 			sch__sort_columns(s->a, v);
 		}
-		/* the WHERE clause is "c IS NOT NULL AND ...": rebuild it */
-		const char *cols[64];
-		int n = 0;
-		const char *p = v->view->where;
-		while (*p && n < 64) {
-			const char *e = strstr(p, " IS NOT NULL");
-			if (!e)
-				break;
-			char *name = hl_arena_strndup(s->a, p, (size_t)(e - p));
-			size_t len = strlen(name);
-			if (len >= 2 && name[0] == '"') {
-				/* unquote "" escapes */
-				char *w = name;
-				for (size_t r = 1; r + 1 < len; r++) {
-					*w++ = name[r];
-					if (name[r] == '"')
-						r++;
-				}
-				*w = 0;
-			}
-			cols[n++] = !strcmp(name, from) ? to : name;
-			p = e + strlen(" IS NOT NULL");
-			if (!strncmp(p, " AND ", 5))
-				p += 5;
-		}
+		/* the WHERE clause: rename the column each relation starts with */
+		const char *nw = rename_where(s->a, v->view->where, from, to);
 		sch_view *nv = hl_arena_memdup(s->a, v->view, sizeof *nv);
-		nv->where = where_text(s->a, n, cols);
+		nv->where = nw;
 		v->view = nv;
 	}
 }

@@ -12,10 +12,14 @@ from cassandra.query import SimpleStatement
 
 from helpers import HelenusServer, finish_server, make_cluster, wait_until
 
-COLS = "k, k2, c, s, v, t, tags, m, l, f"
+COLS = "k, k2, c, s, v, t, tags, m, l, f, n, w"
 SCHEMA = ("CREATE TABLE ix.%s (k int, k2 int, c int, s int static, v int, t text, tags set<int>, "
-          "m map<int, int>, l list<int>, f frozen<list<int>>, PRIMARY KEY ((k, k2), c))")
-INDEXES = ["v", "t", "s", "c", "k2", "values(tags)", "keys(m)", "values(m)", "l", "full(f)"]
+          "m map<int, int>, l list<int>, f frozen<list<int>>, n int, w text, "
+          "PRIMARY KEY ((k, k2), c))")
+INDEXES = ["v", "t", "s", "c", "k2", "values(tags)", "keys(m)", "values(m)", "entries(m)", "l",
+           "full(f)"]
+# StorageAttachedIndex on n (numeric) and w (text): equality and ranges
+SAI = ["n", "w"]
 
 
 def _admin(srv, *args):
@@ -35,13 +39,15 @@ def _ops(rng, n):
         ttl = " USING TTL 1" if rng.random() < 0.1 else ""
         r = rng.random()
         if r < 0.3:
-            out.append("INSERT INTO ix.%%s (k, k2, c, v, t, tags, m, l, f) VALUES (%d, %d, %d, %d, "
-                       "'t%d', {%d, %d}, {%d: %d}, [%d], [%d, %d])%s"
+            out.append("INSERT INTO ix.%%s (k, k2, c, v, t, tags, m, l, f, n, w) VALUES (%d, %d, %d, "
+                       "%d, 't%d', {%d, %d}, {%d: %d}, [%d], [%d, %d], %d, 'w%d')%s"
                        % (k, k2, c, rng.randrange(4), rng.randrange(4), rng.randrange(4),
                           rng.randrange(4), rng.randrange(4), rng.randrange(4), rng.randrange(4),
-                          rng.randrange(3), rng.randrange(3), ttl))
+                          rng.randrange(3), rng.randrange(3), rng.randrange(-3, 6),
+                          rng.randrange(6), ttl))
         elif r < 0.45:
-            out.append("UPDATE ix.%%s%s SET v = %d WHERE %s" % (ttl, rng.randrange(4), row))
+            out.append("UPDATE ix.%%s%s SET v = %d, n = %d WHERE %s"
+                       % (ttl, rng.randrange(4), rng.randrange(-3, 6), row))
         elif r < 0.52:
             out.append("UPDATE ix.%%s%s SET s = %d WHERE %s" % (ttl, rng.randrange(4), key))
         elif r < 0.6:
@@ -60,8 +66,8 @@ def _ops(rng, n):
         elif r < 0.92:
             out.append("DELETE FROM ix.%%s WHERE %s AND c >= %d" % (key, rng.randrange(5)))
         else:
-            out.append("UPDATE ix.%%s SET f = [%d], t = 't%d' WHERE %s"
-                       % (rng.randrange(3), rng.randrange(4), row))
+            out.append("UPDATE ix.%%s SET f = [%d], t = 't%d', w = 'w%d' WHERE %s"
+                       % (rng.randrange(3), rng.randrange(4), rng.randrange(6), row))
     return out
 
 
@@ -78,7 +84,13 @@ QUERIES = (["v = %d" % i for i in range(4)] + ["t = 't%d'" % i for i in range(4)
            ["l CONTAINS %d" % i for i in range(4)] + ["f = [%d, %d]" % (i, j) for i in range(3)
                                                        for j in range(3)] +
            ["f = [1]", "v = 1 AND t = 't2'", "tags CONTAINS 1 AND v = 2", "c = 2 AND v = 1",
-            "k2 = 1 AND s = 2", "v = 3 AND c > 1", "t = 't1' AND token(k, k2) > 0"])
+            "k2 = 1 AND s = 2", "v = 3 AND c > 1", "t = 't1' AND token(k, k2) > 0"] +
+           ["m[%d] = %d" % (i, j) for i in range(4) for j in range(4)] +
+           ["m[1] = 2 AND v = 1", "m[0] = 3 AND tags CONTAINS 2"] +
+           ["n %s %d" % (op, i) for op in ("<", "<=", ">", ">=") for i in (-2, 0, 2, 5)] +
+           ["w %s 'w%d'" % (op, i) for op in ("<", "<=", ">", ">=") for i in (0, 2, 4)] +
+           ["w > 'w' AND w < 'w3'", "n >= 0 AND n < 3", "n = 4", "w = 'w1'",
+            "n > 1 AND token(k, k2) < 0"])
 
 
 def _rows(s, cql, fetch=None):
@@ -128,6 +140,9 @@ def test_index_matches_scan(srv):
         _apply(s, _ops(rng, 150))
         for i, target in enumerate(INDEXES):
             s.execute("CREATE INDEX t_%d ON ix.t (%s)" % (i, target))
+        for col in SAI:
+            s.execute("CREATE CUSTOM INDEX t_sai_%s ON ix.t (%s) USING 'StorageAttachedIndex'"
+                      % (col, col))
         time.sleep(1.2)            # TTL 1 writes expire
         _compare(s)
         # then maintained on every write

@@ -425,3 +425,95 @@ def test_collections_and_rename(s):
     assert "PRIMARY KEY (v, k, cc)" in text
     s.execute("DROP MATERIALIZED VIEW coll_by_v")
     s.execute("DROP TABLE coll")
+
+
+# ----------------------------------------------------------------- WHERE filters
+
+def test_where_restrictions_on_key_columns(s):
+    s.execute("CREATE TABLE wf (k int, c int, t text, v int, PRIMARY KEY (k, c, t))")
+    s.execute("CREATE MATERIALIZED VIEW wf_eq AS SELECT * FROM wf WHERE k IS NOT NULL AND "
+              "c IS NOT NULL AND t IS NOT NULL AND v IS NOT NULL AND c = 1 "
+              "PRIMARY KEY (v, k, c, t)")
+    s.execute("CREATE MATERIALIZED VIEW wf_range AS SELECT k, c, t, v FROM wf WHERE k IS NOT NULL "
+              "AND c IS NOT NULL AND t IS NOT NULL AND c > 5 AND t <= 'm' PRIMARY KEY (c, k, t)")
+    s.execute("CREATE MATERIALIZED VIEW wf_in AS SELECT * FROM wf WHERE k IN (1, 2) AND "
+              "c IS NOT NULL AND t IS NOT NULL AND t IN ('a', 'it''s') PRIMARY KEY (t, k, c)")
+    # Cassandra prints the restrictions as given, joined by AND
+    got = {r.view_name: r.where_clause for r in s.execute(
+        "SELECT view_name, where_clause FROM system_schema.views WHERE keyspace_name = %s", (KS,))
+        if r.view_name.startswith("wf_")}
+    assert got == {
+        "wf_eq": "k IS NOT NULL AND c IS NOT NULL AND t IS NOT NULL AND v IS NOT NULL AND c = 1",
+        "wf_range": "k IS NOT NULL AND c IS NOT NULL AND t IS NOT NULL AND c > 5 AND t <= 'm'",
+        "wf_in": "k IN (1, 2) AND c IS NOT NULL AND t IS NOT NULL AND t IN ('a', 'it''s')",
+    }
+    data = {}
+    for k in range(4):
+        for c in (0, 1, 6, 9):
+            for t in ("a", "it's", "z"):
+                data[(k, c, t)] = k * 100 + c
+                s.execute("INSERT INTO wf (k, c, t, v) VALUES (%s, %s, %s, %s)", (k, c, t, k * 100 + c))
+
+    def check():
+        assert rows(s, "SELECT v, k, c, t FROM wf_eq") == sorted(
+            (v, k, c, t) for (k, c, t), v in data.items() if v is not None and c == 1)
+        assert rows(s, "SELECT c, k, t, v FROM wf_range") == sorted(
+            (c, k, t, v) for (k, c, t), v in data.items() if c > 5 and t <= "m")
+        assert rows(s, "SELECT t, k, c, v FROM wf_in") == sorted(
+            (t, k, c, v) for (k, c, t), v in data.items() if k in (1, 2) and t in ("a", "it's"))
+
+    check()
+    # updates and deletes of rows inside and outside the filters
+    s.execute("UPDATE wf SET v = 1000 WHERE k = 1 AND c = 1 AND t = 'a'")
+    data[(1, 1, "a")] = 1000
+    s.execute("UPDATE wf SET v = 2000 WHERE k = 3 AND c = 0 AND t = 'z'")
+    data[(3, 0, "z")] = 2000
+    s.execute("DELETE FROM wf WHERE k = 2 AND c = 6")
+    for key in [x for x in data if x[0] == 2 and x[1] == 6]:
+        del data[key]
+    s.execute("DELETE v FROM wf WHERE k = 0 AND c = 1 AND t = 'z'")
+    data[(0, 1, "z")] = None
+    check()
+    # a view built from existing data applies the filter too
+    s.execute("CREATE MATERIALIZED VIEW wf_built AS SELECT k, c, t FROM wf WHERE k IS NOT NULL AND "
+              "c >= 6 AND c < 9 AND t IS NOT NULL PRIMARY KEY (k, c, t)")
+    assert rows(s, "SELECT k, c, t FROM wf_built") == sorted(
+        (k, c, t) for (k, c, t) in data if 6 <= c < 9)
+    # DESCRIBE prints the same WHERE, and running it recreates the view
+    text = s.execute("DESCRIBE MATERIALIZED VIEW wf_in").one().create_statement
+    assert "    WHERE k IN (1, 2) AND c IS NOT NULL AND t IS NOT NULL AND t IN ('a', 'it''s')\n" \
+        in text, text
+    s.execute("DROP MATERIALIZED VIEW wf_in")
+    s.execute(text)
+    assert s.execute("DESCRIBE MATERIALIZED VIEW wf_in").one().create_statement == text
+    assert rows(s, "SELECT t, k, c, v FROM wf_in") == sorted(
+        (t, k, c, v) for (k, c, t), v in data.items() if k in (1, 2) and t in ("a", "it's"))
+    # renaming a restricted column renames it in the stored WHERE
+    s.execute("ALTER TABLE wf RENAME t TO \"T x\"")
+    assert s.execute("SELECT where_clause FROM system_schema.views WHERE keyspace_name = %s AND "
+                     "view_name = 'wf_range'", (KS,)).one().where_clause == \
+        "k IS NOT NULL AND c IS NOT NULL AND \"T x\" IS NOT NULL AND c > 5 AND \"T x\" <= 'm'"
+    s.execute("INSERT INTO wf (k, c, \"T x\", v) VALUES (7, 7, 'b', 1)")
+    s.execute("INSERT INTO wf (k, c, \"T x\", v) VALUES (7, 7, 'n', 1)")
+    assert rows(s, "SELECT k, \"T x\" FROM wf_range WHERE c = 7") == [(7, "b")]
+    for v in ("wf_eq", "wf_range", "wf_in", "wf_built"):
+        s.execute("DROP MATERIALIZED VIEW " + v)
+    s.execute("DROP TABLE wf")
+
+
+def test_where_restriction_errors(s):
+    s.execute("CREATE TABLE wfe (k int, c int, v int, PRIMARY KEY (k, c))")
+    head = "CREATE MATERIALIZED VIEW wfe_v AS SELECT * FROM wfe WHERE k IS NOT NULL AND "
+    tail = " PRIMARY KEY (c, k)"
+    invalid(s, head + "c IS NOT NULL AND c = 'x'" + tail,
+            "Invalid STRING constant (x) for \"c\" of type int")
+    invalid(s, head + "c = 1 AND c = 2" + tail,
+            "c cannot be restricted by more than one relation if it includes an Equal")
+    invalid(s, head + "c IS NOT NULL AND v > 1" + tail,
+            "Non-primary key columns can only be restricted with 'IS NOT NULL' (got: v restricted "
+            "illegally)")
+    with pytest.raises(InvalidRequest) as ei:
+        # Cassandra refuses it at PREPARE; Helenus when it runs
+        s.execute(s.prepare(head + "c IS NOT NULL AND c = ?" + tail))
+    assert "Bind variables are not allowed in CREATE MATERIALIZED VIEW statements" in str(ei.value)
+    s.execute("DROP TABLE wfe")

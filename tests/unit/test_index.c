@@ -175,12 +175,24 @@ static void test_targets(env *e)
 		CHECK_STR(tg.col ? tg.col->name : NULL, col[i]);
 		CHECK(!tg.sai);
 	}
-	/* entries() is not maintained: no hidden table for it */
-	hl_uuid hid;
+	/* entries() is maintained too: one entry per map entry (key and value) */
+	hl_uuid hid, tid = t->id;
 	bool b;
 	ok(e, "SELECT k FROM ks.g WHERE tags CONTAINS 1");   /* syncs the shard */
-	CHECK(q_index_hidden(&e->sh[0], &t->id, "g2", &hid, &b));
-	CHECK(!q_index_hidden(&e->sh[0], &t->id, "g5", &hid, &b));
+	CHECK(q_index_hidden(&e->sh[0], &tid, "g2", &hid, &b));
+	CHECK(q_index_hidden(&e->sh[0], &tid, "g5", &hid, &b));
+	ok(e, "INSERT INTO ks.g (k, m) VALUES (1, {1: 10, 2: 20})");
+	ok(e, "INSERT INTO ks.g (k, m) VALUES (2, {1: 20})");
+	int v[8];
+	CHECK_EQ_I64(query(e, "SELECT k FROM ks.g WHERE m[1] = 10", 0, v, 8), 1);
+	CHECK_EQ_I64(v[0], 1);
+	CHECK_EQ_I64(entries(e, &tid, "g5", &b), 3);
+	CHECK(b);
+	ok(e, "UPDATE ks.g SET m[1] = 10 WHERE k = 2");
+	CHECK_EQ_I64(entries(e, &tid, "g5", &b), 4);
+	CHECK_EQ_I64(query(e, "SELECT k FROM ks.g WHERE m[1] = 10", 0, v, 8), 2);
+	CHECK_EQ_I64(query(e, "SELECT k FROM ks.g WHERE m[1] = 20", 0, v, 8), 0);   /* stale */
+	CHECK_EQ_I64(query(e, "SELECT k FROM ks.g WHERE m[2] = 20", 0, v, 8), 1);
 }
 
 static void test_maintenance(env *e)
