@@ -6,9 +6,11 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void hl_buf_init(hl_buf *b)
 {
@@ -252,4 +254,21 @@ void hl_buf_java_double(hl_buf *b, double v, bool is_float)
 	else
 		hl_buf_u8(b, '0');
 	hl_buf_printf(b, "E%d", e10);
+}
+
+int hl_write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, b, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }

@@ -189,6 +189,8 @@ void hl_uuid_from_md5(const void *p, size_t n, hl_uuid *u); /* version 3 */
 /* Version 1 time UUID for a unix time in microseconds (clock seq/node random). */
 void hl_uuid_time(int64_t unix_micros, hl_uuid *u);
 void hl_uuid_str(const hl_uuid *u, char out[37]);
+/* write(2) all n bytes, retrying short writes and EINTR; 0 or -1 (errno). */
+int hl_write_all(int fd, const void *p, size_t n);
 /* Value of one hex digit, -1 when c is not one. */
 int hl_hexval(char c);
 int hl_uuid_parse(const char *s, size_t n, hl_uuid *u); /* 0 ok, -1 bad */

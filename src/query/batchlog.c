@@ -94,20 +94,6 @@ int qry_batchlog_decode(const uint8_t *p, size_t n, hl_arena *a, hl_uuid *id, in
 	return 0;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int sync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY);
@@ -170,7 +156,7 @@ int q_batchlog_write(qry_exec *x)
 		hl_errf(&x->err, HL_ERR_SERVER, "cannot write batchlog entry %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, b.p, b.len) < 0 || (sh->wait_durable && fdatasync(fd) < 0)) {
+	if (hl_write_all(fd, b.p, b.len) < 0 || (sh->wait_durable && fdatasync(fd) < 0)) {
 		hl_errf(&x->err, HL_ERR_SERVER, "cannot write batchlog entry %s: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);

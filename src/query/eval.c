@@ -154,17 +154,6 @@ static int eval_func(qry_exec *x, const cql_term *t, const ty_type *type, const 
 	return -1;
 }
 
-static bool num_kind(ty_kind k)
-{
-	switch (k) {
-	case TY_TINYINT: case TY_SMALLINT: case TY_INT: case TY_BIGINT: case TY_COUNTER:
-	case TY_FLOAT: case TY_DOUBLE: case TY_VARINT: case TY_DECIMAL:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* The type an operand of an operation is read as: its type hint, else the
  * receiver's (Cassandra picks the overload whose argument types equal the
  * receiver when the literals fit several). */
@@ -221,7 +210,7 @@ static int eval_arith(qry_exec *x, const cql_term *t, const ty_type *type, const
 		else if (ty_cast(to, from, v.p, (size_t)v.len, &b, &x->err) < 0)
 			goto out;
 		from = to;
-		if (!ty_equal(type, to) && (!num_kind(type->kind) || !num_kind(to->kind))) {
+		if (!ty_equal(type, to) && (!ty_is_numeric(type->kind) || !ty_is_numeric(to->kind))) {
 			hl_errf(&x->err, HL_ERR_INVALID, "Type error: cannot assign a value of type %s to "
 				"%s of type %s", ty_name(to, x->a), colname, ty_name(type, x->a));
 			goto out;
@@ -240,7 +229,7 @@ static int eval_arith(qry_exec *x, const cql_term *t, const ty_type *type, const
 	}
 	if (t->kind == CQL_TERM_NEG) {
 		q_val v;
-		if (!num_kind(type->kind)) {
+		if (!ty_is_numeric(type->kind)) {
 			hl_errf(&x->err, HL_ERR_INVALID, "Invalid call to function _negate, none of its type "
 				"signatures match");
 			goto out;
@@ -259,7 +248,7 @@ static int eval_arith(qry_exec *x, const cql_term *t, const ty_type *type, const
 	const ty_type *lt = operand_type(x, t->left, type);
 	const ty_type *rty = operand_type(x, t->right, temporal ? ty_simple(TY_DURATION) : type);
 	const ty_type *rt = ty_arith_result(lt, t->op, rty);
-	if (!rt || (!num_kind(type->kind) && !ty_equal(rt, type) &&
+	if (!rt || (!ty_is_numeric(type->kind) && !ty_equal(rt, type) &&
 		    !(type->kind == TY_TEXT && rt->kind == TY_ASCII))) {
 		hl_errf(&x->err, HL_ERR_INVALID, "the '%c' operation is not supported between %s and %s",
 			t->op, ty_name(lt, x->a), ty_name(rty, x->a));
@@ -279,7 +268,7 @@ static int eval_arith(qry_exec *x, const cql_term *t, const ty_type *type, const
 	}
 	if (ty_arith(t->op, rt, lt, l.p, (size_t)l.len, rty, r.p, (size_t)r.len, &b, &x->err) < 0)
 		goto out;
-	if (num_kind(type->kind) && !ty_equal(type, rt) &&
+	if (ty_is_numeric(type->kind) && !ty_equal(type, rt) &&
 	    !(type->kind == TY_COUNTER && rt->kind == TY_BIGINT)) {
 		hl_buf c;
 		hl_buf_init(&c);

@@ -401,14 +401,6 @@ static int opt_compression(hl_arena *a, const sch_option *o, sch_map *out, hl_er
 	return 0;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 static int opt_extensions(hl_arena *a, const sch_option *o, sch_map *out, hl_err *err)
 {
 	int i;
@@ -425,7 +417,7 @@ static int opt_extensions(hl_arena *a, const sch_option *o, sch_map *out, hl_err
 			char *bin = hl_arena_alloc(a, (n - 2) / 2 + 1);
 
 			for (k = 2; k < n; k += 2) {
-				int hi = hexval((unsigned char)v[k]), lo = hexval((unsigned char)v[k + 1]);
+				int hi = hl_hexval(v[k]), lo = hl_hexval(v[k + 1]);
 
 				if (hi < 0 || lo < 0)
 					return hl_errf(err, HL_ERR_SYNTAX, "Invalid blob value for extension '%s'",

@@ -1033,21 +1033,6 @@ static char *join(const char *dir, const char *name)
 	return p;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int sch_save(const sch_schema *s, const char *dir, hl_err *err)
 {
 	char *path = join(dir, FILE_NAME), *tmp = join(dir, TMP_NAME);
@@ -1064,7 +1049,7 @@ int sch_save(const sch_schema *s, const char *dir, hl_err *err)
 		goto exit;
 	}
 	made_tmp = true;
-	if (write_all(fd, b.p, b.len)) {
+	if (hl_write_all(fd, b.p, b.len)) {
 		hl_errf(err, HL_ERR_SERVER, "cannot write %s: %s", tmp, strerror(errno));
 		goto exit;
 	}

@@ -30,7 +30,7 @@ typedef struct num {
 	int32_t scale;                 /* DEC */
 } num;
 
-static bool is_num(ty_kind k)
+bool ty_is_numeric(ty_kind k)
 {
 	switch (k) {
 	case TY_TINYINT: case TY_SMALLINT: case TY_INT: case TY_BIGINT: case TY_COUNTER:
@@ -62,7 +62,7 @@ const ty_type *ty_arith_result(const ty_type *l, char op, const ty_type *r)
 {
 	if (!l || !r)
 		return NULL;
-	if (is_num(l->kind) && is_num(r->kind)) {
+	if (ty_is_numeric(l->kind) && ty_is_numeric(r->kind)) {
 		bool fp = l->kind == TY_FLOAT || l->kind == TY_DOUBLE || l->kind == TY_DECIMAL ||
 			  r->kind == TY_FLOAT || r->kind == TY_DOUBLE || r->kind == TY_DECIMAL;
 		int sz = num_size(l->kind) > num_size(r->kind) ? num_size(l->kind) : num_size(r->kind);
@@ -648,14 +648,14 @@ static bool cast_to_text_ok(ty_kind k)
 	case TY_TIMESTAMP: case TY_DATE: case TY_TIME: case TY_UUID:
 		return true;
 	default:
-		return is_num(k);
+		return ty_is_numeric(k);
 	}
 }
 
 bool ty_castable(const ty_type *to, const ty_type *from)
 {
 	ty_kind t = to->kind, f = from->kind;
-	if (is_num(t) && t != TY_COUNTER && is_num(f))
+	if (ty_is_numeric(t) && t != TY_COUNTER && ty_is_numeric(f))
 		return true;
 	if (is_str(t))
 		return cast_to_text_ok(f);

@@ -612,17 +612,6 @@ static void bad_token(jparser *jp)
 	      "'null', 'true' or 'false')", (int)(e - jp->i), jp->p + jp->i);
 }
 
-static int hexdig(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void put_utf8(hl_buf *b, uint32_t cp)
 {
 	if (cp < 0x80) {
@@ -653,7 +642,7 @@ static int read_u4(jparser *jp, uint32_t *cp)
 			jfail(jp, "Unexpected end-of-input in character escape sequence");
 			return -1;
 		}
-		h = hexdig(jp->p[jp->i]);
+		h = hl_hexval(jp->p[jp->i]);
 		if (h < 0) {
 			junexpected(jp, "expected a hex-digit for character escape sequence");
 			return -1;
@@ -1249,14 +1238,14 @@ static int blob_from_json(jctx *c, const jv *v, hl_buf *out)
 			       "representation of blob is missing 0x prefix: %.*s", (int)n, s, (int)n, s);
 	/* Cassandra's Hex.hexToBytes wants an even number of hex digits */
 	for (i = 2; i < n; i++)
-		if (hexdig(s[i]) < 0)
+		if (hl_hexval(s[i]) < 0)
 			break;
 	if (i < n || (n - 2) % 2)
 		return hl_errf(c->err, HL_ERR_INVALID, "Value '%.*s' is not a valid blob representation: cannot parse "
 			       "'%.*s' as hex bytes", (int)n, s, (int)(n - 2), s + 2);
 	hl_buf_reserve(out, (n - 2) / 2);
 	for (i = 2; i < n; i += 2)
-		hl_buf_u8(out, (uint8_t)(hexdig(s[i]) << 4 | hexdig(s[i + 1])));
+		hl_buf_u8(out, (uint8_t)(hl_hexval(s[i]) << 4 | hl_hexval(s[i + 1])));
 	return 0;
 }
 

@@ -56,17 +56,6 @@ static bool parse_range(const char *s, size_t n, int64_t lo, int64_t hi, int64_t
 	return parse_i64(s, n, out) && *out >= lo && *out <= hi;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Hex digits to bytes; an odd count gets an implied leading zero. */
 static int hex_to_bytes(const char *s, size_t n, hl_buf *out, hl_err *err)
 {
@@ -74,15 +63,15 @@ static int hex_to_bytes(const char *s, size_t n, hl_buf *out, hl_err *err)
 	int hi, lo;
 
 	if (n % 2) {
-		lo = hexval(s[0]);
+		lo = hl_hexval(s[0]);
 		if (lo < 0)
 			goto bad;
 		hl_buf_u8(out, (uint8_t)lo);
 		i = 1;
 	}
 	for (; i < n; i += 2) {
-		hi = hexval(s[i]);
-		lo = hexval(s[i + 1]);
+		hi = hl_hexval(s[i]);
+		lo = hl_hexval(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			goto bad;
 		hl_buf_u8(out, (uint8_t)(hi << 4 | lo));

@@ -263,6 +263,9 @@ bool ty_get_bool(const uint8_t *p, size_t n);
 
 /* ------------------------------------------------------------ arithmetic and CAST (arith.c) */
 
+/* tinyint..varint, decimal, float, double, counter: the operands of arithmetic. */
+bool ty_is_numeric(ty_kind k);
+
 /*
  * Result type of `l op r` (op one of + - * / %) as Cassandra's OperationFcts
  * picks it: numeric operands give the widest type (floating point when
