@@ -157,6 +157,8 @@ typedef struct qry_shard {
 	int64_t last_append, last_prepend;   /* list element time-UUIDs (100 ns ticks) */
 	cl_log *log;                   /* this shard's commit log (NULL: none) */
 	bool wait_durable;             /* batch/group sync: ack writes once fsynced */
+	hl_arena *spare[8];            /* reset op arenas for reuse (exec.c) */
+	int nspare;
 } qry_shard;
 
 /* engine: the shard's storage engine (taken over), or NULL for a new one. */

@@ -51,6 +51,8 @@ typedef struct srv_shard {
 	qry_shard *q;
 	srv_conn *conns;               /* open connections, for events */
 	srv_msg *parked, *parked_tail; /* writes waiting for the commit log to be durable */
+	hl_arena *spare[8];            /* reset request arenas for reuse */
+	int nspare;
 } srv_shard;
 
 /* admin.c: the `helenus admin` listener (its own thread; blocking I/O). */
