@@ -9,7 +9,9 @@
 #include "commitlog/commitlog.h"
 
 #define CL_MAGIC "HLCL"
-#define CL_VERSION 1
+/* Written: 2. Read: 1 and 2 (format.c: cells without ts/ttl/ldt in 2). */
+#define CL_VERSION 2
+#define CL_VERSION_MIN 1
 #define CL_HDR_SIZE 32u
 /* [u32 len][u32 len CRC] before the payload, [u32 payload CRC] after. */
 #define CL_ENTRY_OVERHEAD 12u
@@ -26,8 +28,11 @@ void cl__hdr_encode(hl_buf *out, const cl_hdr *h);
 /* 0 ok; -1 bad magic/version/CRC. n must be >= CL_HDR_SIZE. */
 int cl__hdr_decode(const uint8_t *p, cl_hdr *h);
 
-/* CRC of an entry's length word, bound to the segment id. */
-uint32_t cl__len_crc(uint64_t segment, uint32_t len);
+/* CRC of an entry's length word, bound to the segment id, and of its
+ * payload, in segment format `version` (2: CRC-32C; 1: zlib CRC-32). */
+uint32_t cl__len_crc(int version, uint64_t segment, uint32_t len);
+uint32_t cl__entry_crc(int version, const void *p, size_t n);
+uint32_t cl__crc32c(const void *p, size_t n);
 
 /* "<dir>/CommitLog-<shard>-<id>.log" (heap string). */
 char *cl__seg_path(const char *dir, int shard, uint64_t id);

@@ -146,6 +146,13 @@ int cl_append(cl_log *log, const hl_uuid *table, const st_mutation *m, cl_pos *p
 
 /* Everything at or before this position is on disk (fsynced). Any thread. */
 cl_pos cl_durable_pos(cl_log *log);
+/*
+ * Owner thread, periodic mode: have the sync thread write what was appended
+ * now rather than after its short delay (the server calls it once per event
+ * loop iteration, before acknowledgements are sent). Wakes the thread only
+ * if it sleeps with bytes unwritten; a no-op in batch and group modes.
+ */
+void cl_kick(cl_log *log);
 /* The log failed (any thread). */
 bool cl_failed(cl_log *log);
 /* For metrics (any thread): appended bytes not yet written, sync rounds
@@ -223,7 +230,11 @@ int cl_replay_log(cl_log *log, bool ignore_errors, cl_replay_fn fn, void *ctx, h
  * -1 with HL_ERR_SERVER.
  */
 void cl_mutation_encode(hl_buf *out, const hl_uuid *table, const st_mutation *m);
+/* Decode the current version's payload (what cl_mutation_encode writes). */
 int cl_mutation_decode(const uint8_t *p, size_t n, hl_arena *a, hl_uuid *table,
 		       st_mutation **out, hl_err *err);
+/* Decode a payload of segment format `version` (1 or 2; formats.md). */
+int cl_mutation_decode_v(int version, const uint8_t *p, size_t n, hl_arena *a, hl_uuid *table,
+			 st_mutation **out, hl_err *err);
 
 #endif

@@ -65,6 +65,12 @@ struct cl_log {
 	cl_seg *head, *tail;           /* by id; tail is the active segment */
 	uint64_t unwritten;            /* appended bytes not yet written */
 	uint64_t ticket, ticket_done;  /* cl_sync_now requests */
+	int64_t pend_since;            /* mono ms when unwritten last left 0 */
+	bool filled;                   /* a segment filled since the last take */
+	bool kicked;                   /* cl_kick since the last take */
+	bool waiting;                  /* the sync thread is in a cond wait */
+	bool sleeping;                 /* the sync thread waits with no wake-up
+	                                * planned for newly appended bytes */
 	bool stop;
 	bool failed;
 	hl_err ferr;
@@ -76,6 +82,17 @@ static int64_t mono_ms(void)
 {
 	return hl_mono_nanos() / 1000000;
 }
+
+/*
+ * Periodic mode: appended bytes are written to the file at most this long
+ * after the first of them (the bound on what a process crash loses). The
+ * appender never wakes the sync thread for each entry: a wake-up per write
+ * was a context switch per write on a one-core shard. It wakes it only when
+ * the thread sleeps with nothing planned for new bytes, when a segment
+ * fills, or when more than CL_WAKE_FRACTION of max_pending waits.
+ */
+#define CL_WRITE_DELAY_MS 2
+#define CL_WAKE_FRACTION 8
 
 void cl_opts_init(cl_opts *o, const char *dir, int shard)
 {
@@ -136,21 +153,6 @@ static int mkdirs(const char *dir, hl_err *err)
 exit:
 	free(p);
 	return rc;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static cl_seg *seg_new(cl_log *log, uint64_t id)
@@ -261,7 +263,7 @@ static int do_io(cl_log *log, cl_work *w, int n, bool fsync_all, uint64_t *nwrit
 		if (s->fd < 0 && seg_create(log, s, e))
 			return -1;
 		if (w[i].bytes.len) {
-			if (write_all(s->fd, w[i].bytes.p, w[i].bytes.len))
+			if (hl_write_all(s->fd, w[i].bytes.p, w[i].bytes.len))
 				return hl_errf(e, HL_ERR_WRITE_FAILURE,
 					       "cannot write commit log segment %s: %s", s->path,
 					       strerror(errno));
@@ -317,10 +319,16 @@ static void *sync_main(void *arg)
 		}
 		switch (log->o.mode) {
 		case CL_SYNC_PERIODIC:
-			io = log->unwritten > 0;
+			io = log->unwritten > 0 &&
+			     (now >= log->pend_since + CL_WRITE_DELAY_MS ||
+			      log->unwritten >= log->o.max_pending / CL_WAKE_FRACTION ||
+			      log->filled || log->kicked);
 			fsync_all = work && now >= last_fsync + (int64_t)log->o.period_ms;
 			if (work)
 				deadline = last_fsync + (int64_t)log->o.period_ms;
+			if (log->unwritten > 0 &&
+			    (deadline < 0 || log->pend_since + CL_WRITE_DELAY_MS < deadline))
+				deadline = log->pend_since + CL_WRITE_DELAY_MS;
 			break;
 		case CL_SYNC_BATCH:
 			io = fsync_all = work;
@@ -336,6 +344,10 @@ static void *sync_main(void *arg)
 			io = fsync_all = true;
 		io |= fsync_all;
 		if (!io && !deletable) {
+			/* appends signal only while nothing is planned for their bytes:
+			 * no unwritten bytes now (batch and group waits hold none) */
+			log->sleeping = log->unwritten == 0;
+			log->waiting = true;
 			if (force) {
 				log->ticket_done = ticket;
 				pthread_cond_broadcast(&log->done_cv);
@@ -358,11 +370,13 @@ static void *sync_main(void *arg)
 			} else {
 				pthread_cond_wait(&log->wake, &log->mu);
 			}
+			log->sleeping = log->waiting = false;
 			continue;
 		}
 
 		/* take the pending bytes of every unfinished segment, in order */
 		if (io) {
+			log->filled = log->kicked = false;
 			for (cl_seg *s = log->head; s; s = s->next) {
 				if (s->done)
 					continue;
@@ -410,6 +424,9 @@ static void *sync_main(void *arg)
 		for (int i = 0; i < n; i++)
 			hl_buf_free(&w[i].bytes);
 		log->unwritten -= nwritten < log->unwritten ? nwritten : log->unwritten;
+		/* what is left was appended after the take, so after `now` */
+		if (log->unwritten > 0 && log->pend_since < now)
+			log->pend_since = now;
 		if (rc)
 			fail_locked(log, &e);
 		pthread_cond_broadcast(&log->done_cv);
@@ -542,7 +559,7 @@ int cl_open(const cl_opts *o, cl_log **out, hl_err *err)
 	seg_append(log, s);
 	if (seg_create(log, s, err))
 		goto exit;
-	if (write_all(s->fd, s->pend.p, s->pend.len) || fdatasync(s->fd) != 0) {
+	if (hl_write_all(s->fd, s->pend.p, s->pend.len) || fdatasync(s->fd) != 0) {
 		hl_errf(err, HL_ERR_WRITE_FAILURE, "cannot write commit log segment %s: %s",
 			s->path, strerror(errno));
 		goto exit;
@@ -600,6 +617,7 @@ int cl_append(cl_log *log, const hl_uuid *table, const st_mutation *m, cl_pos *p
 	uint32_t len, total;
 	cl_seg *s;
 	cl_pos pos;
+	bool wake = false;
 	int rc = -1;
 
 	/* Encode and checksum the payload before taking the lock. */
@@ -612,7 +630,7 @@ int cl_append(cl_log *log, const hl_uuid *table, const st_mutation *m, cl_pos *p
 			       b->len - 8 + CL_ENTRY_OVERHEAD,
 			       (unsigned long long)log->o.max_entry_size);
 	len = (uint32_t)(b->len - 8);
-	hl_buf_u32(b, hl_crc32(0, b->p + 8, len));
+	hl_buf_u32(b, cl__entry_crc(CL_VERSION, b->p + 8, len));
 	total = len + CL_ENTRY_OVERHEAD;
 
 	pthread_mutex_lock(&log->mu);
@@ -635,14 +653,22 @@ int cl_append(cl_log *log, const hl_uuid *table, const st_mutation *m, cl_pos *p
 		maybe_obsolete(s);
 		seg_append(log, ns);
 		s = ns;
+		log->filled = wake = true;
 	}
+	if (log->unwritten == 0 && log->o.mode == CL_SYNC_PERIODIC)
+		log->pend_since = mono_ms();
 	hl_buf_patch_u32(b, 0, len);
-	hl_buf_patch_u32(b, 4, cl__len_crc(s->id, len));
+	hl_buf_patch_u32(b, 4, cl__len_crc(CL_VERSION, s->id, len));
 	hl_buf_put(&s->pend, b->p, b->len);
 	s->size += total;
 	log->unwritten += total;
 	pos = (cl_pos){ s->id, s->size };
-	pthread_cond_signal(&log->wake);
+	/* the sync thread re-reads the state under mu before it waits again, so
+	 * only a thread that is asleep with nothing planned needs the signal */
+	if (log->sleeping || wake || log->unwritten >= log->o.max_pending / CL_WAKE_FRACTION) {
+		log->sleeping = false;
+		pthread_cond_signal(&log->wake);
+	}
 	rc = 0;
 exit:
 	pthread_mutex_unlock(&log->mu);
@@ -653,6 +679,22 @@ exit:
 			*pos_out = pos;
 	}
 	return rc;
+}
+
+void cl_kick(cl_log *log)
+{
+	if (log->o.mode != CL_SYNC_PERIODIC)
+		return;
+	pthread_mutex_lock(&log->mu);
+	if (log->unwritten > 0 && !log->kicked) {
+		log->kicked = true;
+		/* also a thread waiting on its write delay: it takes the bytes now */
+		if (log->waiting) {
+			log->sleeping = log->waiting = false;
+			pthread_cond_signal(&log->wake);
+		}
+	}
+	pthread_mutex_unlock(&log->mu);
 }
 
 cl_pos cl_durable_pos(cl_log *log)

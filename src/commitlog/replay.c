@@ -163,7 +163,7 @@ static int damage(const char *path, size_t off, const char *what, bool tail_ok,
 		       "ignore replay errors to start anyway)", path, what, off);
 }
 
-static int replay_one(const cl_seginfo *s, const uint8_t *p, size_t n, bool tail_ok,
+static int replay_one(const cl_seginfo *s, int version, const uint8_t *p, size_t n, bool tail_ok,
 		      bool ignore_errors, cl_replay_fn fn, void *ctx, hl_arena *a, hl_err *err)
 {
 	size_t off = CL_HDR_SIZE;
@@ -182,17 +182,17 @@ static int replay_one(const cl_seginfo *s, const uint8_t *p, size_t n, bool tail
 		if (hl_rd_u32(&r, &len) || hl_rd_u32(&r, &lcrc))
 			return damage(s->path, off, "truncated entry header", tail_ok,
 				      ignore_errors, err);
-		if (lcrc != cl__len_crc(s->id, len) || len == 0)
+		if (lcrc != cl__len_crc(version, s->id, len) || len == 0)
 			return damage(s->path, off, "entry length CRC mismatch", tail_ok,
 				      ignore_errors, err);
 		if (hl_rd_raw(&r, len, &payload) || hl_rd_u32(&r, &pcrc))
 			return damage(s->path, off, "truncated entry", tail_ok, ignore_errors, err);
-		if (pcrc != hl_crc32(0, payload, len))
+		if (pcrc != cl__entry_crc(version, payload, len))
 			return damage(s->path, off, "entry payload CRC mismatch", tail_ok,
 				      ignore_errors, err);
 		hl_arena_reset(a);
 		hl_err_clear(&derr);
-		if (cl_mutation_decode(payload, len, a, &table, &m, &derr))
+		if (cl_mutation_decode_v(version, payload, len, a, &table, &m, &derr))
 			return damage(s->path, off, derr.msg, tail_ok, ignore_errors, err);
 		off += CL_ENTRY_OVERHEAD + len;
 		pos.segment = s->id;
@@ -246,8 +246,8 @@ int cl__replay_files(const cl_seginfo *segs, int n, int shard, bool ignore_error
 					  ignore_errors, err)) {
 				goto exit;
 			}
-		} else if (replay_one(&segs[i], cur.p, cur.len, tail_ok, ignore_errors, fn, ctx, a,
-				      err)) {
+		} else if (replay_one(&segs[i], h.version, cur.p, cur.len, tail_ok, ignore_errors, fn,
+				      ctx, a, err)) {
 			goto exit;
 		}
 		if (i + 1 < n) {

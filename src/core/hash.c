@@ -5,6 +5,9 @@
  */
 #include "core.h"
 
+#include <pthread.h>
+#include <stdbool.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <openssl/evp.h>
@@ -140,9 +143,93 @@ int64_t hl_token(const void *key, size_t len)
 	return h == INT64_MIN ? INT64_MAX : h;
 }
 
+/*
+ * CRC-32 (zlib's polynomial) by carry-less multiplication, for x86-64 CPUs
+ * with PCLMULQDQ: folding 64 bytes per step instead of zlib's table walk.
+ * Every compressed SSTable chunk read is checksummed (crc_check_chance 1),
+ * and this zlib's crc32 cost ~15 instructions per byte there: ~85% of a
+ * point read from an SSTable. The method is Intel's "Fast CRC Computation
+ * for Generic Polynomials Using PCLMULQDQ" (Gopal et al., 2009) in the
+ * bit-reflected domain; the constants are the ones it derives for this
+ * polynomial (x^(4*128+32) mod P, x^(4*128-32) mod P, ... and the Barrett
+ * pair). Takes and returns the raw (not inverted) register; n >= 64 and a
+ * multiple of 16.
+ */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+#define CRC_FOLD_HW 1
+
+__attribute__((target("pclmul,sse4.1"))) static uint32_t crc32_fold(uint32_t reg,
+								    const uint8_t *p,
+								    size_t n)
+{
+	const __m128i k_4x = _mm_set_epi64x(0x1c6e41596, 0x154442bd4);   /* fold by 64 B */
+	const __m128i k_1x = _mm_set_epi64x(0x0ccaa009e, 0x1751997d0);   /* fold by 16 B */
+	const __m128i k_64 = _mm_set_epi64x(0, 0x163cd6124);
+	const __m128i barrett = _mm_set_epi64x(0x1f7011641, 0x1db710641);
+	const __m128i lo32 = _mm_setr_epi32(-1, 0, -1, 0);
+	__m128i a0, a1, a2, a3, t;
+
+#define LOAD16(q) _mm_loadu_si128((const __m128i *)(const void *)(q))
+#define FOLD(x, k, next) _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128((x), (k), 0x00), \
+						     _mm_clmulepi64_si128((x), (k), 0x11)), (next))
+	a0 = _mm_xor_si128(LOAD16(p), _mm_cvtsi32_si128((int)reg));
+	a1 = LOAD16(p + 16);
+	a2 = LOAD16(p + 32);
+	a3 = LOAD16(p + 48);
+	p += 64;
+	n -= 64;
+	for (; n >= 64; p += 64, n -= 64) {
+		a0 = FOLD(a0, k_4x, LOAD16(p));
+		a1 = FOLD(a1, k_4x, LOAD16(p + 16));
+		a2 = FOLD(a2, k_4x, LOAD16(p + 32));
+		a3 = FOLD(a3, k_4x, LOAD16(p + 48));
+	}
+	/* four lanes into one, then any further 16-byte blocks */
+	t = FOLD(a0, k_1x, a1);
+	t = FOLD(t, k_1x, a2);
+	t = FOLD(t, k_1x, a3);
+	for (; n >= 16; p += 16, n -= 16)
+		t = FOLD(t, k_1x, LOAD16(p));
+#undef FOLD
+#undef LOAD16
+	/* 128 -> 64 bits, 64 -> 32 bits, then Barrett reduction */
+	t = _mm_xor_si128(_mm_srli_si128(t, 8), _mm_clmulepi64_si128(t, k_1x, 0x10));
+	t = _mm_xor_si128(_mm_srli_si128(t, 4),
+			  _mm_clmulepi64_si128(_mm_and_si128(t, lo32), k_64, 0x00));
+	{
+		__m128i q = _mm_clmulepi64_si128(_mm_and_si128(t, lo32), barrett, 0x10);
+
+		q = _mm_clmulepi64_si128(_mm_and_si128(q, lo32), barrett, 0x00);
+		t = _mm_xor_si128(t, q);
+	}
+	return (uint32_t)_mm_extract_epi32(t, 1);
+}
+
+static int crc_fold_ok = -1;       /* -1: not probed yet (a benign race) */
+
+static bool crc_fold_usable(void)
+{
+	if (crc_fold_ok < 0)
+		crc_fold_ok = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+	return crc_fold_ok == 1;
+}
+#endif
+
 uint32_t hl_crc32(uint32_t crc, const void *p, size_t n)
 {
 	const Bytef *b = p;
+
+#ifdef CRC_FOLD_HW
+	if (n >= 64 && crc_fold_usable()) {
+		size_t blocks = n & ~(size_t)15;
+
+		crc = ~crc32_fold(~crc, b, blocks);
+		b += blocks;
+		n -= blocks;
+	}
+#endif
 
 	/* zlib takes uInt lengths; feed huge inputs in pieces */
 	while (n > 0) {
@@ -166,22 +253,36 @@ uint32_t hl_crc32_v5(const void *p, size_t n)
  * The bytes are the segment header as stored (little-endian), fed
  * least-significant first, i.e. in storage order.
  */
-uint32_t hl_crc24(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	uint32_t crc = 0x875060;
+static uint32_t crc24_table[256];
 
-	if (n > 8)
-		n = 8;
-	for (size_t i = 0; i < n; i++) {
-		crc ^= (uint32_t)b[i] << 16;
+/* Byte-at-a-time table of the bitwise definition (every v5 frame header
+ * is checksummed twice per request: a bit loop cost ~230 instructions). */
+static void crc24_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t crc = i << 16;
+
 		for (int j = 0; j < 8; j++) {
 			crc <<= 1;
 			if (crc & 0x1000000)
 				crc ^= 0x1974F0B;
 		}
+		crc24_table[i] = crc & 0xFFFFFF;
 	}
-	return crc & 0xFFFFFF;
+}
+
+uint32_t hl_crc24(const void *p, size_t n)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	const uint8_t *b = p;
+	uint32_t crc = 0x875060;
+
+	pthread_once(&once, crc24_init);
+	if (n > 8)
+		n = 8;
+	for (size_t i = 0; i < n; i++)
+		crc = ((crc << 8) & 0xFFFFFF) ^ crc24_table[((crc >> 16) ^ b[i]) & 0xFF];
+	return crc;
 }
 
 void hl_md5(const void *p, size_t n, uint8_t out[16])

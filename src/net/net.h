@@ -70,6 +70,12 @@ typedef struct net_app {
 	/* Once per shard whose init succeeded, on the shard thread, after every
 	 * connection is closed and every posted message has run. Must not post. */
 	void (*shard_teardown)(net_shard *s, void *ctx);
+	/* Optional: once per loop iteration, on the shard thread, after the
+	 * iteration's events, posted messages and timers ran and before their
+	 * buffered output is written to the sockets (the server hands the
+	 * commit log bytes appended meanwhile to its writer here, so an
+	 * acknowledgement never leaves before its log bytes are on their way). */
+	void (*before_flush)(net_shard *s, void *ctx);
 	/* Immutable, application-wide context handed to the hooks. */
 	void *ctx;
 } net_app;

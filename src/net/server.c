@@ -244,6 +244,8 @@ static void loop(net_shard *s)
 		}
 		net_drain_incoming(s);
 		net_timers_run(s);
+		if (srv->opts.app.before_flush)
+			srv->opts.app.before_flush(s, srv->opts.app.ctx);
 		net_flush_overflow(s);
 		net_flush_dirty(s);
 		net_send_wakes(s);

@@ -161,6 +161,8 @@ typedef struct qry_shard {
 	uint64_t batchlog_seq;
 	const struct cfg_guardrails *guard;  /* the node's guardrails (NULL: Cassandra's defaults) */
 	struct q_ixset *ix;            /* secondary index structures (query/index.c) */
+	hl_arena *spare[8];            /* reset op arenas for reuse (exec.c) */
+	int nspare;
 } qry_shard;
 
 /*

@@ -189,6 +189,8 @@ typedef struct srv_shard {
 	 * against their timeouts by timeout_timer while any wait (srv.c) */
 	struct srv_req *waiting;
 	net_timer *timeout_timer;
+	hl_arena *spare[8];            /* reset request arenas for reuse */
+	int nspare;
 } srv_shard;
 
 /* ------------------------------------------------------------ trace.c */

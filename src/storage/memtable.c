@@ -13,7 +13,10 @@
  */
 #include "storage/st_int.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* Big enough that small tables stay in one chunk, small enough that the
  * hundreds of system tables cost little while empty. */
@@ -206,6 +209,25 @@ static void set_value(st_memtable *t, mt_cell *m, const st_cell *c)
 	m->ldt = c->ldt;
 }
 
+/* Room for `more` cells: exact for a new row (the common one-shot insert
+ * of all its columns), doubling after that. Old arrays stay in the arena. */
+static void reserve_cells(st_memtable *t, mt_row *r, int more)
+{
+	int cap;
+	mt_cell *n;
+
+	if (r->capcells - r->ncells >= more)
+		return;
+	cap = r->capcells ? r->capcells * 2 : 0;
+	if (cap < r->ncells + more)
+		cap = r->ncells + more;
+	n = hl_arena_alloc(t->arena, sizeof(*n) * (size_t)cap);
+	if (r->ncells)
+		memcpy(n, r->cells, sizeof(*n) * (size_t)r->ncells);
+	r->cells = n;
+	r->capcells = cap;
+}
+
 static void merge_cell(st_memtable *t, mt_row *r, const st_cell *c)
 {
 	int pos = find_cell(&t->layout, r, c);
@@ -219,15 +241,7 @@ static void merge_cell(st_memtable *t, mt_row *r, const st_cell *c)
 		return;
 	}
 	pos = -pos - 1;
-	if (r->ncells == r->capcells) {
-		int cap = r->capcells ? r->capcells * 2 : 4;
-		mt_cell *n = hl_arena_alloc(t->arena, sizeof(*n) * (size_t)cap);
-
-		if (r->ncells)
-			memcpy(n, r->cells, sizeof(*n) * (size_t)r->ncells);
-		r->cells = n;
-		r->capcells = cap;
-	}
+	reserve_cells(t, r, 1);
 	memmove(&r->cells[pos + 1], &r->cells[pos], sizeof(*m) * (size_t)(r->ncells - pos));
 	r->ncells++;
 	m = &r->cells[pos];
@@ -263,6 +277,13 @@ static void merge_row(st_memtable *t, mt_row *r, const st_mrow *u)
 	}
 	if (purge || (r->marker.ts != ST_NO_TS && r->marker.ts <= r->del.ts))
 		purge_row(r);
+	if (r->ncells == 0) {
+		int n = 0;
+
+		for (const st_cell *c = u->cells; c; c = c->next)
+			n++;
+		reserve_cells(t, r, n);
+	}
 	for (const st_cell *c = u->cells; c; c = c->next)
 		if (c->ts > shadow_ts(r, c->col))
 			merge_cell(t, r, c);
@@ -315,6 +336,101 @@ static void add_rt(st_memtable *t, mt_part *p, const st_range_tomb *u)
 	p->nrts++;
 }
 
+/* ------------------------------------------------------------ partition index */
+
+static uint32_t hslot(int64_t token, uint32_t mask)
+{
+	/* tokens of non-Murmur3 partitioners need not be uniform: mix */
+	return (uint32_t)(((uint64_t)token * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+
+mt_part *st__mt_find(const st_memtable *mt, int64_t token, const uint8_t *key,
+		     uint32_t keylen)
+{
+	if (!mt->hidx)
+		return NULL;
+	for (uint32_t i = hslot(token, mt->hmask);; i = (i + 1) & mt->hmask) {
+		const mt_hslot *h = &mt->hidx[i];
+
+		if (!h->p)
+			return NULL;
+		if (h->token == token && h->p->keylen == keylen &&
+		    (keylen == 0 || memcmp(h->p->key, key, keylen) == 0))
+			return h->p;
+	}
+}
+
+static void hidx_put(mt_hslot *tab, uint32_t mask, mt_part *p)
+{
+	uint32_t i = hslot(p->token, mask);
+
+	while (tab[i].p)
+		i = (i + 1) & mask;
+	tab[i].token = p->token;
+	tab[i].p = p;
+}
+
+/*
+ * Large tables are mapped with transparent huge pages requested: a lookup
+ * is a random access into megabytes, and on a VM the TLB miss (a nested
+ * page walk) cost as much as the cache miss itself.
+ */
+#define HIDX_MAP_MIN ((size_t)2 << 20)
+
+static mt_hslot *hidx_alloc(size_t nslots, bool *mapped)
+{
+	size_t bytes = nslots * sizeof(mt_hslot);
+	void *p;
+
+	*mapped = false;
+	if (bytes < HIDX_MAP_MIN)
+		return hl_calloc(nslots, sizeof(mt_hslot));
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return hl_calloc(nslots, sizeof(mt_hslot));
+#ifdef MADV_HUGEPAGE
+	madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	*mapped = true;
+	return p;                      /* anonymous memory is zeroed */
+}
+
+static void hidx_release(mt_hslot *tab, size_t nslots, bool mapped)
+{
+	if (mapped)
+		munmap(tab, nslots * sizeof(mt_hslot));
+	else
+		free(tab);
+}
+
+static void hidx_add(st_memtable *mt, mt_part *p)
+{
+	if (!mt->hidx || (mt->hcount + 1) * 2 > mt->hmask + 1) {
+		uint32_t nslots = mt->hidx ? (mt->hmask + 1) * 2 : 64;
+		bool mapped;
+		mt_hslot *tab = hidx_alloc(nslots, &mapped);
+
+		for (uint32_t i = 0; mt->hidx && i <= mt->hmask; i++)
+			if (mt->hidx[i].p)
+				hidx_put(tab, nslots - 1, mt->hidx[i].p);
+		if (mt->hidx)
+			hidx_release(mt->hidx, (size_t)mt->hmask + 1, mt->hmapped);
+		mt->hidx = tab;
+		mt->hmapped = mapped;
+		mt->hmask = nslots - 1;
+	}
+	hidx_put(mt->hidx, mt->hmask, p);
+	mt->hcount++;
+}
+
+static void hidx_free(st_memtable *mt)
+{
+	if (mt->hidx)
+		hidx_release(mt->hidx, (size_t)mt->hmask + 1, mt->hmapped);
+	mt->hidx = NULL;
+	mt->hmask = mt->hcount = 0;
+}
+
 /* ------------------------------------------------------------ apply */
 
 void st__mt_init(st_memtable *mt, const st_table_layout *l, uint64_t seed)
@@ -332,6 +448,7 @@ void st__mt_init(st_memtable *mt, const st_table_layout *l, uint64_t seed)
 void st__mt_reset(st_memtable *mt)
 {
 	hl_arena_reset(mt->arena);
+	hidx_free(mt);
 	st_sl_init(&mt->parts, mt->arena, &mt->rng);
 	mt->nrows = 0;
 	mt->min_ts = INT64_MAX;
@@ -339,7 +456,8 @@ void st__mt_reset(st_memtable *mt)
 
 size_t st__mt_bytes(const st_memtable *mt)
 {
-	return mt->arena ? hl_arena_used(mt->arena) - mt->base_used : 0;
+	return mt->arena ? hl_arena_used(mt->arena) - mt->base_used +
+			   (mt->hidx ? (size_t)(mt->hmask + 1) * sizeof(mt_hslot) : 0) : 0;
 }
 
 void st__mt_free_contents(st_memtable *mt)
@@ -347,6 +465,7 @@ void st__mt_free_contents(st_memtable *mt)
 	if (mt->arena)
 		hl_arena_free(mt->arena);
 	mt->arena = NULL;
+	hidx_free(mt);
 	memset(&mt->parts, 0, sizeof(mt->parts));
 }
 
@@ -387,10 +506,14 @@ void st__mt_apply(st_memtable *t, const st_mutation *m)
 		mts = min_ts(mts, rt->del.ts);
 	t->min_ts = mts;
 
-	k.token = m->token;
-	k.key = m->key;
-	k.keylen = m->keylen;
-	p = st_sl_upsert(&t->parts, &k, st__cmp_part, t, make_part)->item;
+	p = st__mt_find(t, m->token, m->key, m->keylen);
+	if (!p) {
+		k.token = m->token;
+		k.key = m->key;
+		k.keylen = m->keylen;
+		p = st_sl_upsert(&t->parts, &k, st__cmp_part, t, make_part)->item;
+		hidx_add(t, p);
+	}
 	if (m->pdel.ts != ST_NO_TS &&
 	    (p->pdel.ts == ST_NO_TS || st__deletion_supersedes(&m->pdel, &p->pdel)))
 		p->pdel = m->pdel;

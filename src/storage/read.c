@@ -797,17 +797,15 @@ static void read_merged_part(st_engine *e, st_table *t, rd *x)
 
 	st__mt_init(&tmp, &t->layout, t->seed);
 	for (const st_memtable *m = t->mt; m; m = m == t->mt ? t->frozen : m->next) {
-		st_sl_node *nd;
 		const mt_part *p;
 
 		if (m->flushed)
 			continue;
-		nd = st_sl_seek(&m->parts, &k, st__cmp_part, NULL);
-		if (!nd || st__cmp_part(nd->item, &k, NULL) != 0)
+		p = st__mt_find(m, k.token, k.key, k.keylen);
+		if (!p)
 			continue;
 		if (!scratch)
 			scratch = hl_arena_new(16 * 1024);
-		p = nd->item;
 		if (p->pdel.ts != ST_NO_TS && p->pdel.ts > deleted)
 			deleted = p->pdel.ts;
 		st__mt_apply(&tmp, st__mt_export(p, t->layout.nclust, scratch));
@@ -859,9 +857,8 @@ static void read_merged_part(st_engine *e, st_table *t, rd *x)
 	else if (found)
 		x->mt = &tmp;
 	if (found) {
-		st_sl_node *nd = st_sl_seek(&x->mt->parts, &k, st__cmp_part, NULL);
-
-		read_part(x, nd->item, x->l->nclust ? c->after_clust : NULL);
+		read_part(x, st__mt_find(x->mt, k.token, k.key, k.keylen),
+			  x->l->nclust ? c->after_clust : NULL);
 	}
 exit:
 	st__mt_free_contents(&tmp);
@@ -944,10 +941,10 @@ int st_read(st_engine *e, const hl_uuid *table, const st_read_cmd *cmd, hl_arena
 			read_merged_range(e, t, &x);
 	} else if (cmd->kind == ST_READ_PARTITION) {
 		st_pkey k = { cmd->token, cmd->key, cmd->keylen };
-		st_sl_node *n = st_sl_seek(&x.mt->parts, &k, st__cmp_part, NULL);
+		const mt_part *p = st__mt_find(x.mt, k.token, k.key, k.keylen);
 
-		if (n && st__cmp_part(n->item, &k, NULL) == 0)
-			read_part(&x, n->item, x.l->nclust ? cmd->after_clust : NULL);
+		if (p)
+			read_part(&x, p, x.l->nclust ? cmd->after_clust : NULL);
 	} else {
 		read_range(&x);
 	}

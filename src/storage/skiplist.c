@@ -35,11 +35,21 @@ static int random_height(uint64_t *s)
 	return h;
 }
 
+/*
+ * The sentinel starts short and is replaced by a taller one (doubling) each
+ * time a node outgrows it: every memtable partition has a row list, and a
+ * full-height sentinel (216 bytes) per partition was the largest single item
+ * of a one-row partition. No node points back at the sentinel (level 0's
+ * prev is NULL for the first node) and callers never keep sl->head, so
+ * replacing it is invisible.
+ */
+#define ST_SL_HEAD0 2
+
 void st_sl_init(st_sl *sl, hl_arena *a, uint64_t *rng)
 {
 	sl->arena = a;
 	sl->rng = rng;
-	sl->head = node_new(a, ST_SL_MAX, NULL);
+	sl->head = node_new(a, ST_SL_HEAD0, NULL);
 	sl->tail = NULL;
 	sl->height = 1;
 	sl->count = 0;
@@ -83,6 +93,19 @@ st_sl_node *st_sl_upsert(st_sl *sl, const void *probe, st_sl_cmp cmp, void *ctx,
 	if (x->next[0] && cmp(x->next[0]->item, probe, ctx) == 0)
 		return x->next[0];
 	h = random_height(sl->rng);
+	if (h > sl->head->height) {
+		int nhh = sl->head->height * 2 > h ? sl->head->height * 2 : h;
+		st_sl_node *old = sl->head, *nh;
+
+		nh = node_new(sl->arena, nhh < ST_SL_MAX ? nhh : ST_SL_MAX, NULL);
+
+		for (int lvl = 0; lvl < old->height; lvl++)
+			nh->next[lvl] = old->next[lvl];
+		for (int lvl = 0; lvl < sl->height; lvl++)
+			if (upd[lvl] == old)
+				upd[lvl] = nh;
+		sl->head = nh;
+	}
 	for (int lvl = sl->height; lvl < h; lvl++)
 		upd[lvl] = sl->head;
 	if (h > sl->height)

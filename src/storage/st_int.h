@@ -119,8 +119,26 @@ typedef struct st_memtable {
 	                                * only to report log positions in order */
 	size_t base_used;              /* arena bytes when empty */
 	int64_t min_ts;                /* smallest timestamp applied (INT64_MAX: none) */
+	/* Every partition of `parts` by token, for point lookups (writes and
+	 * single-partition reads) without walking the skip list. Open
+	 * addressing, linear probing, at most half full; the token sits in the
+	 * slot so a probe touches no partition but the match. Allocated at the
+	 * first partition, freed with the contents. */
+	struct mt_hslot *hidx;
+	uint32_t hmask;                /* slots - 1 */
+	uint32_t hcount;
+	bool hmapped;                  /* hidx is an mmap (huge pages asked) */
 	struct st_memtable *next;
 } st_memtable;
+
+typedef struct mt_hslot {
+	int64_t token;
+	mt_part *p;                    /* NULL: empty slot */
+} mt_hslot;
+
+/* The partition (token, key) of a memtable, or NULL. */
+mt_part *st__mt_find(const st_memtable *mt, int64_t token, const uint8_t *key,
+		     uint32_t keylen);
 
 void st__mt_init(st_memtable *mt, const st_table_layout *l, uint64_t seed);
 /* Empty it, keeping the arena's first chunk. */

@@ -11,7 +11,9 @@
  *         header when the header is long enough, so the id check passes).
  *   odd:  the rest is a list of [u16 len][len bytes] payloads, framed into a
  *         valid segment (header, length CRC, payload CRC); byte 0 bit 1
- *         also cuts the last entry short (a torn tail).
+ *         also cuts the last entry short (a torn tail); byte 0 bit 2 makes
+ *         it a segment of the current format version (2), else version 1
+ *         (the older cell encoding, still replayed).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -88,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				id = id << 8 | file.p[i];
 		}
 	} else {
-		cl_hdr h = { CL_VERSION, 0, 7, 7 };
+		cl_hdr h = { (data[0] & 4) ? CL_VERSION : 1, 0, 7, 7 };
 		hl_rd r;
 		size_t last = 0;
 
@@ -103,9 +105,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 			last = file.len;
 			hl_buf_u32(&file, len);
-			hl_buf_u32(&file, cl__len_crc(id, len));
+			hl_buf_u32(&file, cl__len_crc(h.version, id, len));
 			hl_buf_put(&file, p, len);
-			hl_buf_u32(&file, hl_crc32(0, p, len));
+			hl_buf_u32(&file, cl__entry_crc(h.version, p, len));
 		}
 		if ((data[0] & 2) && last)
 			file.len = last + (file.len - last) / 2;

@@ -42,9 +42,12 @@ MODES = {
     "group": "commitlog_sync: group\ncommitlog_sync_group_window: 20ms\n",
     "periodic": None,
     # small segments: the load spans several segments per shard, and replay
-    # must read them all (the kill may come during a segment switch)
-    "batch-small-segments": "commitlog_sync: batch\ncommitlog_segment_size: 256KiB\n",
-    "periodic-small-segments": "commitlog_segment_size: 256KiB\n",
+    # must read them all (the kill may come during a segment switch); 128 KiB
+    # is ~600 of these writes per segment in format v2 (~220 bytes an entry),
+    # so even a slow (sanitizer, loaded machine) run of ~2,000 writes spans
+    # several
+    "batch-small-segments": "commitlog_sync: batch\ncommitlog_segment_size: 128KiB\n",
+    "periodic-small-segments": "commitlog_segment_size: 128KiB\n",
 }
 
 

@@ -94,7 +94,7 @@ def test_read_past_its_timeout(slow_sync):
     srv, s = slow_sync
     s.execute("CREATE TABLE IF NOT EXISTS tmo.big (k int PRIMARY KEY, v text)")
     batches = []
-    for i in range(20):
+    for i in range(100):
         b = BatchStatement(batch_type=BatchType.UNLOGGED)
         for k in range(100):
             b.add(SimpleStatement("INSERT INTO tmo.big (k, v) VALUES (%d, 'some value')" % (i * 100 + k)))
@@ -105,7 +105,8 @@ def test_read_past_its_timeout(slow_sync):
     before = timeouts_metric(srv)
     try:
         assert s.execute("SELECT v FROM tmo.t WHERE k = 1").one().v == 1
-        # scanning 2000 rows over both shards takes more than 1 ms
+        # a 5000-row page of a 10000-row scan over both shards takes well over 1 ms
+        # even on the release build
         admin(srv, "settimeout", "range", "1")
         with pytest.raises(ReadTimeout) as e:
             s.execute(SimpleStatement("SELECT * FROM tmo.big", fetch_size=5000,
@@ -118,5 +119,5 @@ def test_read_past_its_timeout(slow_sync):
     finally:
         admin(srv, "settimeout", "read", "5000")
         admin(srv, "settimeout", "range", "10000")
-    assert len(list(s.execute(SimpleStatement("SELECT * FROM tmo.big", fetch_size=5000)))) == 2000
+    assert len(list(s.execute(SimpleStatement("SELECT * FROM tmo.big", fetch_size=5000)))) == 10000
     assert timeouts_metric(srv) == before + 1

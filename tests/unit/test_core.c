@@ -6,6 +6,8 @@
 #include "core/core.h"
 #include "t.h"
 
+#include <zlib.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -46,9 +48,59 @@ static void test_crc(void)
 	CHECK_EQ_I64(hl_crc24(h3, 3), 0x79688c);
 	CHECK_EQ_I64(hl_crc24(h5, 5), 0x629c56);
 	CHECK_EQ_I64(hl_crc24(z3, 3), 0x7de777);
+	/* the table agrees with the bitwise definition on many headers */
+	{
+		int bad = 0;
+		uint32_t x = 7;
+
+		for (int k = 0; k < 5000; k++) {
+			uint8_t h[8];
+			size_t n = 3 + (size_t)k % 6;
+			uint32_t crc = 0x875060;
+
+			for (size_t i = 0; i < n; i++) {
+				x = x * 1103515245u + 12345u;
+				h[i] = (uint8_t)(x >> 16);
+				crc ^= (uint32_t)h[i] << 16;
+				for (int j = 0; j < 8; j++) {
+					crc <<= 1;
+					if (crc & 0x1000000)
+						crc ^= 0x1974F0B;
+				}
+			}
+			if (hl_crc24(h, n) != (crc & 0xFFFFFF))
+				bad++;
+		}
+		CHECK_EQ_I64(bad, 0);
+	}
 	CHECK_EQ_I64(hl_crc32_v5("hello world", 11), 0x4a62481fu);
 	CHECK_EQ_I64(hl_crc32_v5("", 0), 0x44777ed3u);
 	CHECK_EQ_I64(hl_crc32(0, "123456789", 9), 0xcbf43926u);
+	/* the folding path (64 bytes and more) agrees with zlib at every
+	 * length, alignment and starting value */
+	{
+		static uint8_t big[20000];
+		int bad = 0;
+		uint32_t x = 1;
+
+		for (size_t i = 0; i < sizeof big; i++) {
+			x = x * 1103515245u + 12345u;
+			big[i] = (uint8_t)(x >> 16);
+		}
+		for (size_t len = 0; len < 700; len++)
+			for (size_t off = 0; off < 3; off++)
+				for (uint32_t c0 = 0; c0 < 2; c0++) {
+					uint32_t seed = c0 ? 0x12345678u : 0;
+
+					if (hl_crc32(seed, big + off, len) !=
+					    (uint32_t)crc32(seed, big + off, (uInt)len))
+						bad++;
+				}
+		CHECK_EQ_I64(bad, 0);
+		CHECK_EQ_I64(hl_crc32(0, big, sizeof big), (uint32_t)crc32(0, big, sizeof big));
+		CHECK_EQ_I64(hl_crc32(hl_crc32(0, big, 1000), big + 1000, sizeof big - 1000),
+			     (uint32_t)crc32(0, big, sizeof big));
+	}
 }
 
 static void test_md5(void)
