@@ -67,6 +67,17 @@ char *hl_strdup(const char *s)
 	return memcpy(hl_malloc(n), s, n);
 }
 
+char *hl_strndup(const char *s, size_t n)
+{
+	/* unlike strndup, never looks past s[n - 1]: s may be a slice of a
+	 * buffer with no terminator */
+	char *d = hl_malloc(n + 1);
+
+	memcpy(d, s, n);
+	d[n] = 0;
+	return d;
+}
+
 static chunk *chunk_new(size_t cap)
 {
 	chunk *c;

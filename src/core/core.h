@@ -93,6 +93,7 @@ void *hl_malloc(size_t n);
 void *hl_calloc(size_t n, size_t sz);
 void *hl_realloc(void *p, size_t n);
 char *hl_strdup(const char *s);
+char *hl_strndup(const char *s, size_t n);   /* s[0..n) need not be terminated */
 
 /* ---------------------------------------------------------------- buffers */
 

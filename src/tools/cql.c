@@ -278,7 +278,7 @@ static const char *role_color(shell *sh, const cli_col *col)
 
 				if (n->n < 0 || k->n < 0)
 					continue;
-				sh->role_names[sh->nroles] = strndup((const char *)n->p, (size_t)n->n);
+				sh->role_names[sh->nroles] = hl_strndup((const char *)n->p, (size_t)n->n);
 				sh->role_kinds[sh->nroles++] =
 					k->n >= 9 && !memcmp(k->p, "partition", 9) ? 'p'
 					: k->n >= 10 && !memcmp(k->p, "clustering", 10) ? 'c'
@@ -829,7 +829,7 @@ static void cand_add(const char *s, size_t n)
 		if (strlen(cands[i]) == n && !strncmp(cands[i], s, n))
 			return;
 	cands = hl_realloc(cands, sizeof *cands * (size_t)(ncands + 1));
-	cands[ncands++] = strndup(s, n);
+	cands[ncands++] = hl_strndup(s, n);
 }
 
 static void cands_clear(void)
@@ -1175,7 +1175,7 @@ static char *cell_str(const cli_result *r, const char *col)
 		if (!strcmp(r->cols[c].name, col)) {
 			const cli_cell *x = cli_cell_at(r, 0, c);
 
-			return x->n > 0 ? strndup((const char *)x->p, (size_t)x->n) : hl_strdup("");
+			return x->n > 0 ? hl_strndup((const char *)x->p, (size_t)x->n) : hl_strdup("");
 		}
 	return hl_strdup("");
 }

@@ -463,7 +463,7 @@ static char *cell_dup(const cli_result *r, int32_t row, int col)
 	if (col < 0)
 		return hl_strdup("");
 	c = cli_cell_at(r, row, col);
-	return c->n > 0 ? strndup((const char *)c->p, (size_t)c->n) : hl_strdup("");
+	return c->n > 0 ? hl_strndup((const char *)c->p, (size_t)c->n) : hl_strdup("");
 }
 
 static void describe_names(shell *sh, const cli_result *r, bool by_keyspace)
@@ -565,7 +565,7 @@ static void do_describe(shell *sh, const char *stmt, size_t len, sh_tok *t, int 
 		sh_report_error(sh, &err);
 		return;
 	}
-	cql = strndup(stmt, len);
+	cql = hl_strndup(stmt, len);
 	r = sh_query_all(sh, cql, CLI_CL_LOCAL_ONE, &err);
 	free(cql);
 	if (!r) {

@@ -119,7 +119,7 @@ static int table_columns(shell *sh, const char *ks, const char *table, hl_arena 
 					continue;
 				if (ty_parse((const char *)ct->p, (size_t)ct->n, a, NULL, NULL, ks, &t, &err))
 					t = ty_simple(TY_BLOB);
-				cols[n].name = strndup((const char *)cn->p, (size_t)cn->n);
+				cols[n].name = hl_strndup((const char *)cn->p, (size_t)cn->n);
 				cols[n].type = t;
 				cols[n].kind = pk ? 'p' : ck_ ? 'c' : st ? 's' : 'r';
 				n++;
@@ -413,7 +413,7 @@ char *cp_trimmed(const char *s, size_t n)
 	}
 	while (n && s[n - 1] == ' ')
 		n--;
-	return strndup(s, n);
+	return hl_strndup(s, n);
 }
 
 /* int(v) as Python: the ValueError text when it is not an integer. */
@@ -1134,7 +1134,7 @@ void cmd_copy(shell *sh, const char *stmt, size_t len)
 		char *dot = t[1].kind == 'w' ? strchr(t[1].text, '.') : NULL;
 
 		if (dot) {
-			ks = strndup(t[1].text, (size_t)(dot - t[1].text));
+			ks = hl_strndup(t[1].text, (size_t)(dot - t[1].text));
 			table = hl_strdup(dot + 1);
 			lower(ks);
 			lower(table);

@@ -40,7 +40,7 @@ static int conv_leaf(const copy_opts *o, const ty_type *t, const char *s, size_t
 			return 0;
 		}
 	} else if (t->kind == TY_TIMESTAMP && n) {
-		char *z = strndup(s, n);
+		char *z = hl_strndup(s, n);
 		int64_t ms;
 		bool ok = cp_parse_datetime(o->dtfmt ? o->dtfmt : DEFAULT_DTFMT, z, &ms);
 
