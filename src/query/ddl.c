@@ -471,9 +471,14 @@ int q_ddl(qry_exec *x, cql_stmt *st)
 		break;
 	}
 	case CQL_STMT_DROP_TABLE:
+	case CQL_STMT_DROP_TYPE:
+	case CQL_STMT_DROP_INDEX:
+	case CQL_STMT_DROP_VIEW:
 		if (need_ks(x, &st->drop.name, &ks) < 0)
 			return -1;
-		d.kind = SCH_DDL_DROP_TABLE;
+		d.kind = st->kind == CQL_STMT_DROP_TABLE ? SCH_DDL_DROP_TABLE
+			 : st->kind == CQL_STMT_DROP_TYPE ? SCH_DDL_DROP_TYPE
+			 : st->kind == CQL_STMT_DROP_INDEX ? SCH_DDL_DROP_INDEX : SCH_DDL_DROP_VIEW;
 		d.if_exists = st->drop.if_exists;
 		d.ks = ks;
 		d.name = st->drop.name.name;
@@ -528,14 +533,6 @@ int q_ddl(qry_exec *x, cql_stmt *st)
 		}
 		break;
 	}
-	case CQL_STMT_DROP_TYPE:
-		if (need_ks(x, &st->drop.name, &ks) < 0)
-			return -1;
-		d.kind = SCH_DDL_DROP_TYPE;
-		d.if_exists = st->drop.if_exists;
-		d.ks = ks;
-		d.name = st->drop.name.name;
-		break;
 	case CQL_STMT_CREATE_INDEX: {
 		cql_create_index *c = &st->create_index;
 		if (need_ks(x, &c->table, &ks) < 0)
@@ -555,14 +552,6 @@ int q_ddl(qry_exec *x, cql_stmt *st)
 		d.index.custom_class = c->using_class;
 		break;
 	}
-	case CQL_STMT_DROP_INDEX:
-		if (need_ks(x, &st->drop.name, &ks) < 0)
-			return -1;
-		d.kind = SCH_DDL_DROP_INDEX;
-		d.if_exists = st->drop.if_exists;
-		d.ks = ks;
-		d.name = st->drop.name.name;
-		break;
 	case CQL_STMT_CREATE_VIEW: {
 		cql_create_view *c = &st->create_view;
 		if (st->nbind > 0)
@@ -634,14 +623,6 @@ int q_ddl(qry_exec *x, cql_stmt *st)
 		d.name = st->drop.name.name;
 		d.nopts = st->drop.props.n;
 		d.opts = conv_props(x, &st->drop.props);
-		break;
-	case CQL_STMT_DROP_VIEW:
-		if (need_ks(x, &st->drop.name, &ks) < 0)
-			return -1;
-		d.kind = SCH_DDL_DROP_VIEW;
-		d.if_exists = st->drop.if_exists;
-		d.ks = ks;
-		d.name = st->drop.name.name;
 		break;
 	case CQL_STMT_UNSUPPORTED:
 		return hl_errf(&x->err, HL_ERR_INVALID, "%s statements are not supported yet",
