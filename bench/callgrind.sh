@@ -12,7 +12,9 @@
 # N. The callgrind.out files are kept in --out for callgrind_annotate.
 #
 #   bench/callgrind.sh [--bin build/helenus] [--n 20000] [--out DIR] [--flush]
-# --flush: also measure reads after `helenus admin flush` (SSTable reads).
+# --flush: also measure reads after `helenus admin flush` (SSTable reads),
+# then reads of N new keys that only the memtable holds while that SSTable
+# exists (read_mt_sst).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -85,5 +87,9 @@ measure options options "n=$N" no-warmup
 if [ "$FLUSH" = 1 ] && [ -n "$ADMIN_PORT" ]; then
 	timeout 300 "$BIN" admin -p "$ADMIN_PORT" flush >/dev/null
 	measure read_sst read "n=$N" no-warmup -pop "dist=uniform(1..$N)"
+	# keys N+1..2N only in the memtable, next to that SSTable (which the
+	# bloom filter rules out): the usual memtable hit once SSTables exist
+	stress write "n=$N" no-warmup -pop "seq=$((N + 1))..$((2 * N))"
+	measure read_mt_sst read "n=$N" no-warmup -pop "dist=uniform($((N + 1))..$((2 * N)))"
 fi
 echo "outputs in $OUT" >&2

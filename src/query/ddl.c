@@ -74,7 +74,7 @@ static int schema_change(qry_exec *x, const sch_change *chg)
 	int nw = x->res.nwarnings;
 	const char *w[4];
 	memcpy(w, x->res.warnings, sizeof w);
-	qry_result_init(&x->res);
+	q_result_start(x);
 	x->res.nwarnings = nw;
 	memcpy(x->res.warnings, w, sizeof w);
 	x->has_res = true;
@@ -98,7 +98,7 @@ static int truncate_done(qry_exec *x)
 			x->err = x->ops[i]->err;
 			return -1;
 		}
-	qry_result_init(&x->res);
+	q_result_start(x);
 	x->res.kind = QRY_RESULT_VOID;
 	x->has_res = true;
 	x->done = true;
@@ -117,7 +117,7 @@ static int describe(qry_exec *x, const cql_describe *d)
 		{ CQL_DESC_FUNCTION, SCH_DESC_FUNCTION }, { CQL_DESC_AGGREGATE, SCH_DESC_AGGREGATE },
 		{ CQL_DESC_SCHEMA, SCH_DESC_SCHEMA }, { CQL_DESC_GENERIC, SCH_DESC_GENERIC },
 	};
-	qry_result_init(&x->res);
+	q_result_start(x);
 	x->res.kind = QRY_RESULT_ROWS;
 	x->has_res = true;
 	x->done = true;
@@ -335,7 +335,7 @@ int q_ddl(qry_exec *x, cql_stmt *st)
 		const char *name = st->use.name.name;
 		if (!sch_find_keyspace(q_schema(x), name))
 			return hl_errf(&x->err, HL_ERR_INVALID, "Keyspace '%s' does not exist", name);
-		qry_result_init(&x->res);
+		q_result_start(x);
 		x->res.kind = QRY_RESULT_SET_KEYSPACE;
 		x->res.keyspace = hl_arena_strdup(x->a, name);
 		x->has_res = true;

@@ -26,6 +26,15 @@ void qry_result_free(qry_result *r)
 	hl_buf_free(&r->rows);
 }
 
+void q_result_start(qry_exec *x)
+{
+	hl_buf rows = x->res.rows;
+
+	qry_result_init(&x->res);
+	x->res.rows = rows;
+	x->res.rows.len = 0;
+}
+
 /* ------------------------------------------------------------ helpers */
 
 int q_fail(qry_exec *x, int code, const char *fmt, ...)
@@ -185,6 +194,10 @@ void qry_shard_destroy(qry_shard *sh)
 {
 	while (sh->nspare)
 		hl_arena_free(sh->spare[--sh->nspare]);
+	while (sh->nspare_rows)
+		hl_buf_free(&sh->spare_rows[--sh->nspare_rows]);
+	free(sh->cl_ks);
+	sh->cl_ks = NULL;
 	if (sh->pcache) {
 		for (int i = 0; i < sh->pcache->nbuckets; i++) {
 			q_pentry *e = sh->pcache->buckets[i];
@@ -368,6 +381,8 @@ void qry_op_run(qry_shard *target, qry_op *op)
 			break;
 		}
 		if (!op->local && target->log && op->durable) {
+			/* the memtable's hash slot loads while the log entry is encoded */
+			st_prefetch(e, &op->table, op->mut->token);
 			op->status = cl_append(target->log, &op->table, op->mut, &op->pos, &op->err);
 			if (op->status < 0)
 				break;
@@ -671,6 +686,12 @@ qry_exec *qry_exec_new(qry_shard *sh, hl_arena *a, int proto_version, const char
 	x->now_us = now;
 	x->now_s = now / 1000000;
 	qry_result_init(&x->res);
+	/* the last request's rows buffer: a row of a few values otherwise
+	 * costs three or four reallocs as the buffer doubles from 64 bytes */
+	if (sh->nspare_rows) {
+		x->res.rows = sh->spare_rows[--sh->nspare_rows];
+		x->res.rows.len = 0;
+	}
 	return x;
 }
 
@@ -686,6 +707,13 @@ void qry_exec_free(qry_exec *x)
 	x->local = NULL;
 	q_agg_free(x);
 	q_view_free(x);
+	/* keep modest buffers for the next requests (one per request in
+	 * flight on the shard, up to the pool's size; large ones are freed) */
+	if (x->res.rows.p && x->res.rows.cap <= 16 * 1024 &&
+	    x->sh->nspare_rows < (int)(sizeof x->sh->spare_rows / sizeof x->sh->spare_rows[0])) {
+		x->sh->spare_rows[x->sh->nspare_rows++] = x->res.rows;
+		hl_buf_init(&x->res.rows);
+	}
 	qry_result_free(&x->res);
 	if (x->schema)
 		sch_release(x->schema);
@@ -770,10 +798,23 @@ static int rf_of(const sch_keyspace *k, const char *dc, int *local, int *total, 
 
 static int check_cl(qry_exec *x, const char *ksname, int cl, bool write)
 {
-	const sch_keyspace *k = sch_find_keyspace(x->schema, ksname);
+	qry_shard *sh = x->sh;
+	uint64_t epoch = sch_epoch(x->schema);
 	int local, total, ndcs;
-	if (rf_of(k, x->sh->node->data_center, &local, &total, &ndcs))
+	/* every request asks this of the same keyspace again: remember the
+	 * answer per shard until the schema changes */
+	if (!sh->cl_ks || sh->cl_epoch != epoch || strcmp(sh->cl_ks, ksname) != 0) {
+		const sch_keyspace *k = sch_find_keyspace(x->schema, ksname);
+		free(sh->cl_ks);
+		sh->cl_ks = hl_strdup(ksname);
+		sh->cl_epoch = epoch;
+		sh->cl_rc = rf_of(k, sh->node->data_center, &sh->cl_local, &sh->cl_total, &sh->cl_ndcs);
+	}
+	if (sh->cl_rc)
 		return 0;
+	local = sh->cl_local;
+	total = sh->cl_total;
+	ndcs = sh->cl_ndcs;
 	if (!write && cl == QRY_CL_ANY)
 		return hl_errf(&x->err, HL_ERR_INVALID, "ANY ConsistencyLevel is only supported for writes");
 	if (!write && cl == QRY_CL_EACH_QUORUM)
@@ -921,7 +962,7 @@ int qry_exec_prepare(qry_exec *x, const char *text, size_t len, const char *ks, 
 		q_plan *p = hl_arena_zalloc(x->a, sizeof *p);
 		p->stmt = st;
 		p->bind.cols = hl_arena_zalloc(x->a, sizeof(qry_colspec));
-		qry_result_init(&x->res);
+		q_result_start(x);
 		x->res.kind = QRY_RESULT_PREPARED;
 		memcpy(x->res.id, id, 16);
 		metadata_id(&p->result, x->res.result_metadata_id);
@@ -932,7 +973,7 @@ int qry_exec_prepare(qry_exec *x, const char *text, size_t len, const char *ks, 
 	}
 	if (pc_plan(x, e) < 0)
 		return finish(x, -1);
-	qry_result_init(&x->res);
+	q_result_start(x);
 	x->res.kind = QRY_RESULT_PREPARED;
 	memcpy(x->res.id, id, 16);
 	x->res.bind_meta = e->plan->bind;

@@ -912,7 +912,7 @@ static int cas_result(qry_exec *x, qry_op *op)
 {
 	q_cas *c = op->cas;
 	const sch_table *t = c->table;
-	qry_result_init(&x->res);
+	q_result_start(x);
 	x->res.kind = QRY_RESULT_ROWS;
 	x->has_res = true;
 	x->done = true;
@@ -1025,7 +1025,7 @@ static int casb_result(qry_exec *x, qry_op *op)
 	for (int i = 0; i < b->nsub && !t; i++)
 		if (b->subs[i]->kind == QRY_OP_CAS)
 			t = ((q_cas *)b->subs[i]->cas)->table;
-	qry_result_init(&x->res);
+	q_result_start(x);
 	x->res.kind = QRY_RESULT_ROWS;
 	x->has_res = true;
 	x->done = true;
@@ -1126,7 +1126,7 @@ int q_writes_done(qry_exec *x)
 	int nw = x->res.nwarnings;
 	const char *w[4];
 	memcpy(w, x->res.warnings, sizeof w);
-	qry_result_init(&x->res);
+	q_result_start(x);
 	x->res.nwarnings = nw;
 	memcpy(x->res.warnings, w, sizeof w);
 	x->res.kind = QRY_RESULT_VOID;

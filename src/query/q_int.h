@@ -363,6 +363,9 @@ struct qry_exec {
 void q_warn(qry_exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void q_track_arena(qry_exec *x, hl_arena *a);
 int q_fail(qry_exec *x, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Start x's result afresh (as qry_result_init), keeping the rows buffer's
+ * memory: it may be a pooled one (qry_exec_new), reused to save reallocs. */
+void q_result_start(qry_exec *x);
 qry_op *q_new_op(qry_exec *x, int kind, int shard);
 int q_pending(qry_exec *x, q_cont cont);
 const sch_schema *q_schema(qry_exec *x);

@@ -163,6 +163,13 @@ typedef struct qry_shard {
 	struct q_ixset *ix;            /* secondary index structures (query/index.c) */
 	hl_arena *spare[8];            /* reset op arenas for reuse (exec.c) */
 	int nspare;
+	hl_buf spare_rows[32];         /* result rows buffers kept for later requests (exec.c) */
+	int nspare_rows;
+	/* check_cl's last answer: the replication of keyspace cl_ks in the
+	 * schema of epoch cl_epoch (cl_ks NULL: none yet) */
+	char *cl_ks;
+	uint64_t cl_epoch;
+	int cl_rc, cl_local, cl_total, cl_ndcs;
 } qry_shard;
 
 /*

@@ -1622,7 +1622,7 @@ int q_select_start(qry_exec *x)
 {
 	q_select *q = x->plan->sel;
 	const qry_params *pp = x->params;
-	qry_result_init(&x->res);
+	q_result_start(x);
 	x->res.kind = QRY_RESULT_ROWS;
 	x->res.meta = x->plan->result;
 	x->res.meta.npk = 0;

@@ -5,6 +5,15 @@
  * are trusted; uncompressed files are read in CRC.db-sized chunks so the
  * same per-chunk check applies. One decoded chunk is cached, since
  * partitions are read front to back.
+ *
+ * Point reads of an uncompressed file (sst_data_read_point) read only the
+ * bytes asked for, straight into the caller's buffer, and do not check
+ * CRC.db: as in Cassandra, whose read path never verifies the CRC.db of an
+ * uncompressed file (only verify, scrub and streaming do). Checking it
+ * would mean reading and checksumming the whole 64 KiB chunk around a row
+ * of a few hundred bytes. Every decoder behind it is bounds-checked, so a
+ * corrupt file still fails cleanly; iteration (compaction, dump) and
+ * `helenus sstable verify` keep checking every chunk.
  */
 #include "sstable/sst_int.h"
 
@@ -192,6 +201,26 @@ int sst_data_read(sst_reader *r, uint64_t off, size_t len, hl_buf *out, hl_err *
 		off += n;
 		len -= n;
 	}
+	return 0;
+}
+
+/* Above this, a point read goes through the chunks: the buffer then grows
+ * only with bytes actually read, so a corrupt Index.db position cannot ask
+ * for one huge allocation up front. */
+#define SST_POINT_READ_MAX (1u << 20)
+
+int sst_data_read_point(sst_reader *r, uint64_t off, size_t len, hl_buf *out, hl_err *err)
+{
+	if (r->comp != SST_COMP_NONE || len > SST_POINT_READ_MAX)
+		return sst_data_read(r, off, len, out, err);
+	hl_buf_reset(out);
+	if (off > r->meta.data_length || len > r->meta.data_length - off)
+		return sst_corrupt(r, err, "Data.db", off, "%zu bytes requested past the end (%llu)", len,
+				   (unsigned long long)r->meta.data_length);
+	hl_buf_reserve(out, len);
+	if (pread_all(r, out->p, len, off, err))
+		return -1;
+	out->len = len;
 	return 0;
 }
 

@@ -75,6 +75,11 @@ struct sst_reader {
 	sst_sum_entry *sum;
 	/* every promoted index carries its IndexInfo offsets table */
 	bool pidx_offsets;
+	/* Murmur3 files: every SST_FINE_EVERY-th Index.db entry's token and
+	 * offset, taken by the open-time pass, so that a point lookup scans
+	 * at most that many entries instead of a summary interval (128) */
+	int64_t nfine;
+	struct sst_fine { int64_t token; uint64_t off; } *fine;
 
 	/* key cache: kc_cap entries replaced by CLOCK, found through an
 	 * open-addressing table of kc_mask + 1 >= 2 * kc_cap (a power of two)
@@ -131,6 +136,9 @@ int sst_read_value(hl_rd *rd, int fixed, st_bytes *out);
 
 /* Data.db (sst_data.c) */
 int sst_data_read(sst_reader *r, uint64_t off, size_t len, hl_buf *out, hl_err *err);
+/* The same for point reads: an uncompressed file is read with one pread of
+ * exactly those bytes and no CRC.db check (compressed: sst_data_read). */
+int sst_data_read_point(sst_reader *r, uint64_t off, size_t len, hl_buf *out, hl_err *err);
 int sst_data_verify_chunks(sst_reader *r, hl_err *err);
 
 /* partitions (sst_part.c) */

@@ -51,6 +51,9 @@ typedef struct idx_entry {
 /* Without Summary.db, seeks use every n-th Index.db entry instead:
  * Cassandra's min_index_interval, so the work per seek is the same. */
 #define SST_SAMPLE_EVERY 128
+/* Point lookups: one (token, offset) per this many entries, ~1 byte of
+ * memory per partition; the scan of a lookup averages half of it. */
+#define SST_FINE_EVERY 16
 
 static int read_prefix(sst_reader *r, hl_rd *rd, st_bytes *scratch)
 {
@@ -149,7 +152,7 @@ static int scan_index(sst_reader *r, hl_err *err)
 {
 	size_t off = 0;
 	uint64_t prev = 0;
-	int64_t j = 0, cap = 0;
+	int64_t j = 0, cap = 0, fcap = 0;
 	bool own = !r->meta.has_summary || r->nsum == 0;
 	idx_entry e;
 
@@ -177,6 +180,19 @@ static int scan_index(sst_reader *r, hl_err *err)
 			}
 			r->sum[r->nsum++] = (sst_sum_entry){ e.key, (uint32_t)e.keylen,
 							    hl_token(e.key, e.keylen), off };
+		}
+		if (r->meta.partitioner == SST_MURMUR3 &&
+		    r->meta.index_entries % SST_FINE_EVERY == 0) {
+			if (r->nfine == fcap) {
+				struct sst_fine *n;
+
+				fcap = fcap ? fcap * 2 : 64;
+				n = hl_arena_alloc(r->arena, (size_t)fcap * sizeof(*n));
+				if (r->nfine)
+					memcpy(n, r->fine, (size_t)r->nfine * sizeof(*n));
+				r->fine = n;
+			}
+			r->fine[r->nfine++] = (struct sst_fine){ hl_token(e.key, e.keylen), off };
 		}
 		for (; !own && j < r->nsum && r->sum[j].index_pos == off; j++)
 			if (r->sum[j].keylen != e.keylen || memcmp(r->sum[j].key, e.key, e.keylen) != 0)
@@ -210,8 +226,10 @@ static int scan_index(sst_reader *r, hl_err *err)
 	return 0;
 }
 
-/* Read and decode the partition of entry e (at index offset off). */
-static int read_partition(sst_reader *r, size_t off, const idx_entry *e, hl_arena *a,
+/* Read and decode the partition of entry e (at index offset off). point:
+ * a lookup, which reads only the partition's bytes (sst_data_read_point);
+ * iteration goes through the checked chunks. */
+static int read_partition(sst_reader *r, size_t off, const idx_entry *e, bool point, hl_arena *a,
 			  st_mutation **out, hl_err *err)
 {
 	uint64_t end = r->meta.data_length;
@@ -224,7 +242,8 @@ static int read_partition(sst_reader *r, size_t off, const idx_entry *e, hl_aren
 	}
 	if (end <= e->pos)
 		return sst_corrupt(r, err, "Index.db", off, "partition positions out of order");
-	if (sst_data_read(r, e->pos, (size_t)(end - e->pos), &r->pbuf, err) ||
+	if ((point ? sst_data_read_point : sst_data_read)(r, e->pos, (size_t)(end - e->pos), &r->pbuf,
+							 err) ||
 	    sst_decode_partition(r, r->pbuf.p, r->pbuf.len, e->pos, a, out, err))
 		return -1;
 	r->stats.partitions_decoded++;
@@ -449,7 +468,7 @@ int sst_next_partition(sst_reader *r, hl_arena *a, st_mutation **out, hl_err *er
 
 	if (rc <= 0)
 		return rc;
-	if (read_partition(r, r->ipos, &e, a, out, err))
+	if (read_partition(r, r->ipos, &e, false, a, out, err))
 		return -1;
 	entry_done(r, &e, tok);
 	return 1;
@@ -668,6 +687,128 @@ static bool bloom_has(const sst_reader *r, int64_t h1, int64_t h2)
 	return true;
 }
 
+/* The bytes of an unsigned vint whose first byte is b. */
+static inline size_t uvint_size(uint8_t b)
+{
+	return b < 0x80 ? 1 : (size_t)__builtin_clz(~((uint32_t)b << 24)) + 1;
+}
+
+/* An unsigned vint (Cassandra's: the first byte's leading ones count the
+ * bytes that follow) at p, within left bytes; *n: its length. */
+static inline int uvint_at(const uint8_t *p, size_t left, uint64_t *v, size_t *n)
+{
+	size_t extra;
+	uint64_t x;
+
+	if (left == 0)
+		return -1;
+	if (p[0] < 0x80) {
+		*v = p[0];
+		*n = 1;
+		return 0;
+	}
+	extra = (size_t)__builtin_clz(~((uint32_t)p[0] << 24));   /* 1..8 */
+	if (extra >= left)
+		return -1;
+	x = extra < 8 ? (uint64_t)(p[0] & (0xFFu >> extra)) : 0;
+	for (size_t i = 1; i <= extra; i++)
+		x = x << 8 | p[i];
+	*v = x;
+	*n = extra + 1;
+	return 0;
+}
+
+/*
+ * A point lookup wants the entry whose key equals the target's, and keys
+ * are unique in a file: the stretch of Index.db that must hold it is
+ * scanned comparing key bytes only, instead of computing the Murmur3 token
+ * of every entry passed as index_search does. The stretch: between two of
+ * the open-time samples (r->fine, every SST_FINE_EVERY entries) in Murmur3
+ * files, else the summary interval (from the last sample before the target
+ * up to and including the first one at or after it). 1: found (e, *out),
+ * 0: not in this file.
+ */
+static int index_find_key(sst_reader *r, const target *t, size_t *out, idx_entry *e, hl_err *err)
+{
+	int64_t lo = 0, hi = r->nsum - 1, found = -1;
+	size_t off = 0, end = r->index_len;
+	uint64_t head = 0, w;
+	bool end_incl = true;   /* the entry at end may be the one */
+
+	if (r->nfine > 0) {
+		/* from the last sample whose token is below the target's to the
+		 * first one whose token is above it (equal tokens: collisions
+		 * of different keys, which may sit on both sides of a sample) */
+		int64_t a = 0, b = r->nfine - 1, last = -1, next;
+
+		while (a <= b) {
+			int64_t mid = a + (b - a) / 2;
+
+			if (r->fine[mid].token < t->token) {
+				last = mid;
+				a = mid + 1;
+			} else {
+				b = mid - 1;
+			}
+		}
+		for (next = last + 1; next < r->nfine && r->fine[next].token <= t->token; next++)
+			;
+		off = last >= 0 ? (size_t)r->fine[last].off : 0;
+		end = next < r->nfine ? (size_t)r->fine[next].off : r->index_len;
+		end_incl = false;
+		hi = -1;   /* no summary search */
+	}
+	while (lo <= hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+		const sst_sum_entry *s = &r->sum[mid];
+
+		if (!admitted(r, s->token, s->key, s->keylen, t)) {
+			found = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	if (found >= 0)
+		off = (size_t)r->sum[found].index_pos;
+	if (found + 1 < r->nsum && end_incl)
+		end = (size_t)r->sum[found + 1].index_pos;
+	/* the key's first 8 bytes as one word: most entries differ there, so
+	 * memcmp runs only on a likely match */
+	if (t->keylen >= 8)
+		memcpy(&head, t->key, 8);
+	while (off < r->index_len && (end_incl || off < end)) {
+		const uint8_t *p = r->index + off;
+		size_t left = r->index_len - off, kl, n1, n2;
+		uint64_t size;
+
+		/* the entry's framing, bounds-checked (the position's value is
+		 * not needed to step over it, only its length); anything odd
+		 * goes to parse_entry, which names the problem */
+		kl = left >= 2 ? (size_t)p[0] << 8 | p[1] : left;
+		n1 = left >= 2 && kl < left - 2 ? uvint_size(p[2 + kl]) : 0;
+		if (left < 2 || kl >= left - 2 || n1 > left - 2 - kl ||
+		    uvint_at(p + 2 + kl + n1, left - 2 - kl - n1, &size, &n2) ||
+		    size > left - 2 - kl - n1 - n2) {
+			if (parse_entry(r, off, false, e, err))
+				return -1;
+			return sst_corrupt(r, err, "Index.db", off, "truncated index entry");
+		}
+		r->stats.index_scanned++;
+		if (kl == t->keylen && (kl < 8 || (memcpy(&w, p + 2, 8), w == head)) &&
+		    memcmp(p + 2, t->key, kl) == 0) {
+			if (parse_entry(r, off, false, e, err))
+				return -1;
+			*out = off;
+			return 1;
+		}
+		if (end_incl && off >= end)
+			break;
+		off += 2 + kl + n1 + n2 + (size_t)size;   /* > off: at least 4 bytes */
+	}
+	return 0;
+}
+
 /* Bloom filter, key cache, then the summary interval of Index.db. */
 static int find_entry(sst_reader *r, const void *key, size_t keylen, int64_t token, idx_entry *e,
 		      size_t *off, hl_err *err)
@@ -693,15 +834,10 @@ static int find_entry(sst_reader *r, const void *key, size_t keylen, int64_t tok
 	{
 		target t = { token, key, keylen, true };
 
-		if (index_search(r, &t, off, err))
-			return -1;
+		rc = index_find_key(r, &t, off, e, err);
+		if (rc <= 0)
+			return rc;
 	}
-	if (*off >= r->index_len)
-		return 0;
-	if (parse_entry(r, *off, false, e, err))
-		return -1;
-	if (e->keylen != keylen || memcmp(e->key, key, keylen) != 0)
-		return 0;
 	if (r->kc_cap)
 		kc_put(r, h1, h2, *off);
 	return 1;
@@ -745,7 +881,7 @@ int sst_get_partition(sst_reader *r, const void *key, size_t keylen, int64_t tok
 	rc = find_entry(r, key, keylen, token, &e, &off, err);
 	if (rc <= 0)
 		return rc;
-	rc = read_partition(r, off, &e, a, out, err) ? -1 : 1;
+	rc = read_partition(r, off, &e, true, a, out, err) ? -1 : 1;
 	r->counts = saved;   /* lookups do not count as iteration */
 	return rc;
 }

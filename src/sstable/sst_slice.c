@@ -262,7 +262,7 @@ static int read_run(sst_reader *r, const sst_ientry *e, const pindex *pi, st_mut
 				   (unsigned long long)from, (unsigned long long)to - 1,
 				   (unsigned long long)start, (unsigned long long)end,
 				   (unsigned long long)plen);
-	if (sst_data_read(r, e->pos + start, (size_t)(end - start), &r->pbuf, err))
+	if (sst_data_read_point(r, e->pos + start, (size_t)(end - start), &r->pbuf, err))
 		return -1;
 	r->stats.blocks_read += (int64_t)(to - from);
 	return sst_decode_run(r, m, r->pbuf.p, r->pbuf.len, e->pos + start, open, last, n, slices, a,
@@ -284,7 +284,7 @@ static int read_indexed(sst_reader *r, const sst_ientry *e, int nslices, const s
 	if (pi.hlen == 0 || pi.hlen > e->end - e->pos)
 		return sst_corrupt(r, err, "Index.db", e->off, "partition header length %llu",
 				   (unsigned long long)pi.hlen);
-	if (sst_data_read(r, e->pos, (size_t)pi.hlen, &r->pbuf, err) ||
+	if (sst_data_read_point(r, e->pos, (size_t)pi.hlen, &r->pbuf, err) ||
 	    sst_decode_head(r, r->pbuf.p, r->pbuf.len, e->pos, a, &m, err))
 		return -1;
 	for (int k = 0; k < nslices; k++) {
@@ -356,7 +356,7 @@ int sst_get_partition_slice(sst_reader *r, const void *key, size_t keylen, int64
 	if (e.pidx) {
 		rc = read_indexed(r, &e, nslices, slices, a, out, err);
 	} else {
-		rc = sst_data_read(r, e.pos, (size_t)(e.end - e.pos), &r->pbuf, err);
+		rc = sst_data_read_point(r, e.pos, (size_t)(e.end - e.pos), &r->pbuf, err);
 		if (!rc)
 			rc = sst_decode_partition_sliced(r, r->pbuf.p, r->pbuf.len, e.pos, nslices,
 							 slices, a, out, err);

@@ -19,8 +19,10 @@
  *
  * Memory: Index.db, Summary.db and Filter.db are held in memory while the
  * reader is open, plus the key cache (sst_opts.key_cache_size entries of
- * ~32 bytes); Data.db is read chunk by chunk (one decompressed chunk
- * cached) and each partition's bytes (for slice reads, the header and the
+ * ~32 bytes) and, for Murmur3 files, a (token, offset) sample of every
+ * 16th Index.db entry for point lookups (~1 byte per partition); Data.db is read chunk by chunk (one decompressed chunk
+ * cached; point lookups in an uncompressed file pread just the
+ * partition's bytes, without the CRC.db check) and each partition's bytes (for slice reads, the header and the
  * blocks read) are assembled in one heap buffer, so the largest partition
  * bounds the transient memory.
  *
@@ -89,7 +91,8 @@ typedef struct sst_opts {
 	bool allow_byte_ordered;
 	/* Do not check per-chunk CRCs (CompressionInfo chunks, CRC.db) while
 	 * reading Data.db. Checking is the default, as Cassandra's
-	 * crc_check_chance = 1.0. */
+	 * crc_check_chance = 1.0; point lookups (sst_get_partition*) of an
+	 * uncompressed file never check CRC.db, as Cassandra's read path. */
 	bool skip_chunk_crc;
 	/* Key cache entries (partition key -> its Index.db entry) for point
 	 * lookups: 0 means SST_KEY_CACHE_DEFAULT, < 0 no cache. */

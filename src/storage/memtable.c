@@ -344,6 +344,16 @@ static uint32_t hslot(int64_t token, uint32_t mask)
 	return (uint32_t)(((uint64_t)token * 0x9E3779B97F4A7C15ull) >> 32) & mask;
 }
 
+void st_prefetch(const st_engine *e, const hl_uuid *table, int64_t token)
+{
+	const st_table *t = st__table(e, table);
+
+	/* the slot is a cache miss into a large table; so is the partition it
+	 * points to, but loading that pointer here would wait for the first */
+	if (t && t->mt && t->mt->hidx)
+		__builtin_prefetch(&t->mt->hidx[hslot(token, t->mt->hmask)]);
+}
+
 mt_part *st__mt_find(const st_memtable *mt, int64_t token, const uint8_t *key,
 		     uint32_t keylen)
 {

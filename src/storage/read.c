@@ -788,14 +788,27 @@ static void read_merged_part(st_engine *e, st_table *t, rd *x)
 	st_pkey k = { c->token, c->key, c->keylen };
 	hl_arena *scratch = NULL;
 	st_memtable tmp;
+	bool have_tmp = false;
 	const st_memtable *only = NULL;
+	const mt_part *first = NULL;   /* the first memtable hit, not merged yet */
 	int found = 0;
 	int64_t deleted = ST_NO_TS;    /* newest partition deletion seen */
 	const st_slice *sl = NULL;
 	int nsl = -1;                  /* -1: not computed yet */
 	bool sliced = false;
 
-	st__mt_init(&tmp, &t->layout, t->seed);
+	/* The scratch memtable (its arena, the partition copied into it) is
+	 * made only once a second source turns up: the common read that one
+	 * memtable answers is read in place without any of it. */
+#define NEED_TMP()                                                                              \
+	do {                                                                                    \
+		if (!have_tmp) {                                                                \
+			st__mt_init(&tmp, &t->layout, t->seed);                                 \
+			have_tmp = true;                                                        \
+			if (first)                                                              \
+				st__mt_apply(&tmp, st__mt_export(first, t->layout.nclust, scratch)); \
+		}                                                                               \
+	} while (0)
 	for (const st_memtable *m = t->mt; m; m = m == t->mt ? t->frozen : m->next) {
 		const mt_part *p;
 
@@ -804,11 +817,16 @@ static void read_merged_part(st_engine *e, st_table *t, rd *x)
 		p = st__mt_find(m, k.token, k.key, k.keylen);
 		if (!p)
 			continue;
-		if (!scratch)
-			scratch = hl_arena_new(16 * 1024);
 		if (p->pdel.ts != ST_NO_TS && p->pdel.ts > deleted)
 			deleted = p->pdel.ts;
-		st__mt_apply(&tmp, st__mt_export(p, t->layout.nclust, scratch));
+		if (!found) {
+			first = p;
+		} else {
+			if (!scratch)
+				scratch = hl_arena_new(16 * 1024);
+			NEED_TMP();
+			st__mt_apply(&tmp, st__mt_export(p, t->layout.nclust, scratch));
+		}
 		only = m;
 		found++;
 	}
@@ -845,23 +863,26 @@ static void read_merged_part(st_engine *e, st_table *t, rd *x)
 				x->res->sstables++;
 				if (m->pdel.ts != ST_NO_TS && m->pdel.ts > deleted)
 					deleted = m->pdel.ts;
+				NEED_TMP();
 				st__mt_apply(&tmp, m);
 				found++;
 				only = NULL;
 			}
 		}
 	}
+#undef NEED_TMP
 	/* One memtable holds it and nothing else: read it in place. */
-	if (found == 1 && only)
+	if (found == 1 && only) {
 		x->mt = only;
-	else if (found)
+		read_part(x, first, x->l->nclust ? c->after_clust : NULL);
+	} else if (found) {
 		x->mt = &tmp;
-	if (found) {
 		read_part(x, st__mt_find(x->mt, k.token, k.key, k.keylen),
 			  x->l->nclust ? c->after_clust : NULL);
 	}
 exit:
-	st__mt_free_contents(&tmp);
+	if (have_tmp)
+		st__mt_free_contents(&tmp);
 	if (scratch)
 		hl_arena_free(scratch);
 }

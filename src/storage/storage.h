@@ -660,6 +660,12 @@ int st_table_stats_get(const st_engine *e, const hl_uuid *table, st_table_stats 
 /* Merge one partition's mutation. Validated first: nothing is applied on error. */
 int st_apply(st_engine *e, const hl_uuid *table, const st_mutation *m, hl_err *err);
 
+/* A hint that a write or read of token is coming: start loading the
+ * active memtable's hash slot for it into the cache (no effect on results;
+ * an unknown table is ignored). Call it on the engine's own thread, a few
+ * thousand instructions ahead (e.g. before the commit log append). */
+void st_prefetch(const st_engine *e, const hl_uuid *table, int64_t token);
+
 /*
  * Run a read. On a durable table it merges the memtables and the SSTables
  * that may hold the data, and reads those files with pread on the calling

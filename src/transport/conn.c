@@ -260,7 +260,9 @@ static int handle(tp_conn *c, const tp_hdr *h, const uint8_t *body, tp_request *
 
 	if (check_envelope(c, h))
 		return 0;
-	hl_err_clear(&err);
+	/* only code and msg are read back here: no 1 KB memset per request */
+	err.code = 0;
+	err.msg[0] = '\0';
 	if (h->version < 5 && (h->flags & TP_FLAG_COMPRESSED)) {
 		if (tp_decompress_body(c, p, n, &err)) {
 			tp_send_error(c, rv, h->stream, err.code, false, "%s", err.msg);

@@ -2744,12 +2744,103 @@ exit:
 	hl_arena_free(x.a);
 }
 
+/*
+ * Uncompressed files: a point read reads only the partition's bytes and
+ * does not check CRC.db (as Cassandra's read path), while iteration and
+ * sst_verify still do. A flipped value byte is returned by the lookup and
+ * caught by both checks; lookups across many summary intervals find every
+ * key (index_find_key compares key bytes, no tokens).
+ */
+static void test_point_read_uncompressed(void)
+{
+	rich x;
+	hl_arena *a = hl_arena_new(1 << 16), *b = hl_arena_new(1 << 16);
+	enum { N = 300 };
+	st_mutation **ms = malloc(N * sizeof(*ms));
+	char *dir = mk_tmpdir(), path[4200];
+	sst_write_opts o = { 0 };
+	sst_writer *w = NULL;
+	sst_reader *r = NULL;
+	hl_err err;
+	uint8_t *data = NULL, want[4] = { 0, 0, 0x03, 0xED };   /* s1 of partition 5: 1005 */
+	size_t len = 0, hits = 0, at = 0;
+	int five = -1, n;
+	st_mutation *m;
+	sst_counts cnt;
+	FILE *f;
+
+	rich_init(&x);
+	for (int i = 0; i < N; i++)
+		ms[i] = rich_partition(a, i);
+	qsort(ms, N, sizeof(ms[0]), cmp_mut_order);
+	o.no_sync = true;
+	o.compressor = SST_COMPRESS_NONE;
+	o.min_index_interval = 16;
+	hl_err_clear(&err);
+	CHECK(sst_writer_open(dir, 1, &x.ws, &o, &w, &err) == 0);
+	for (int i = 0; w && i < N; i++) {
+		CHECK(sst_writer_add(w, ms[i], &err) == 0);
+		if (ms[i]->keylen == 12 && ms[i]->key[5] == 5 && ms[i]->key[0] == 0 && ms[i]->key[1] == 4)
+			five = i;
+	}
+	CHECK(w && sst_writer_finish(w, &err) == 0);
+	CHECK(five >= 0);
+	CHECK(sst_open(dir, "nb-1-big", &x.rs, NULL, &r, &err) == 0);
+	if (!r || five < 0)
+		goto exit;
+	for (int i = 0; i < N; i++) {
+		n = sst_get_partition(r, ms[i]->key, ms[i]->keylen, ms[i]->token, b, &m, &err);
+		CHECK(n == 1 && m->keylen == ms[i]->keylen && m->nrows == ms[i]->nrows);
+		hl_arena_reset(b);
+	}
+	sst_close(r);
+	r = NULL;
+	/* flip s1 of partition 5 (1005 -> 1006): the only such bytes in Data.db */
+	snprintf(path, sizeof(path), "%s/nb-1-big-Data.db", dir);
+	data = slurp(path, &len);
+	for (size_t i = 0; data && i + 4 <= len; i++)
+		if (memcmp(data + i, want, 4) == 0) {
+			hits++;
+			at = i;
+		}
+	CHECK_EQ_I64((int64_t)hits, 1);
+	if (hits != 1)
+		goto exit;
+	data[at + 3] = 0xEE;
+	f = fopen(path, "wb");
+	CHECK(f && fwrite(data, 1, len, f) == len);
+	if (f)
+		fclose(f);
+	CHECK(sst_open(dir, "nb-1-big", &x.rs, NULL, &r, &err) == 0);
+	if (!r)
+		goto exit;
+	n = sst_get_partition(r, ms[five]->key, ms[five]->keylen, ms[five]->token, b, &m, &err);
+	CHECK(n == 1 && m->static_row && m->static_row->cells && m->static_row->cells->len == 4 &&
+	      m->static_row->cells->value[3] == 0xEE);
+	n = sst_get_partition_slice(r, ms[five]->key, ms[five]->keylen, ms[five]->token, 0, NULL, b,
+				    &m, &err);
+	CHECK(n == 1);
+	hl_err_clear(&err);
+	CHECK(sst_verify(r, &err) == -1 && strstr(err.msg, "CRC.db") != NULL);
+	CHECK(iterate_all(r, &cnt) == -1);   /* iteration still checks every chunk */
+exit:
+	if (r)
+		sst_close(r);
+	free(data);
+	rm_tree(dir);
+	free(ms);
+	hl_arena_free(a);
+	hl_arena_free(b);
+	hl_arena_free(x.a);
+}
+
 int main(void)
 {
 	test_marshal();
 	test_writer_roundtrip();
 	test_writer_normalize();
 	test_writer_failures();
+	test_point_read_uncompressed();
 	if (!find_fixtures()) {
 		printf("SKIP: sstable fixtures not found at %s (set HL_FIXTURES)\n", fx_root);
 	} else {
