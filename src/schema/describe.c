@@ -229,6 +229,28 @@ static const sch_dropped *find_dropped(const sch_table *t, const char *name)
 	return NULL;
 }
 
+/* What follows WITH in a table's or view's CREATE: the id (DESCRIBE ...
+ * WITH INTERNALS) and the clustering order, each followed by AND. */
+static void put_with_head(hl_buf *b, const sch_table *t, bool internals)
+{
+	if (internals) {
+		char id[37];
+
+		hl_uuid_str(&t->id, id);
+		hl_buf_printf(b, "ID = %s" NL "AND ", id);
+	}
+	if (t->nck > 0) {
+		hl_buf_str(b, "CLUSTERING ORDER BY (");
+		for (int i = 0; i < t->nck; i++) {
+			if (i)
+				hl_buf_str(b, ", ");
+			sch_put_ident(b, t->ck[i]->name);
+			hl_buf_str(b, t->ck[i]->order == SCH_ORDER_DESC ? " DESC" : " ASC");
+		}
+		hl_buf_str(b, ")" NL "AND ");
+	}
+}
+
 static void put_table(hl_buf *b, const sch_table *t, bool internals)
 {
 	bool single = t->npk == 1 && t->nck == 0;
@@ -286,22 +308,7 @@ static void put_table(hl_buf *b, const sch_table *t, bool internals)
 		hl_buf_u8(b, ')');
 	}
 	hl_buf_str(b, "\n) WITH ");
-	if (internals) {
-		char id[37];
-
-		hl_uuid_str(&t->id, id);
-		hl_buf_printf(b, "ID = %s" NL "AND ", id);
-	}
-	if (t->nck > 0) {
-		hl_buf_str(b, "CLUSTERING ORDER BY (");
-		for (i = 0; i < t->nck; i++) {
-			if (i)
-				hl_buf_str(b, ", ");
-			sch_put_ident(b, t->ck[i]->name);
-			hl_buf_str(b, t->ck[i]->order == SCH_ORDER_DESC ? " DESC" : " ASC");
-		}
-		hl_buf_str(b, ")" NL "AND ");
-	}
+	put_with_head(b, t, internals);
 	if (t->is_virtual) {
 		hl_buf_str(b, "comment = ");
 		put_squote(b, t->params.comment);
@@ -383,22 +390,7 @@ static void put_view(hl_buf *b, const sch_table *t, bool internals)
 		sch_put_ident(b, t->ck[i]->name);
 	}
 	hl_buf_str(b, ") WITH ");
-	if (internals) {
-		char id[37];
-
-		hl_uuid_str(&t->id, id);
-		hl_buf_printf(b, "ID = %s" NL "AND ", id);
-	}
-	if (t->nck > 0) {
-		hl_buf_str(b, "CLUSTERING ORDER BY (");
-		for (i = 0; i < t->nck; i++) {
-			if (i)
-				hl_buf_str(b, ", ");
-			sch_put_ident(b, t->ck[i]->name);
-			hl_buf_str(b, t->ck[i]->order == SCH_ORDER_DESC ? " DESC" : " ASC");
-		}
-		hl_buf_str(b, ")" NL "AND ");
-	}
+	put_with_head(b, t, internals);
 	put_params(b, &t->params, true);
 	hl_buf_u8(b, ';');
 }
