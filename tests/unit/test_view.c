@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "query/q_int.h"
+#include "q_env.h"
 #include "t.h"
 
 static const uint8_t *i32(hl_arena *a, int32_t v)
@@ -145,43 +146,13 @@ static const st_cell *cell_of(const st_mrow *r, int col)
 
 /* ------------------------------------------------------------ through the executor */
 
-#define NSH 3
-
-typedef struct env {
-	sch_registry *reg;
-	sys_node node;
-	qry_shard sh[NSH];
-	int64_t tokens[1];
-} env;
-
-static void env_init(env *e)
-{
-	memset(e, 0, sizeof *e);
-	sys_node_defaults(&e->node);
-	e->tokens[0] = -100;
-	e->node.ntokens = 1;
-	e->node.tokens = e->tokens;
-	const char *dcs[1] = { "datacenter1" };
-	sch_registry_config c = { 1, dcs, true };
-	e->reg = sch_registry_new(&c);
-	hl_err err;
-	for (int i = 0; i < NSH; i++)
-		qry_shard_init(&e->sh[i], i, NSH, e->reg, &e->node, NULL, &err);
-}
-
 /* Run q to completion (ops inline on their shards); the first int of each row into out. */
 static int run(env *e, const char *q, char *msg, int *out, int max)
 {
 	hl_arena *a = hl_arena_new(4096);
 	qry_exec *x = qry_exec_new(&e->sh[1], a, 4, NULL);
 	int rc = qry_exec_query(x, q, strlen(q), NULL);
-	while (rc == QRY_PENDING) {
-		qry_op **ops;
-		int n = qry_exec_ops(x, &ops);
-		for (int i = 0; i < n; i++)
-			qry_op_run(&e->sh[ops[i]->shard], ops[i]);
-		rc = qry_exec_resume(x);
-	}
+	rc = drive(e, x, rc);
 	int nrows = -1;
 	qry_result *r = qry_exec_result(x);
 	if (msg)
@@ -210,7 +181,7 @@ static void test_executor(void)
 	env e;
 	char msg[256];
 	int v[256];
-	env_init(&e);
+	env_init_opts(&e, true);
 	CHECK(run(&e, "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', "
 		  "'replication_factor': 1}", msg, v, 0) == 0);
 	CHECK(run(&e, "CREATE TABLE ks.t (k int, c int, v int, PRIMARY KEY (k, c))", msg, v, 0) == 0);
@@ -237,9 +208,7 @@ static void test_executor(void)
 	CHECK_STR(msg, "Cannot drop a table when materialized views still depend on it (ks)");
 	CHECK(run(&e, "DROP MATERIALIZED VIEW ks.tv", msg, v, 0) == 0);
 	CHECK(run(&e, "DROP TABLE ks.t", msg, v, 0) == 0);
-	for (int i = 0; i < NSH; i++)
-		qry_shard_destroy(&e.sh[i]);
-	sch_registry_free(e.reg);
+	env_free(&e);
 }
 
 int main(void)
